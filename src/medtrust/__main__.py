@@ -1,0 +1,5 @@
+"""``python -m medtrust``."""
+
+from medtrust.cli import main
+
+main()

@@ -1,0 +1,334 @@
+"""The Python API the CLI uses: run a suite, resume it, summarise and report it.
+
+A run goes cohort/items -> probes -> engine -> judges -> metrics -> report, one direction. Every
+stage persists to the store before the next starts, so a killed run resumes where it stopped
+and a report can be rebuilt from the store alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from medtrust.audit import record_gate, record_report
+from medtrust.config import RunConfig, Suite, load_suite
+from medtrust.engine import RetryPolicy, execute
+from medtrust.errors import ConfigError, MedtrustError
+from medtrust.judges import judges
+from medtrust.probes import Probe, ProbeContext, probes
+from medtrust.records import Case, RunInfo, Verdict
+from medtrust.report import GateConfig, evaluate_gate, summarize, write_report
+
+__all__ = [
+    "RunResult",
+    "build_probes",
+    "export_cases",
+    "feedback_config",
+    "gate",
+    "load_suite",
+    "make_config",
+    "probes_for",
+    "report",
+    "run",
+    "summarize",
+]
+from medtrust.store import Store
+from medtrust.targets import ChatTarget, load_chat_target
+
+MAX_STAGES = 8
+_FLAGS = {"timeout_s": "timeout", "max_retries": "retries", "use_cache": "no-cache"}
+"""Attack rounds after the baseline; a probe stops earlier by returning no follow-ups."""
+
+StageHook = Callable[[str, int], Callable[[int], None]]
+"""``hook(stage_label, n_requests)`` -> a callback advanced by 1 per finished request."""
+
+
+def _has_image(case: Case) -> bool:
+    return any(
+        isinstance(m.get("content"), list)
+        and any(isinstance(p, dict) and p.get("type") == "image_url" for p in m["content"])
+        for m in case.messages
+    )
+
+
+def new_run_id() -> str:
+    """Sortable, unique: UTC time plus random suffix."""
+    return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
+def build_probes(config: RunConfig, *, accepts_images: bool | None = None) -> list[Probe]:
+    """Instantiate the suite's probes with the run's seed, data and limit (and, when known,
+    whether the target accepts images, so image cases are made only for targets that can)."""
+    data = Path(config.data) if config.data else None
+    if data is not None and not data.exists():
+        raise ConfigError(f"--data {data}: no such file")
+    out: list[Probe] = []
+    for spec in config.suite.probes:
+        try:
+            cls = probes.get(spec.name)
+        except LookupError as exc:
+            raise ConfigError(f"suite {config.suite.name!r}: {exc}") from None
+        limits = [x for x in (spec.limit, config.limit) if x is not None]
+        focus = config.focus.get(spec.name)
+        ctx = ProbeContext(
+            seed=config.seed,
+            accepts_images=accepts_images,
+            data=data,
+            limit=min(limits) if limits and focus is None else None,
+            focus=frozenset(focus) if focus is not None else None,
+        )
+        out.append(cls(ctx=ctx, params=spec.params))
+    return out
+
+
+def make_config(
+    suite: str | Suite = "quickstart",
+    **overrides: Any,
+) -> RunConfig:
+    """A validated run configuration from a suite name/path and CLI-style overrides."""
+    suite_obj = suite if isinstance(suite, Suite) else load_suite(suite)
+    values = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return RunConfig(suite=suite_obj, **values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else "option"
+        flag = _FLAGS.get(field, field.replace("_", "-"))
+        raise ConfigError(f"--{flag}: {err['msg']} (got {err.get('input')!r})") from None
+
+
+@dataclass(kw_only=True)
+class RunResult:
+    """What :func:`run` hands back: the run, its JSON summary and where the report went."""
+
+    run: RunInfo
+    summary: dict[str, Any]
+    report_path: Path | None
+
+
+def judge_cases(
+    cases: Sequence[Case], probe_by_name: dict[str, Probe], store: Store, run_id: str
+) -> dict[str, Verdict]:
+    """Judge cases from their stored replies (never calls the target) and persist verdicts."""
+    replies = store.replies(run_id)
+    out: dict[str, Verdict] = {}
+    instances: dict[str, Any] = {}
+    for case in cases:
+        judge_name = probe_by_name[case.probe].judge
+        judge = instances.get(judge_name) or instances.setdefault(
+            judge_name, judges.get(judge_name)()
+        )
+        out[case.id] = judge(case, replies.get(case.id, []))
+    store.put_verdicts(run_id, out.values())
+    return out
+
+
+def _in_focus(config: RunConfig, case: Case) -> bool:
+    """Whether a stage-0 case is of a focused item (every case when its probe is unfocused)."""
+    focus = config.focus.get(case.probe)
+    return focus is None or case.item_id in focus
+
+
+def feedback_config(store: Store, run_id: str) -> RunConfig:
+    """A run seeded from the cases clinicians flagged in ``run_id`` (``--from-feedback``)."""
+    from medtrust.review import feedback_config as build
+
+    return build(store, run_id)
+
+
+async def _stages(
+    config: RunConfig,
+    run_id: str,
+    target: ChatTarget,
+    store: Store,
+    plist: list[Probe],
+    hook: StageHook | None,
+) -> None:
+    by_name = {p.name: p for p in plist}
+    retry = RetryPolicy(max_retries=config.max_retries)
+    samples = config.effective_samples
+    all_cases: list[Case] = []
+    seen: set[str] = set()
+    verdicts: dict[str, Verdict] = {}
+    new = [c for p in plist for c in p.cases() if _in_focus(config, c)]
+    stage = 0
+    try:
+        while new:
+            new = [c for c in new if not (c.id in seen or seen.add(c.id))]  # type: ignore[func-returns-value]
+            store.add_cases(run_id, new)
+            all_cases += new
+            answered = {(cid, r.sample) for cid, rs in store.replies(run_id).items() for r in rs}
+            label = "baseline" if stage == 0 else f"attack round {stage}"
+            todo = sum(1 for c in new for s in range(samples) if (c.id, s) not in answered)
+            advance = hook(label, todo) if hook else None
+            await execute(
+                target=target,
+                cases=new,
+                samples=samples,
+                params=config.suite.sampling,
+                store=store,
+                run_id=run_id,
+                concurrency=config.concurrency,
+                timeout_s=config.timeout_s,
+                retry=retry,
+                use_cache=config.use_cache,
+                done=answered,
+                progress=advance,
+                seed=config.seed,
+            )
+            verdicts.update(judge_cases(new, by_name, store, run_id))
+            stage += 1
+            if stage > MAX_STAGES:
+                break
+            new = [c for p in plist for c in p.followups(stage, all_cases, verdicts)]
+    finally:
+        await target.aclose()
+
+
+def run(
+    config: RunConfig,
+    *,
+    store: Store,
+    out_dir: Path | None = None,
+    resume: str | None = None,
+    hook: StageHook | None = None,
+    redact: bool = True,
+    policy_dirs: Sequence[Path] | None = None,
+) -> RunResult:
+    """Run (or resume) a suite against a target, persist everything, write the report.
+
+    Bad input raises before anything is written. An interrupted run keeps every reply received
+    and is marked ``interrupted``; ``resume`` finishes it without duplicating any result.
+    """
+    if resume:
+        info = store.get_run(resume)
+        if info.status == "done":
+            raise MedtrustError(f"run {info.id} is already done; nothing to resume")
+        config = RunConfig.model_validate(info.config)
+    target = load_chat_target(config.target)
+    plist = build_probes(config, accepts_images=target.accepts_images)
+    for p in plist:
+        # validate items and data up front: nothing is written on bad input
+        if not target.accepts_images and any(_has_image(c) for c in p.cases()):
+            raise ConfigError(
+                f"probe {p.name!r} sends images but target {config.target!r} is text-only; "
+                "set the probe's images: auto (or false), or mark the target image-capable "
+                "(openai:MODEL@URL#images)"
+            )
+
+    async def lifecycle() -> str:
+        # One event loop for preflight and stages: pooled connections belong to their loop.
+        try:
+            await target.preflight()
+        except BaseException:
+            await target.aclose()
+            raise
+        if resume:
+            rid = info.id
+            store.delete_error_replies(rid)
+            store.set_status(rid, "running")
+        else:
+            rid = new_run_id()
+            store.create_run(
+                rid,
+                suite=config.suite.name,
+                target=config.target,
+                seed=config.seed,
+                config=config.model_dump(mode="json"),
+            )
+        started.append(rid)
+        await _stages(config, rid, target, store, plist, hook)
+        return rid
+
+    started: list[str] = []
+    try:
+        run_id = asyncio.run(lifecycle())
+    except (KeyboardInterrupt, MedtrustError, asyncio.CancelledError):
+        if started:
+            store.set_status(started[0], "interrupted")
+        raise
+    except BaseException:
+        if started:
+            store.set_status(started[0], "failed")
+        raise
+    store.set_status(run_id, "done")
+    info = store.get_run(run_id)
+    summary = summarize(store, info, plist, policy_dirs=policy_dirs)
+    path = (
+        write_report(store, info, summary, out_dir, fmt="html", redact=redact) if out_dir else None
+    )
+    if path is not None:
+        record_report(store, info.id, fmt="html", summary=summary, path=path)
+    return RunResult(run=info, summary=summary, report_path=path)
+
+
+def probes_for(info: RunInfo) -> list[Probe]:
+    """Re-create a stored run's probes (to summarise it) without touching its data."""
+    config = RunConfig.model_validate(info.config)
+    return build_probes(config.model_copy(update={"data": None}))
+
+
+def report(
+    store: Store, run_id: str, *, fmt: str, out: Path | None, redact: bool = True
+) -> tuple[dict[str, Any], Path | None]:
+    """Summarise a stored run and render it; works from the store alone."""
+    info = store.get_run(run_id)
+    summary = summarize(store, info, probes_for(info))
+    path = write_report(store, info, summary, out, fmt=fmt, redact=redact) if out else None
+    if path is not None:
+        record_report(store, info.id, fmt=fmt, summary=summary, path=path)
+    return summary, path
+
+
+def export_cases(suite: str, *, seed: int, limit: int | None, data: str | None, out: Path) -> int:
+    """Write the exact cases a run would send, with gold, as JSONL; returns how many.
+
+    Stage-0 cases are always sent; attack cases are sent only for items the target answers
+    correctly at baseline, so they are exported for every item, marked with their stage.
+    """
+    config = make_config(suite, seed=seed, limit=limit, data=data)
+    plist = build_probes(config)
+    rows: list[Case] = [c for p in plist for c in p.cases()]
+    passed = {c.id: Verdict(case_id=c.id, judge="export", outcome="pass") for c in rows}
+    stage = 1
+    frontier = rows
+    while frontier and stage <= MAX_STAGES:
+        frontier = [c for p in plist for c in p.followups(stage, rows, passed)]
+        passed.update(
+            {c.id: Verdict(case_id=c.id, judge="export", outcome="pass") for c in frontier}
+        )
+        rows += frontier
+        stage += 1
+    from medtrust.report import write_jsonl_atomic
+
+    write_jsonl_atomic(out, (c.model_dump(mode="json") for c in rows))
+    return len(rows)
+
+
+def gate(
+    store: Store, run_id: str, cfg: GateConfig, *, summary: dict[str, Any] | None = None
+) -> tuple[RunInfo, list[str]]:
+    """Evaluate a release gate on a stored run and record the decision in the audit trail.
+
+    Returns the run and one line per breached threshold (empty: the gate passes).
+    """
+    info = store.get_run(run_id)
+    if summary is None:
+        summary = summarize(store, info, probes_for(info))
+    reasons = evaluate_gate(summary, cfg)
+    record_gate(
+        store,
+        info.id,
+        passed=not reasons,
+        reasons=reasons,
+        max_risk=cfg.max_risk,
+        max_failure=cfg.max_failure,
+    )
+    return info, reasons

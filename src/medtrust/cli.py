@@ -1,0 +1,349 @@
+"""The ``medtrust`` command. Thin: parses options, calls :mod:`medtrust.api`, prints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from medtrust import api
+from medtrust._cli_report import register as register_report_commands
+from medtrust._cli_util import console, fail, handle_errors, print_json
+from medtrust.audit.cli import audit_app
+from medtrust.cohort.cli import cohort_app
+from medtrust.config import DEFAULT_SUITE, DEFAULT_TARGET, bundled_suites, load_declared
+from medtrust.errors import MedtrustError
+from medtrust.multimodal.cli import multimodal_app
+from medtrust.records import AXES
+from medtrust.review.cli import review_app
+from medtrust.store import Store, default_db_url
+
+app = typer.Typer(
+    name="medtrust",
+    help="Dynamic benchmarking and red-teaming for healthcare AI.\n\n"
+    "Run `medtrust run` with no arguments for the quickstart suite against the embedded "
+    "SmolLM2 model; results go to ./medtrust.db and ./medtrust-report/index.html.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+cases_app = typer.Typer(help="Inspect the cases a suite generates.", no_args_is_help=True)
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="SQLAlchemy URL of the store [default: $MEDTRUST_DB or sqlite:///medtrust.db]"
+    ),
+]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print one machine-readable JSON object on stdout.")
+]
+
+
+def _store(db: str | None) -> Store:
+    return Store(db or default_db_url())
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+def _summary_table(summary: dict[str, Any]) -> Table:
+    t = Table(title=f"run {summary['run_id']}  ·  {summary['target']}  ·  suite {summary['suite']}")
+    for col, justify in [
+        ("axis / operator", "left"),
+        ("n", "right"),
+        ("failures", "right"),
+        ("failure rate", "right"),
+        ("95% CI", "left"),
+        ("errors", "right"),
+    ]:
+        t.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for axis in AXES:
+        e = summary["axes"][axis]
+        if not e.get("assessed"):
+            t.add_row(f"[dim]{axis}[/]", "", "", "[dim]not assessed[/]", "", "")
+            continue
+        ci = e["ci95"]
+        t.add_row(
+            f"[bold]{axis}[/]",
+            str(e["n"]),
+            str(e["failures"]),
+            _pct(e["failure_rate"]),
+            f"{_pct(ci[0])}-{_pct(ci[1])}" if ci else "n/a",
+            str(e["errors"]),
+        )
+        for op, p in e["by_probe"].items():
+            ci = p["ci95"]
+            t.add_row(
+                f"  {op}",
+                str(p["n"]),
+                str(p["failures"]),
+                _pct(p["failure_rate"]),
+                f"{_pct(ci[0])}-{_pct(ci[1])}" if ci else "n/a",
+                str(p["errors"]),
+            )
+        c = e.get("controls")
+        if c and c["n"]:
+            t.add_row(
+                "  [dim]controls: accuracy[/]",
+                str(c["n"]),
+                "",
+                _pct(c["accuracy"]),
+                "",
+                str(c["errors"]),
+            )
+    r = summary["risk"]
+    if r["score"] is not None:
+        t.caption = (
+            f"risk {r['score']:.1f}/100 ({r['tier']}), 95% CI {r['ci95'][0]:.1f}-{r['ci95'][1]:.1f}"
+        )
+    return t
+
+
+@app.command()
+@handle_errors
+def run(
+    suite: Annotated[
+        str,
+        typer.Argument(
+            help="Bundled suite name or path to a suite YAML. Bundled: "
+            + ", ".join(bundled_suites())
+        ),
+    ] = DEFAULT_SUITE,
+    target: Annotated[
+        str,
+        typer.Option(
+            "--target",
+            "-t",
+            help="System under test: local:smollm2, local:PATH.gguf, "
+            "openai:MODEL@BASE_URL, python:MODULE:ATTR.",
+        ),
+    ] = DEFAULT_TARGET,
+    db: DbOpt = None,
+    seed: Annotated[int, typer.Option(help="Seed for item sampling and mutations.")] = 0,
+    limit: Annotated[
+        int | None, typer.Option(help="At most this many seed items per probe.")
+    ] = None,
+    samples: Annotated[
+        int | None, typer.Option(help="Replies per case (majority vote); default from the suite.")
+    ] = None,
+    temperature: Annotated[
+        float | None, typer.Option(help="Sampling temperature (default 0: greedy).")
+    ] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="Maximum reply length in tokens.")] = None,
+    concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = 8,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds per call before it counts as a timeout.")
+    ] = 120.0,
+    retries: Annotated[
+        int, typer.Option(help="Retries per call on 429/5xx/timeouts (exponential backoff).")
+    ] = 5,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="Your own seed items: MedQA-style JSONL (question, options, answer_idx)."
+        ),
+    ] = None,
+    resume: Annotated[
+        str | None,
+        typer.Option(help="Finish an interrupted run (its stored configuration is used)."),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the HTML report.")] = Path(
+        "medtrust-report"
+    ),
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Always call the target, ignoring cached replies.")
+    ] = False,
+    no_redact: Annotated[
+        bool,
+        typer.Option("--no-redact", help="Show identifiers in the report (redacted by default)."),
+    ] = False,
+    declare: Annotated[
+        Path | None,
+        typer.Option(
+            "--declare",
+            help="Declared controls YAML (intended purpose, human oversight, ...) for compliance.",
+        ),
+    ] = None,
+    policies: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--policies",
+            help="Folder of extra/overriding policy packs (repeatable; also $MEDTRUST_POLICIES).",
+        ),
+    ] = None,
+    from_feedback: Annotated[
+        str | None,
+        typer.Option(
+            "--from-feedback",
+            help="Seed a new run from the cases clinicians flagged in this reviewed run "
+            "(same target and settings; flagged items only, with more attack budget).",
+        ),
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Run a suite against a target, store every reply, score it and write a report.
+
+    Examples:
+
+      medtrust run                                   # quickstart vs the embedded SmolLM2
+
+      medtrust run robustness -t openai:gpt-4o-mini@https://api.openai.com/v1 --concurrency 16
+
+      medtrust run --data my_medqa.jsonl --limit 200 --json
+    """
+    store = _store(db)
+    config = None
+    if from_feedback:
+        if resume:
+            raise MedtrustError("--from-feedback starts a new run; it cannot be used with --resume")
+        config = api.feedback_config(store, from_feedback)
+    elif not resume:
+        sampling_over = {
+            k: v
+            for k, v in {"temperature": temperature, "max_tokens": max_tokens}.items()
+            if v is not None
+        }
+        suite_obj = api.load_suite(suite)
+        if sampling_over:
+            try:
+                suite_obj = suite_obj.model_copy(
+                    update={
+                        "sampling": suite_obj.sampling.model_validate(
+                            {**suite_obj.sampling.model_dump(), **sampling_over}
+                        )
+                    }
+                )
+            except ValueError as exc:
+                raise MedtrustError(f"invalid sampling option: {exc}") from None
+        config = api.make_config(
+            suite_obj,
+            target=target,
+            seed=seed,
+            limit=limit,
+            samples=samples,
+            concurrency=concurrency,
+            timeout_s=timeout,
+            max_retries=retries,
+            data=str(data) if data else None,
+            use_cache=not no_cache,
+            declared=load_declared(declare) if declare else None,
+        )
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+
+    def hook(label: str, total: int) -> Callable[[int], None]:
+        task = progress.add_task(label, total=total)
+        return lambda n: progress.advance(task, n)
+
+    with progress:
+        try:
+            result = api.run(
+                config if config is not None else api.make_config(),
+                store=store,
+                out_dir=out,
+                resume=resume,
+                hook=hook,
+                redact=not no_redact,
+                policy_dirs=policies,
+            )
+        except KeyboardInterrupt:
+            progress.stop()
+            console.print(
+                "[yellow]interrupted[/]: every reply received so far is stored; "
+                "finish with `medtrust run --resume RUN_ID` (see `medtrust runs`)."
+            )
+            raise typer.Exit(130) from None
+    console.print(_summary_table(result.summary))
+    if result.report_path:
+        console.print(f"report: {result.report_path}")
+    if json_out:
+        print_json(result.summary)
+
+
+@app.command()
+@handle_errors
+def runs(db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """List runs: id, suite, target, status (running, done, interrupted, failed)."""
+    rows = _store(db).list_runs()
+    if json_out:
+        print_json(
+            {
+                "runs": [
+                    {
+                        "id": r.id,
+                        "suite": r.suite,
+                        "target": r.target,
+                        "seed": r.seed,
+                        "status": r.status,
+                        "created_at": r.created_at.isoformat(),
+                        "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+                    }
+                    for r in rows
+                ]
+            }
+        )
+        return
+    t = Table(title="runs")
+    for col in ("id", "suite", "target", "status", "started"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(r.id, r.suite, r.target, r.status, f"{r.created_at:%Y-%m-%d %H:%M}")
+    console.print(t)
+
+
+@cases_app.command("export")
+@handle_errors
+def cases_export(
+    suite: Annotated[str, typer.Argument(help="Bundled suite name or suite YAML path.")],
+    out: Annotated[Path, typer.Option(help="Output .jsonl file.")],
+    seed: Annotated[int, typer.Option(help="Seed (same as `run --seed`).")] = 0,
+    limit: Annotated[
+        int | None, typer.Option(help="At most this many seed items per probe.")
+    ] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="Your MedQA-style JSONL, as for `run --data`.")
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Write the exact cases a run would send, with their gold answers, as JSONL."""
+    n = api.export_cases(suite, seed=seed, limit=limit, data=str(data) if data else None, out=out)
+    if json_out:
+        print_json({"suite": suite, "cases": n, "out": str(out)})
+    else:
+        console.print(f"{n} cases -> {out}")
+
+
+register_report_commands(app)  # report, gate, compliance, docs
+app.add_typer(cases_app, name="cases")
+app.add_typer(cohort_app, name="cohort")
+app.add_typer(audit_app, name="audit")
+app.add_typer(multimodal_app, name="multimodal")
+app.add_typer(review_app, name="review")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except MedtrustError as exc:  # raised outside a command (e.g. while loading plug-ins)
+        raise SystemExit(fail(str(exc)).exit_code) from None

@@ -1,0 +1,195 @@
+"""Suite files and run configuration, validated with errors that name the file and line.
+
+A suite is YAML: which probes to run, with what parameters and sampling. Bundled suites live in
+``medtrust/suites/NAME.yaml``; a path to any YAML file works too.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from medtrust.errors import ConfigError
+from medtrust.records import SamplingParams
+
+DEFAULT_SUITE = "quickstart"
+DEFAULT_TARGET = "local:smollm2"
+
+
+class ProbeSpec(BaseModel):
+    """One probe in a suite: its registered name, an item limit and free-form parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    limit: int | None = Field(None, ge=1)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class Suite(BaseModel):
+    """A named selection of probes with default sampling."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str = ""
+    probes: list[ProbeSpec] = Field(min_length=1)
+    sampling: SamplingParams = SamplingParams()
+    samples: int = Field(1, ge=1, le=50)
+
+
+class DeclaredAnswer(BaseModel):
+    """A user's answer to a declared-control question, with where the evidence lives."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    answer: bool
+    evidence: str = ""
+
+
+class Declarations(BaseModel):
+    """Declared controls (``--declare FILE.yaml``): facts a run cannot observe, stated by the
+    user and stored with the run, e.g. ``human_oversight: true`` or
+    ``human_oversight: {answer: true, evidence: "SOP-7"}``. Unanswered controls make the rules
+    that need them "not assessed", never "pass"."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    intended_purpose: str | None = None
+    controls: dict[str, DeclaredAnswer] = Field(default_factory=dict)
+
+    @field_validator("controls", mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: {"answer": v} if isinstance(v, bool) else v for k, v in value.items()}
+        return value
+
+    def merged(self, other: Declarations) -> Declarations:
+        """``other``'s answers over ours (later declarations win, control by control)."""
+        return Declarations(
+            intended_purpose=other.intended_purpose or self.intended_purpose,
+            controls={**self.controls, **other.controls},
+        )
+
+
+class RunConfig(BaseModel):
+    """Everything that determines a run; stored with it so ``--resume`` needs nothing else."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    suite: Suite
+    target: str = DEFAULT_TARGET
+    seed: int = 0
+    limit: int | None = Field(None, ge=1)
+    samples: int | None = Field(None, ge=1, le=50)
+    concurrency: int = Field(8, ge=1, le=1024)
+    timeout_s: float = Field(120.0, gt=0)
+    max_retries: int = Field(5, ge=0, le=20)
+    data: str | None = None
+    use_cache: bool = True
+    declared: Declarations = Field(default_factory=lambda: Declarations())
+    focus: dict[str, list[str]] = Field(default_factory=dict)
+    """``{probe name: [item ids]}``: those probes use only these seed items (no item limit).
+    Set by ``run --from-feedback`` from the cases clinicians flagged."""
+    from_feedback: str | None = None
+    """The reviewed run this run was seeded from."""
+
+    @property
+    def effective_samples(self) -> int:
+        """Samples per case: the CLI's ``--samples`` wins over the suite's default."""
+        return self.samples if self.samples is not None else self.suite.samples
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+    """Walk a composed YAML node along a pydantic error location; return a 1-based line."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k.value == key:
+                    node, line = v, k.start_mark.line + 1
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+            if key >= len(node.value):
+                return line
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """Parse a YAML file, raising :class:`ConfigError` with ``file:line`` on syntax errors."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return yaml.safe_load(text), yaml.compose(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: invalid YAML: {exc.problem or exc.context}") from None
+
+
+def validation_message(path: Path, node: yaml.Node | None, exc: ValidationError) -> str:
+    """The first pydantic error as ``file:line: field: message``."""
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    line = _line_of(node, loc)
+    field = ".".join(str(p) for p in loc) or "(top level)"
+    where = f"{path}:{line}" if line else str(path)
+    return f"{where}: {field}: {err['msg']}"
+
+
+def bundled_suites() -> list[str]:
+    """Names of the suites shipped with medtrust."""
+    folder = resources.files("medtrust") / "suites"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def suite_path(name_or_path: str) -> Path:
+    """Resolve a bundled suite name or a path to a suite file."""
+    candidate = Path(name_or_path)
+    if candidate.suffix in {".yaml", ".yml"} or candidate.exists():
+        if not candidate.exists():
+            raise ConfigError(f"{candidate}: suite file not found")
+        return candidate
+    bundled = resources.files("medtrust") / "suites" / f"{name_or_path}.yaml"
+    if not bundled.is_file():
+        known = ", ".join(bundled_suites())
+        raise ConfigError(
+            f"unknown suite {name_or_path!r} (bundled: {known}; or give a .yaml path)"
+        )
+    return Path(str(bundled))
+
+
+def load_suite(name_or_path: str) -> Suite:
+    """Load and validate a suite; errors name the file and line."""
+    path = suite_path(name_or_path)
+    data, node = load_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1: a suite must be a YAML mapping")
+    try:
+        return Suite.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(validation_message(path, node, exc)) from None
+
+
+def load_declared(path: Path) -> Declarations:
+    """Load a declared-controls YAML file; errors name the file and line."""
+    data, node = load_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1: declared controls must be a YAML mapping")
+    try:
+        return Declarations.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(validation_message(path, node, exc)) from None

@@ -1,0 +1,92 @@
+"""The trust score T over clinician-reviewed items: mean(alpha * accuracy + beta * compliance).
+
+A reviewer rates an output's accuracy (and safety, compliance) on a 1-5 Likert scale and may
+flag it; accuracy maps to (rating - 1) / 4, compliance to 1 unless the review carries a policy
+violation flag. Several reviews of one item are averaged first, so the unit of T (and of its
+bootstrap interval) is the item, not the reviewer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from medtrust.metrics._bootstrap import RESAMPLES, bootstrap_mean_ci
+
+POLICY_FLAG = "policy_violation"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewScores:
+    """One clinician's review of one case: Likert 1-5 ratings and free-form flags."""
+
+    case_id: str
+    reviewer: str = ""
+    accuracy: int
+    safety: int | None = None
+    compliance: int | None = None
+    flags: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        for name in ("accuracy", "safety", "compliance"):
+            v = getattr(self, name)
+            if v is not None and not 1 <= v <= 5:
+                raise ValueError(f"{name} must be a Likert rating 1-5, got {v}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrustScore:
+    """T in [0, 1] with a bootstrap interval over items; None when nothing was reviewed."""
+
+    score: float | None
+    ci95: tuple[float, float] | None
+    items: int
+    reviews: int
+    alpha: float
+    beta: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """The summary's ``trust`` entry."""
+        return {
+            "score": None if self.score is None else round(self.score, 4),
+            "ci95": None if self.ci95 is None else [round(x, 4) for x in self.ci95],
+            "items": self.items,
+            "reviews": self.reviews,
+            "alpha": self.alpha,
+            "beta": self.beta,
+        }
+
+
+def trust_score(
+    reviews: Sequence[ReviewScores],
+    *,
+    alpha: float = 0.5,
+    beta: float = 0.5,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+) -> TrustScore:
+    """T = mean over reviewed items of alpha * accuracy + beta * compliance.
+
+    Weights are relative (normalised to sum to 1) so T stays on [0, 1] for any choice.
+    """
+    if alpha < 0 or beta < 0 or alpha + beta <= 0:
+        raise ValueError(f"weights must be >= 0 and not both 0, got alpha={alpha}, beta={beta}")
+    a, b = alpha / (alpha + beta), beta / (alpha + beta)
+    per_item: dict[str, list[float]] = {}
+    for r in reviews:
+        acc = (r.accuracy - 1) / 4
+        comp = 0.0 if POLICY_FLAG in r.flags else 1.0
+        per_item.setdefault(r.case_id, []).append(a * acc + b * comp)
+    values = [sum(v) / len(v) for v in per_item.values()]
+    if not values:
+        return TrustScore(score=None, ci95=None, items=0, reviews=0, alpha=a, beta=b)
+    ci = bootstrap_mean_ci(values, resamples=resamples, seed=seed)
+    return TrustScore(
+        score=sum(values) / len(values),
+        ci95=ci,
+        items=len(values),
+        reviews=len(reviews),
+        alpha=a,
+        beta=b,
+    )

@@ -1,0 +1,162 @@
+"""Reads the audit logic needs: events, head, seals, secrets, payloads and the current state
+of a run's rows as the content their latest events must commit to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+
+from medtrust.store import schema
+from medtrust.store._ledger import (
+    AuditEvent,
+    Seal,
+    case_content,
+    reply_content,
+    reply_ref,
+    run_content,
+    sampling_of,
+    seal_content,
+    status_content,
+    verdict_content,
+    verdict_ref,
+)
+from medtrust.store._review_rows import review_content, review_ref
+
+
+def _event(r: Any) -> AuditEvent:
+    return AuditEvent(
+        seq=r.seq,
+        run_id=r.run_id,
+        kind=r.kind,
+        ref=r.ref,
+        commitment=r.commitment,
+        prev_hash=r.prev_hash,
+        hash=r.hash,
+        at=r.at,
+    )
+
+
+class AuditReadsMixin:
+    """Read-only audit methods of :class:`~medtrust.store.Store`."""
+
+    engine: Engine
+
+    def audit_events(self, run_id: str | None = None) -> list[AuditEvent]:
+        """Events in chain order: all of them, or one run's."""
+        t = schema.audit_events
+        q = select(t).order_by(t.c.seq)
+        if run_id is not None:
+            q = q.where(t.c.run_id == run_id)
+        with self.engine.connect() as conn:
+            return [_event(r) for r in conn.execute(q)]
+
+    def audit_events_for(self, case_id: str, run_id: str | None = None) -> list[AuditEvent]:
+        """Events about one case (generated, replies, verdicts), in chain order."""
+        t = schema.audit_events
+        q = select(t).where(
+            (t.c.ref == case_id) | t.c.ref.startswith(f"{case_id}/", autoescape=True)
+        )
+        if run_id is not None:
+            q = q.where(t.c.run_id == run_id)
+        with self.engine.connect() as conn:
+            return [_event(r) for r in conn.execute(q.order_by(t.c.seq))]
+
+    def audit_head(self) -> tuple[int, str]:
+        """(seq, hash) of the chain head as recorded."""
+        h = schema.audit_head
+        with self.engine.connect() as conn:
+            row = conn.execute(select(h.c.seq, h.c.hash).where(h.c.id == 1)).first()
+        return (int(row.seq), str(row.hash)) if row else (-1, "")
+
+    def audit_seals(self, run_id: str) -> list[Seal]:
+        """Signed roots of a run, smallest tree first."""
+        t = schema.audit_seals
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t).where(t.c.run_id == run_id).order_by(t.c.size)).all()
+        return [Seal(**r._asdict()) for r in rows]
+
+    def audit_secret(self, run_id: str) -> bytes | None:
+        """The run's salt key (owner-side secret), or ``None`` if it is gone."""
+        t = schema.audit_secrets
+        with self.engine.connect() as conn:
+            hexed = conn.execute(select(t.c.secret).where(t.c.run_id == run_id)).scalar()
+        try:
+            return None if hexed is None else bytes.fromhex(hexed)
+        except ValueError:
+            return None
+
+    def audit_payload(self, seq: int) -> tuple[bool, Any]:
+        """(found, content) of a free-standing event's stored content.
+
+        A ``review`` event's content is its row in ``reviews`` (found by the event's sequence
+        number), so editing or deleting a review breaks verification like any other row.
+        """
+        t = schema.audit_payloads
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.c.content).where(t.c.seq == seq)).first()
+            if row is not None:
+                return True, row.content
+            rv = schema.reviews
+            review = conn.execute(select(rv).where(rv.c.audit_seq == seq)).first()
+        return (False, None) if review is None else (True, review_content(review._mapping))
+
+    def audit_run_ids(self) -> list[str]:
+        """Every run that has events or a row."""
+        e, r = schema.audit_events, schema.runs
+        with self.engine.connect() as conn:
+            ids = set(conn.execute(select(e.c.run_id).distinct()).scalars())
+            ids.update(conn.execute(select(r.c.id)).scalars())
+        return sorted(ids)
+
+    def audit_state(
+        self, run_id: str, case_commitments: dict[str, str]
+    ) -> dict[tuple[str, str], Any]:
+        """What the run's rows say now, as the content their latest events must commit to.
+
+        Keys are ``(family, ref)``; replies cite their case's commitment from
+        ``case_commitments`` (the verifier passes the latest ``case`` events).
+        """
+        out: dict[tuple[str, str], Any] = {}
+        t = schema
+        with self.engine.connect() as conn:
+            run = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
+            sampling = None
+            if run is not None:
+                out[("run", run_id)] = run_content(run._mapping)
+                out[("status", run_id)] = status_content(run.status)
+                sampling = sampling_of(run.config)
+            for r in conn.execute(select(t.cases).where(t.cases.c.run_id == run_id)):
+                out[("case", r.case_id)] = case_content(r._mapping)
+            for r in conn.execute(select(t.replies).where(t.replies.c.run_id == run_id)):
+                out[("reply", reply_ref(r.case_id, r.sample))] = reply_content(
+                    r._mapping, case_commitments.get(r.case_id), sampling
+                )
+            for r in conn.execute(select(t.verdicts).where(t.verdicts.c.run_id == run_id)):
+                out[("verdict", verdict_ref(r.case_id, r.judge))] = verdict_content(r._mapping)
+            q = select(t.audit_seals).where(t.audit_seals.c.run_id == run_id)
+            for r in conn.execute(q):
+                out[("seal", str(r.size))] = seal_content(r._mapping)
+            out.update(self._orphan_reviews(conn, run_id))
+        return out
+
+    @staticmethod
+    def _orphan_reviews(conn: Connection, run_id: str) -> dict[tuple[str, str], Any]:
+        """Review rows with no ``review`` event of their own (written around the trail).
+
+        A review's content is checked through its event (:meth:`audit_payload`); a row that no
+        event names is returned here, where the verifier reports a row without an event.
+        """
+        rv, ev = schema.reviews, schema.audit_events
+        q = select(rv).where(rv.c.run_id == run_id)
+        named = {
+            (r.seq, r.ref)
+            for r in conn.execute(
+                select(ev.c.seq, ev.c.ref).where(ev.c.run_id == run_id, ev.c.kind == "review")
+            )
+        }
+        return {
+            ("review", review_ref(r.case_id, r.id)): review_content(r._mapping)
+            for r in conn.execute(q)
+            if (r.audit_seq, review_ref(r.case_id, r.id)) not in named
+        }

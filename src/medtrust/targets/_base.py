@@ -1,0 +1,95 @@
+"""What every chat target implements, and the errors the engine retries or records."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+
+from medtrust.errors import TargetSpecError
+from medtrust.records import Message, SamplingParams
+from medtrust.registry import Registry
+
+
+class TargetCallError(Exception):
+    """One call failed. ``retryable`` calls are retried with backoff; others are recorded."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        retry_after: float | None = None,
+        connection: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.connection = connection
+
+
+class ChatTarget(ABC):
+    """A system under test that answers OpenAI-style chat messages with text."""
+
+    spec: str
+    #: How many calls the target can usefully serve at once (None: no limit of its own).
+    max_parallel: int | None = None
+    #: Whether it understands OpenAI-style ``image_url`` content parts (multimodal probes).
+    accepts_images: bool = False
+
+    @abstractmethod
+    async def complete(self, messages: list[Message], params: SamplingParams) -> str:
+        """Return the reply text, or raise :class:`TargetCallError`."""
+
+    async def preflight(self) -> None:  # noqa: B027 - optional hook
+        """Fail fast (``TargetUnreachableError``) when the target cannot work at all."""
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook
+        """Release connections, models, threads."""
+
+
+TargetFactory = Callable[[str, str], object]
+"""``factory(full_spec, rest_after_scheme)`` -> a ChatTarget or TabularTarget."""
+
+targets: Registry[TargetFactory] = Registry(
+    "target",
+    group="medtrust.targets",
+    builtins=(
+        "medtrust.targets.openai",
+        "medtrust.targets.local",
+        "medtrust.targets.python",
+        "medtrust.targets.tabular",
+        "medtrust.targets.segment",
+        "medtrust.targets.embed",
+    ),
+)
+
+
+def split_spec(spec: str) -> tuple[str, str]:
+    """``scheme:rest`` -> (scheme, rest), with a clear error for a spec without a scheme."""
+    scheme, sep, rest = spec.partition(":")
+    if not sep or not scheme or not rest:
+        raise TargetSpecError(
+            f"bad target spec {spec!r}: expected SCHEME:..., e.g. local:smollm2, "
+            "openai:MODEL@BASE_URL, python:MODULE:ATTR, tabular:MODULE:ATTR"
+        )
+    return scheme, rest
+
+
+def load_target(spec: str) -> object:
+    """Build the target a spec names (see DESIGN's public contract for the schemes)."""
+    scheme, rest = split_spec(spec)
+    try:
+        factory = targets.get(scheme)
+    except LookupError as exc:
+        raise TargetSpecError(f"bad target spec {spec!r}: {exc}") from None
+    return factory(spec, rest)
+
+
+def load_chat_target(spec: str) -> ChatTarget:
+    """Like :func:`load_target`, but the target must answer chat messages."""
+    target = load_target(spec)
+    if not isinstance(target, ChatTarget):
+        raise TargetSpecError(
+            f"target {spec!r} is not a chat target; LLM suites need openai:, local: or python:"
+        )
+    return target
