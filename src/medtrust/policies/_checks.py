@@ -1,0 +1,141 @@
+"""Checks that read the run summary, the declarations or the store, not individual replies.
+
+Each returns ``(status, reason, evidence)``. The rule is: no evidence, no pass. An axis the run
+did not assess, an unanswered control or a missing interval is "not assessed".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from medtrust.config import Declarations
+from medtrust.policies._model import DeclaredCheck, EvidenceCheck, MetricCheck, Status
+from medtrust.records import Case, Reply, Verdict
+
+Result = tuple[Status, str, dict[str, Any]]
+
+
+@dataclass(kw_only=True)
+class RunFacts:
+    """Everything the checks may read about one run."""
+
+    run_id: str
+    status: str
+    day: date
+    cases: Sequence[Case]
+    replies: Mapping[str, Sequence[Reply]]
+    verdicts: Mapping[str, Verdict]
+    axes: Mapping[str, Mapping[str, Any]]
+    declared: Declarations = field(default_factory=Declarations)
+    audit: tuple[bool, str] | None = None
+    """``(signed roots verify, detail)`` from the audit trail, or None when it is unavailable."""
+
+
+def _dig(obj: Mapping[str, Any], path: str) -> tuple[Any, Mapping[str, Any] | None]:
+    parent: Mapping[str, Any] | None = None
+    cur: Any = obj
+    for part in path.split("."):
+        if not isinstance(cur, Mapping) or part not in cur:
+            return None, None
+        parent, cur = cur, cur[part]
+    return cur, parent
+
+
+def metric(check: MetricCheck, facts: RunFacts) -> Result:
+    """Compare ``axes.AXIS.FIELD`` (or a bound of the interval beside it) with the threshold."""
+    entry = facts.axes.get(check.axis, {})
+    bound = f"max {check.max:g}" if check.max is not None else f"min {check.min:g}"
+    ev: dict[str, Any] = {"axis": check.axis, "field": check.field, "use": check.use}
+    ev["threshold"] = bound
+    if not entry.get("assessed") or not entry.get("n"):
+        return "not assessed", f"{check.axis} was not assessed in this run", ev
+    value, parent = _dig(entry, check.field)
+    if not isinstance(value, int | float):
+        return "not assessed", f"{check.axis}.{check.field} is not in this run's results", ev
+    ci = (parent or {}).get("ci95")
+    ev.update(value=value, ci95=ci, n=entry.get("n"), failures=entry.get("failures"))
+    compared = float(value)
+    if check.use != "estimate":
+        if not ci:
+            return "not assessed", f"{check.axis}.{check.field} has no interval", ev
+        compared = float(ci[1] if check.use == "ci_upper" else ci[0])
+    ev["compared"] = compared
+    what = f"{check.axis} {check.field}" + ("" if check.use == "estimate" else f" ({check.use})")
+    breached = (check.max is not None and compared > check.max) or (
+        check.min is not None and compared < check.min
+    )
+    rel = (">" if check.max is not None else "<") if breached else "within"
+    reason = f"{what} {compared:.3g} {rel} {bound} (n={entry.get('n')})"
+    return ("fail" if breached else "pass"), reason, ev
+
+
+def declared(check: DeclaredCheck, facts: RunFacts) -> Result:
+    """The user's answer to the control's question; unanswered is not assessed."""
+    ans = facts.declared.controls.get(check.control)
+    question = " ".join(check.question.split())
+    ev: dict[str, Any] = {"control": check.control, "question": question}
+    if ans is None:
+        return "not assessed", f"control {check.control!r} unanswered: {question}", ev
+    ev.update(answer=ans.answer, evidence=ans.evidence)
+    said = "yes" if ans.answer else "no"
+    reason = f"declared {said}" + (f" ({ans.evidence})" if ans.evidence else "")
+    return ("pass" if ans.answer == check.expect else "fail"), reason, ev
+
+
+def documentation_gaps(
+    status: str, n_cases: int, axes: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
+    """What the testing part of the technical documentation would lack for this run."""
+    gaps = []
+    if status != "done":
+        gaps.append(f"run not finished ({status})")
+    if not n_cases:
+        gaps.append("no cases stored")
+    if not any(e.get("assessed") and e.get("n") for e in axes.values()):
+        gaps.append("no axis produced scored results")
+    return gaps
+
+
+def evidence(check: EvidenceCheck, facts: RunFacts) -> Result:
+    """Evidence the stored run shows by itself (see each branch for what it proves)."""
+    if check.evidence == "risk_assessed":
+        done = [a for a, e in facts.axes.items() if e.get("assessed") and e.get("n")]
+        if not done:
+            return "not assessed", "no axis produced scored results", {"axes": []}
+        return "pass", f"tested with intervals on {', '.join(done)}", {"axes": done}
+    if check.evidence == "documentation":
+        gaps = documentation_gaps(facts.status, len(facts.cases), facts.axes)
+        reason = "; ".join(gaps) if gaps else "testing documentation generable (medtrust docs)"
+        return ("fail" if gaps else "pass"), reason, {"gaps": gaps}
+    # logging: every answered case has a verdict, every verdict has the replies it judged.
+    answered = {cid for cid, rs in facts.replies.items() if rs}
+    judged = set(facts.verdicts)
+    unjudged = sorted(answered - judged)
+    orphans = sorted(judged - answered)
+    ev: dict[str, Any] = {
+        "cases_with_replies": len(answered),
+        "unjudged": unjudged[:10],
+        "verdicts_without_replies": orphans[:10],
+        "audit_chain": None if facts.audit is None else facts.audit[0],
+        "audit_detail": None if facts.audit is None else facts.audit[1],
+    }
+    problems = []
+    if unjudged:
+        problems.append(f"{len(unjudged)} answered cases have no verdict")
+    if orphans:
+        problems.append(f"{len(orphans)} verdicts have no stored replies")
+    if facts.audit is not None and not facts.audit[0]:
+        problems.append(f"signed audit roots do not verify: {facts.audit[1]}")
+    if not answered:
+        return "not assessed", "no replies stored", ev
+    if problems:
+        return "fail", "; ".join(problems), ev
+    chain = (
+        "signed audit roots verify (byte-level check: medtrust audit verify)"
+        if facts.audit
+        else "audit trail unavailable"
+    )
+    return "pass", f"{len(answered)} outputs and their verdicts persisted; {chain}", ev

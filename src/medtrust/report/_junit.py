@@ -1,0 +1,86 @@
+"""JUnit XML so that CI systems list failures: one testsuite per axis, one testcase per probe
+or operator (failed when any case failed), one per compliance rule.
+
+Mapping: a failure rate above 0 is a ``<failure>`` (counts and interval in the message); a
+probe with only errored cases is an ``<error>``; an axis or rule that was not assessed is
+``<skipped>``, so a CI dashboard never shows missing evidence as green.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from medtrust.records import AXES
+from medtrust.report._markdown import ci_pct, pct
+
+
+def _case(suite: ET.Element, classname: str, name: str) -> ET.Element:
+    return ET.SubElement(suite, "testcase", classname=classname, name=name, time="0")
+
+
+def _tally_case(suite: ET.Element, axis: str, name: str, t: dict[str, Any]) -> str:
+    tc = _case(suite, f"medtrust.{axis}", name)
+    if t["n"] == 0 and t.get("errors"):
+        ET.SubElement(tc, "error", message=f"no scored cases; {t['errors']} errors", type="error")
+        return "error"
+    if t["n"] == 0:
+        ET.SubElement(tc, "skipped", message="no scored cases")
+        return "skipped"
+    if t["failures"]:
+        msg = (
+            f"{t['failures']}/{t['n']} failed ({pct(t['failure_rate'])}), "
+            f"95% CI {ci_pct(t['ci95'])}, {t.get('errors', 0)} errors"
+        )
+        ET.SubElement(tc, "failure", message=msg, type="failure_rate").text = msg
+        return "failure"
+    return "pass"
+
+
+def _rule_case(suite: ET.Element, r: dict[str, Any]) -> str:
+    tc = _case(suite, f"medtrust.compliance.{r['pack']}", r["id"])
+    msg = f"{r['regulation']} {r['article']} [{r['severity']}]: {r['reason']}"
+    if r["status"] == "fail":
+        ET.SubElement(
+            tc, "failure", message=msg, type=f"severity:{r['severity']}"
+        ).text = f"{r['requirement']}\n\n{msg}"
+        return "failure"
+    if r["status"] == "not assessed":
+        ET.SubElement(tc, "skipped", message=msg)
+        return "skipped"
+    ET.SubElement(tc, "system-out").text = msg
+    return "pass"
+
+
+def render_junit(summary: dict[str, Any]) -> str:
+    """The run as a JUnit XML document (``<testsuites>``)."""
+    root = ET.Element("testsuites", name=f"medtrust {summary['run_id']}")
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for axis in AXES:
+        e = summary["axes"][axis]
+        suite = ET.SubElement(root, "testsuite", name=axis)
+        outcomes: list[str] = []
+        if axis == "compliance" and summary.get("compliance"):
+            outcomes = [_rule_case(suite, r) for r in summary["compliance"]["rules"]]
+        elif e.get("assessed") and e["by_probe"]:
+            outcomes = [_tally_case(suite, axis, k, t) for k, t in e["by_probe"].items()]
+        elif e.get("assessed"):
+            outcomes = [_tally_case(suite, axis, axis, e)]
+        if not outcomes:
+            tc = _case(suite, f"medtrust.{axis}", axis)
+            ET.SubElement(tc, "skipped", message="not assessed in this run")
+            outcomes = ["skipped"]
+        counts = {
+            "tests": len(outcomes),
+            "failures": outcomes.count("failure"),
+            "errors": outcomes.count("error"),
+            "skipped": outcomes.count("skipped"),
+        }
+        for k, v in counts.items():
+            suite.set(k, str(v))
+            totals[k] += v
+        suite.set("time", "0")
+    for k, v in totals.items():
+        root.set(k, str(v))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,0 +1,121 @@
+"""The Markdown report: the summary table, risk, compliance and trust, for pull requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from medtrust.records import AXES
+
+
+def pct(x: float | None) -> str:
+    """A rate as a percentage with one decimal, or n/a."""
+    return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+def ci_pct(ci: list[float] | None) -> str:
+    """An interval of rates as ``lo-hi%``."""
+    return "n/a" if not ci else f"{pct(ci[0])}-{pct(ci[1])}"
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _axes(summary: dict[str, Any]) -> list[str]:
+    lines = [
+        "| axis / operator | n | failures | failure rate | 95% CI | errors |",
+        "|---|---:|---:|---:|---|---:|",
+    ]
+    for axis in AXES:
+        e = summary["axes"][axis]
+        if not e.get("assessed"):
+            lines.append(f"| {axis} | - | - | not assessed | - | - |")
+            continue
+        lines.append(
+            f"| **{axis}** | {e['n']} | {e['failures']} | {pct(e['failure_rate'])} | "
+            f"{ci_pct(e['ci95'])} | {e['errors']} |"
+        )
+        for op, p in e["by_probe"].items():
+            lines.append(
+                f"| &nbsp;&nbsp;{_cell(op)} | {p['n']} | {p['failures']} | "
+                f"{pct(p['failure_rate'])} | {ci_pct(p['ci95'])} | {p['errors']} |"
+            )
+    return lines
+
+
+def _risk(summary: dict[str, Any]) -> list[str]:
+    r = summary["risk"]
+    by_axis = r.get("by_axis") or {}
+    if not by_axis:
+        return []
+    lines = ["", "## Risk by axis", "", "| axis | risk | tier | 95% CI | failure rate |"]
+    lines.append("|---|---:|---|---|---:|")
+    for axis, a in by_axis.items():
+        note = "" if a.get("in_overall", True) else " (not in overall)"
+        lines.append(
+            f"| {axis}{note} | {a['score']:.1f} | {a['tier']} | "
+            f"{a['ci95'][0]:.1f}-{a['ci95'][1]:.1f} | {pct(a['failure_rate'])} |"
+        )
+    if r.get("method"):
+        lines += ["", f"Intervals: {r['method']}."]
+    return lines
+
+
+def _compliance(summary: dict[str, Any]) -> list[str]:
+    comp = summary.get("compliance")
+    if not comp:
+        return []
+    c = comp["counts"]
+    lines = [
+        "",
+        f"## Compliance (rules in force on {comp['as_of']})",
+        "",
+        f"{c['pass']} pass, {c['fail']} fail, {c['not assessed']} not assessed.",
+        "",
+    ]
+    for reg, t in comp.get("by_regulation", {}).items():
+        lines.append(
+            f"- outputs violating {reg}: **{pct(t['failure_rate'])}** "
+            f"({t['failures']}/{t['n']}, 95% CI {ci_pct(t['ci95'])})"
+        )
+    lines += [
+        "",
+        "| status | rule | regulation | article | severity | evidence |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in comp["rules"]:
+        lines.append(
+            f"| {r['status']} | `{r['id']}` {_cell(r['title'])} | {_cell(r['regulation'])} | "
+            f"{_cell(r['article'])} | {r['severity']} | {_cell(r['reason'])} |"
+        )
+    later = comp.get("not_applicable") or []
+    if later:
+        lines += ["", "Not in force on that date (readiness, not counted):", ""]
+        lines += [f"- `{r['id']}`: {r['not_applicable']}; would be {r['status']}" for r in later]
+    lines += ["", f"_{comp['definition']}_"]
+    return lines
+
+
+def render_md(summary: dict[str, Any]) -> str:
+    """A Markdown summary for pull requests and chat."""
+    lines = [
+        f"# medtrust run {summary['run_id']}",
+        "",
+        f"- target: `{summary['target']}`",
+        f"- suite: `{summary['suite']}` (seed {summary['seed']})",
+        f"- status: {summary['status']}",
+    ]
+    r = summary["risk"]
+    if r["score"] is not None:
+        lines.append(
+            f"- risk: **{r['score']:.1f}** ({r['tier']}), "
+            f"95% CI {r['ci95'][0]:.1f}-{r['ci95'][1]:.1f}"
+        )
+    t = summary.get("trust") or {}
+    if t.get("score") is not None:
+        lo, hi = t["ci95"]
+        lines.append(f"- trust: {t['score']:.3f} (95% CI {lo:.3f}-{hi:.3f}, {t['items']} items)")
+    else:
+        lines.append("- trust: no clinician reviews")
+    lines += ["", *_axes(summary), *_risk(summary), *_compliance(summary)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,106 @@
+"""Renderers: self-contained HTML (no CDN), JSON per the contract, Markdown, JUnit XML."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from medtrust.errors import MedtrustError
+from medtrust.records import AXES, RunInfo
+from medtrust.report._io import replace_dir_atomic, write_text_atomic
+from medtrust.report._junit import render_junit
+from medtrust.report._markdown import render_md
+from medtrust.report._views import (
+    MAX_EXAMPLES,
+    bars,
+    failing_examples,
+    fairness_view,
+    risk_bars,
+)
+from medtrust.store import Store
+
+FORMATS = ("html", "json", "md", "junit")
+
+__all__ = [
+    "FORMATS",
+    "MAX_EXAMPLES",
+    "failing_examples",
+    "render",
+    "render_html",
+    "render_md",
+    "write_report",
+]
+
+
+def render_html(store: Store, info: RunInfo, summary: dict[str, Any], *, redact: bool) -> str:
+    """One HTML file with inline CSS and SVG charts; no script, no external resource."""
+    env = Environment(
+        loader=PackageLoader("medtrust", "report/templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    axes = summary["axes"]
+    charts = {a: bars(axes[a]["by_probe"]) for a in AXES if axes[a].get("assessed")}
+    overview = bars({a: axes[a] for a in AXES if axes[a].get("assessed")})
+    groups, disparity = fairness_view(axes.get("fairness", {}))
+    comp = summary.get("compliance") or {}
+    return env.get_template("report.html.j2").render(
+        s=summary,
+        axes=AXES,
+        charts=charts,
+        overview=overview,
+        risk_rows=risk_bars(summary["risk"]),
+        comp=comp,
+        reg_rows=bars(comp.get("by_regulation") or {}),
+        groups=groups,
+        disparity=disparity,
+        redacted=redact,
+        examples=failing_examples(store, info, redact=redact, summary=summary),
+        summary_json=json.dumps(summary, indent=2),
+    )
+
+
+def render(store: Store, info: RunInfo, summary: dict[str, Any], fmt: str, *, redact: bool) -> str:
+    """The report as text in ``fmt``."""
+    if fmt == "json":
+        return json.dumps(summary, indent=2) + "\n"
+    if fmt == "md":
+        return render_md(summary)
+    if fmt == "junit":
+        return render_junit(summary)
+    if fmt == "html":
+        return render_html(store, info, summary, redact=redact)
+    raise MedtrustError(f"unknown report format {fmt!r} (choose from {', '.join(FORMATS)})")
+
+
+def write_report(
+    store: Store,
+    info: RunInfo,
+    summary: dict[str, Any],
+    out: Path,
+    *,
+    fmt: str,
+    redact: bool = True,
+) -> Path:
+    """Write the report atomically. For HTML, ``out`` is a folder (``index.html`` inside) unless
+    it ends in ``.html``; for the other formats it is the file."""
+    text = render(store, info, summary, fmt, redact=redact)
+    try:
+        if fmt == "html" and out.suffix.lower() != ".html":
+            out.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+            (staging / "index.html").write_text(text, encoding="utf-8")
+            (staging / "summary.json").write_text(
+                json.dumps(summary, indent=2) + "\n", encoding="utf-8"
+            )
+            replace_dir_atomic(staging, out)
+            return out / "index.html"
+        write_text_atomic(out, text)
+    except OSError as exc:
+        raise MedtrustError(f"{out}: cannot write report: {exc.strerror or exc}") from None
+    return out

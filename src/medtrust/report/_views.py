@@ -1,0 +1,149 @@
+"""What the HTML and Markdown reports show, derived from the summary and the store.
+
+Kept apart from the renderers so that both formats show the same rows: bars with intervals,
+the worst failing cases beside their originals, fairness by group and attribution disparity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from medtrust.metrics import SEVERITY
+from medtrust.records import RunInfo, message_text
+from medtrust.report._redact import redact as redact_text
+from medtrust.store import Store
+
+MAX_EXAMPLES = 12
+
+
+def content(messages: list[dict[str, Any]]) -> str:
+    """The user-visible prompt (system messages left out)."""
+    return "\n\n".join(
+        message_text(m.get("content")) for m in messages if m.get("role") != "system"
+    )
+
+
+def bars(entries: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Rows for a failure-rate bar chart: rate, Wilson interval, counts."""
+    rows = []
+    for name, e in entries.items():
+        if not isinstance(e, Mapping) or e.get("failure_rate") is None or not e.get("ci95"):
+            continue
+        lo, hi = e["ci95"]
+        rows.append(
+            {
+                "name": name,
+                "rate": e["failure_rate"],
+                "lo": lo,
+                "hi": hi,
+                "label": f"{100 * e['failure_rate']:.0f}% ({e['failures']}/{e['n']})",
+            }
+        )
+    return rows
+
+
+def risk_bars(risk: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Rows for the per-axis risk chart (0-100 mapped to 0-1)."""
+    rows = []
+    for axis, r in (risk.get("by_axis") or {}).items():
+        lo, hi = r["ci95"]
+        rows.append(
+            {
+                "name": axis if r.get("in_overall", True) else f"{axis} (not in overall)",
+                "rate": r["score"] / 100,
+                "lo": lo / 100,
+                "hi": hi / 100,
+                "label": f"{r['score']:.0f} {r['tier']}",
+            }
+        )
+    return rows
+
+
+def fairness_view(entry: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Flip rates by group and attribution disparity, from the fairness axis's extras.
+
+    Groups: ``by_group`` (or ``flip_rate_by_group``) mapping group -> tally fields. Disparity:
+    ``attribution_disparity`` mapping feature -> number or ``{value|disparity, ...}``.
+    """
+    groups = entry.get("by_group") or entry.get("flip_rate_by_group") or {}
+    group_rows = bars(groups) if isinstance(groups, Mapping) else []
+    disp = entry.get("attribution_disparity") or {}
+    values: list[tuple[str, float]] = []
+    if isinstance(disp, Mapping):
+        for name, v in disp.items():
+            value = v.get("value", v.get("disparity")) if isinstance(v, Mapping) else v
+            if isinstance(value, int | float):
+                values.append((str(name), float(value)))
+    top = max((abs(v) for _, v in values), default=0.0) or 1.0
+    disp_rows = [{"name": n, "value": v, "width": abs(v) / top} for n, v in values]
+    return group_rows, disp_rows
+
+
+def _answer(gold: Mapping[str, Any]) -> str:
+    accept = gold.get("accept")
+    if isinstance(accept, list | tuple):
+        return ", ".join(str(a) for a in accept)
+    if gold.get("expect"):
+        return f"expected to {gold['expect']}"
+    return str(accept) if accept is not None else ""
+
+
+def failing_examples(
+    store: Store,
+    info: RunInfo,
+    *,
+    redact: bool,
+    limit: int = MAX_EXAMPLES,
+    summary: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """The worst failures first, each beside its unmutated original when it has one.
+
+    Worst = outputs violating a compliance rule, then failures by axis severity, one per
+    operator before any repeats so that one operator does not fill the list.
+    """
+    cases = {c.id: c for c in store.cases(info.id)}
+    verdicts = store.verdicts(info.id)
+    replies = store.replies(info.id)
+    clean: Callable[[str], str] = redact_text if redact else (lambda s: s)
+    violating: dict[str, str] = {}
+    for rule in ((summary or {}).get("compliance") or {}).get("rules") or []:
+        for cid in (rule.get("evidence") or {}).get("case_ids") or []:
+            violating.setdefault(cid, rule["id"])
+    failed = [c for c in cases.values() if (v := verdicts.get(c.id)) and v.outcome == "fail"]
+    failed += [cases[cid] for cid in violating if cid in cases and cases[cid] not in failed]
+    failed.sort(key=lambda c: (c.id not in violating, -SEVERITY.get(c.axis, 1.0)))
+    seen: set[tuple[str, str]] = set()
+    ordered = []
+    for c in failed:
+        if (c.axis, c.operator) not in seen:
+            seen.add((c.axis, c.operator))
+            ordered.append(c)
+    ordered += [c for c in failed if c not in ordered]
+
+    def first_reply(cid: str) -> str:
+        rs = replies.get(cid, [])
+        return clean(rs[0].text or rs[0].error or "") if rs else ""
+
+    out = []
+    for c in ordered[:limit]:
+        parent = cases.get(c.parent_id or "")
+        v = verdicts.get(c.id)
+        out.append(
+            {
+                "case_id": c.id,
+                "axis": c.axis,
+                "operator": c.operator,
+                "rule": violating.get(c.id),
+                "prompt": clean(content(c.messages)),
+                "reply": first_reply(c.id),
+                "answer": v.answer if v else None,
+                "gold": clean(_answer(c.gold)),
+                "original_prompt": clean(content(parent.messages)) if parent else None,
+                "original_reply": first_reply(parent.id) if parent else None,
+                "original_answer": verdicts[parent.id].answer
+                if parent and parent.id in verdicts
+                else None,
+            }
+        )
+    return out
