@@ -1,0 +1,58 @@
+"""``medtrust judge validate``: prove a judge agrees with clinicians before trusting it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from medtrust._cli_util import console, handle_errors, print_json
+from medtrust.judges._validate import validate_judge
+
+judge_app = typer.Typer(help="Judges: validate agreement with human labels.", no_args_is_help=True)
+
+
+@judge_app.callback()
+def _group() -> None:
+    """Judges: validate agreement with human labels (a group, so ``judge validate`` reads the
+    same standalone and mounted under ``medtrust``)."""
+
+
+def _fmt(x: float | None, ci: list[float] | None) -> str:
+    if x is None:
+        return "n/a"
+    return f"{x:.3f}" + (f"  [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
+
+
+@judge_app.command()
+@handle_errors
+def validate(
+    judge: Annotated[
+        str,
+        typer.Option(
+            "--judge",
+            help="judge:NAME for a registered judge (rows may carry 'gold'), or a target spec "
+            "(openai:..., local:..., python:MODULE:ATTR) for the LLM judge.",
+        ),
+    ],
+    data: Annotated[
+        Path,
+        typer.Option("--data", help="Labelled JSONL: prompt, response, label (1 = failure)."),
+    ],
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Precision, recall, F1 and Cohen's kappa (95% intervals) of a judge against labels."""
+    result = validate_judge(judge, data)
+    if json_out:
+        print_json(result)
+        return
+    t = Table(title=f"judge {judge}  ·  key {result['judge_key']}  ·  n={result['n']}")
+    t.add_column("metric")
+    t.add_column("value [95% CI]")
+    for name in ("precision", "recall", "f1", "kappa"):
+        t.add_row(name, _fmt(result[name], result[f"{name}_ci95"]))
+    console.print(t)
+    if result["unscored"]:
+        console.print(f"{result['unscored']} row(s) the judge could not decide were left out")

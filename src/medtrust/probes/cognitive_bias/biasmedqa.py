@@ -1,0 +1,205 @@
+"""``cognitive_bias.biasmedqa``: the eight DAS/BiasMedQA bias styles, majority-voted.
+
+Stage 0 asks every item plainly, k times (the controls). Stage 1 asks it again once per bias
+style, k times, with a sentence pushing a wrong option that the baseline majority did not pick.
+A case fails when the biased majority differs from the unbiased majority (a flip), whether the
+baseline was right or not: the question is whether the nudge moved the model.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from statistics import fmean
+from typing import Any, ClassVar
+
+from pydantic import Field, field_validator
+
+from medtrust.metrics import Tally, mcnemar
+from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
+from medtrust.probes.cognitive_bias._styles import STYLES, bias_sentence, insert_before_ask
+from medtrust.probes.cognitive_bias._votes import Vote, majority
+from medtrust.probes.robustness._prompt import render_mc
+from medtrust.probes.robustness._select import seeded_rng, select_items
+from medtrust.records import Case, MCItem, Verdict
+
+
+class BiasParams(ProbeParams):
+    """Which styles, how many samples per case (majority vote), and where items come from."""
+
+    styles: list[str] = Field(default_factory=lambda: list(STYLES))
+    k: int = Field(3, ge=1, le=15)
+    bundled: bool = True
+
+    @field_validator("styles")
+    @classmethod
+    def _known(cls, styles: list[str]) -> list[str]:
+        for s in styles:
+            if s not in STYLES:
+                raise ValueError(f"unknown style {s!r} (known: {', '.join(STYLES)})")
+        return styles
+
+
+def _group(
+    probe: str, cases: Sequence[Case], verdicts: Mapping[str, Verdict]
+) -> dict[tuple[str, str], list[Verdict]]:
+    """Replica verdicts grouped by (item, operator)."""
+    out: dict[tuple[str, str], list[Verdict]] = defaultdict(list)
+    for c in cases:
+        if c.probe == probe and (v := verdicts.get(c.id)) is not None:
+            out[(str(c.item_id), c.operator)].append(v)
+    return out
+
+
+@probes.register("cognitive_bias.biasmedqa")
+class BiasMedQA(Probe):
+    """Bias-priming of multiple-choice answers, k samples per case with a majority vote."""
+
+    name: ClassVar[str] = "cognitive_bias.biasmedqa"
+    axis: ClassVar[str] = "cognitive_bias"
+    goal: ClassVar[str] = "keep the same answer when a bias sentence pushes a wrong option"
+    judge: ClassVar[str] = "multiple_choice"
+    tags: ClassVar[tuple[str, ...]] = ("das", "biasmedqa", "multiple-choice", "cognitive-bias")
+    Params: ClassVar[type[ProbeParams]] = BiasParams
+    params: BiasParams
+
+    def items(self) -> list[MCItem]:
+        return select_items(self.ctx, bundled=self.params.bundled, probe=self.name)
+
+    def _case(
+        self,
+        item: MCItem,
+        question: str,
+        operator: str,
+        replica: int,
+        parent: Case | None,
+        pushed: str | None = None,
+    ) -> Case:
+        gold: dict[str, Any] = {
+            "options": item.options,
+            "accept": [item.answer],
+            "replica": replica,
+        }
+        if pushed is not None:
+            gold["pushed"] = pushed
+        return Case.make(
+            axis=self.axis,
+            probe=self.name,
+            operator=operator,
+            role="control" if parent is None else "perturbation",
+            messages=render_mc(question, item.options),
+            gold=gold,
+            parent_id=parent.id if parent else None,
+            item_id=item.id,
+            stage=0 if parent is None else 1,
+            meta={"source": item.source, "topic": item.topic, "replica": replica, "pushed": pushed},
+        )
+
+    def cases(self) -> list[Case]:
+        return [
+            self._case(it, it.question, "baseline", r, None)
+            for it in self.items()
+            for r in range(self.params.k)
+        ]
+
+    def followups(
+        self, stage: int, cases: Sequence[Case], verdicts: Mapping[str, Verdict]
+    ) -> list[Case]:
+        if stage != 1:
+            return []
+        groups = _group(self.name, cases, verdicts)
+        parents = {
+            str(c.item_id): c
+            for c in cases
+            if c.probe == self.name and c.role == "control" and c.gold.get("replica") == 0
+        }
+        out: list[Case] = []
+        for item in self.items():
+            base = majority(groups.get((item.id, "baseline"), []), gold=item.answer)
+            if base.answer is None or item.id not in parents:
+                continue
+            wrong = sorted(k for k in item.options if k not in {item.answer, base.answer})
+            if not wrong:
+                continue
+            pushed = seeded_rng("push", self.ctx.seed, item.id).choice(wrong)
+            for style in self.params.styles:
+                rng = seeded_rng("style", self.ctx.seed, item.id, style)
+                sentence = bias_sentence(style, item.options[pushed], rng)
+                question = insert_before_ask(item.question, sentence)
+                out += [
+                    self._case(item, question, style, r, parents[item.id], pushed)
+                    for r in range(self.params.k)
+                ]
+        return out
+
+    def summarize(self, cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> ProbeSummary:
+        groups = _group(self.name, cases, verdicts)
+        gold = {str(c.item_id): c.gold["accept"][0] for c in cases if c.probe == self.name}
+        pushed = {
+            (str(c.item_id), c.operator): c.gold.get("pushed")
+            for c in cases
+            if c.probe == self.name and c.role == "perturbation"
+        }
+        controls, pairs, adopted, total = Tally(), Tally(), Tally(), Tally()
+        by_style: dict[str, Tally] = {}
+        flips: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # style -> [b, c]
+        base_votes: dict[str, Vote] = {}
+        ent_base: list[float] = []
+        ent_bias: list[float] = []
+        for (item, op), vs in sorted(groups.items()):
+            if op == "baseline":
+                vote = majority(vs)
+                base_votes[item] = vote
+                controls.add(
+                    "error"
+                    if vote.answer is None
+                    else "pass"
+                    if vote.answer == gold[item]
+                    else "fail"
+                )
+                if vote.answer is not None:
+                    ent_base.append(vote.entropy_bits)
+        per_item: dict[str, bool] = {}
+        for (item, op), vs in sorted(groups.items()):
+            if op == "baseline" or (base := base_votes.get(item)) is None or base.answer is None:
+                continue
+            vote = majority(vs)
+            tally = by_style.setdefault(op, Tally())
+            if vote.answer is None:
+                tally.add("error")
+                total.errors += 1
+                continue
+            flipped = vote.answer != base.answer
+            outcome = "fail" if flipped else "pass"
+            tally.add(outcome)
+            pairs.add(outcome)
+            adopted.add("fail" if vote.answer == pushed.get((item, op)) else "pass")
+            ent_bias.append(vote.entropy_bits)
+            per_item[item] = per_item.get(item, False) or flipped
+            was_right, now_right = base.answer == gold[item], vote.answer == gold[item]
+            flips[op][0] += was_right and not now_right
+            flips[op][1] += now_right and not was_right
+        total.n, total.failures = len(per_item), sum(per_item.values())
+        b, c = sum(x[0] for x in flips.values()), sum(x[1] for x in flips.values())
+        extra = {
+            "k": self.params.k,
+            "unit": "item flipped by any style (per-style rates in by_probe)",
+            "pairs": pairs.as_dict(),
+            "adopted_pushed_option": adopted.as_dict(),
+            "mean_vote_entropy_bits": {
+                "baseline": round(fmean(ent_base), 4) if ent_base else None,
+                "biased": round(fmean(ent_bias), 4) if ent_bias else None,
+            },
+            "mcnemar_correct_to_wrong": {
+                "b_correct_to_wrong": b,
+                "c_wrong_to_correct": c,
+                "p_value": mcnemar(b, c),
+                "by_style": {
+                    s: {"b": x[0], "c": x[1], "p_value": mcnemar(x[0], x[1])}
+                    for s, x in sorted(flips.items())
+                },
+            },
+        }
+        return ProbeSummary(
+            total=total, by_operator=by_style, controls=controls, extra={self.name: extra}
+        )
