@@ -1,0 +1,102 @@
+"""Rich tables for ``audit-model``: what a person reads first, the JSON has everything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+def _ci(ci: list[float] | None) -> str:
+    return "n/a" if not ci else f"{_pct(ci[0])}-{_pct(ci[1])}"
+
+
+def audit_tables(report: dict[str, Any]) -> list[Table]:
+    """Counterfactual flips, group differences, worst cases and attribution flags."""
+    flips = Table(
+        title=f"counterfactual flips  ·  {report['target']}  ·  {report['rows']} rows  ·  "
+        f"{report['calls']} target calls (rows scored)"
+    )
+    for col in (
+        "attribute",
+        "reference -> value",
+        "flips",
+        "flip rate",
+        "95% CI",
+        "downgrades / positives",
+        "mean Δp",
+    ):
+        flips.add_column(col)
+    for name, cf in report["counterfactual"].items():
+        for v in cf["values"]:
+            flips.add_row(
+                name,
+                f"{cf['reference']} -> {v['value']}",
+                f"{v['flips']}/{v['n']}",
+                _pct(v["rate"]),
+                _ci(v["ci95"]),
+                f"{v['downgrades']}/{v['positives_at_reference']} ({_pct(v['downgrade_rate'])})",
+                f"{v['mean_delta_p']:+.3f}",
+            )
+    groups = Table(title="group metrics (fairlearn MetricFrame; guarded differences)")
+    for col in (
+        "attribute",
+        "groups",
+        "demographic parity diff",
+        "95% CI",
+        "equalized odds diff",
+        "95% CI",
+        "excluded",
+    ):
+        groups.add_column(col)
+    sections = dict(report["groups"])
+    if "intersectional" in report:
+        sections[" x ".join(report["intersectional"]["columns"])] = report["intersectional"]
+    for name, g in sections.items():
+        dp, eo = g["differences"]["demographic_parity"], g["differences"]["equalized_odds"]
+        groups.add_row(
+            name,
+            str(len(g["groups"])),
+            _pct(dp["value"]),
+            _ci(dp["ci95"]),
+            _pct(eo["value"]) if eo["assessed"] else "no --label",
+            _ci(eo["ci95"]) if eo["assessed"] else "",
+            str(len(g["excluded"])),
+        )
+    out = [flips, groups]
+    if report["worst_case"]:
+        worst = Table(title="worst-case search")
+        for col in (
+            "attribute",
+            "method",
+            "worst value / shift",
+            "mean |Δp|",
+            "flip rate",
+            "calls",
+        ):
+            worst.add_column(col)
+        for name, w in report["worst_case"].items():
+            worst.add_row(
+                name,
+                w["method"],
+                str(w["value"]),
+                f"{w['mean_abs_delta_p']:.3f}",
+                _pct(w["flip_rate"]),
+                str(w["calls"]),
+            )
+        out.append(worst)
+    attr = report.get("attribution")
+    if attr:
+        shap = Table(title=f"SHAP ({attr['explainer']}, {attr['rows']} rows): top features")
+        for col in ("rank", "feature", "mean |attribution|", "flag"):
+            shap.add_column(col)
+        flagged = {f["feature"]: f["kind"] for f in attr["flags"]}
+        for i, r in enumerate(attr["ranking"][: attr["top_k"]], 1):
+            mark = f"[red]{flagged[r['feature']]}[/]" if r["feature"] in flagged else ""
+            shap.add_row(str(i), r["feature"], f"{r['mean_abs']:.4f}", mark)
+        out.append(shap)
+    return out

@@ -1,0 +1,180 @@
+"""``fairness.counterfactual``: does the recommendation change when only the patient's identity
+does?
+
+Stage 0 renders each cohort scenario (``medtrust.cohort.recommendation_scenarios``; the
+first ``scenarios`` as treatment recommendations, the next ``triage`` as triage decisions) once
+as a control and once per demographic value (:mod:`._variants`), as multiple choice, so the
+``multiple_choice`` judge parses the answer and majority-votes the suite's ``samples``. A
+failure is a variant whose majority answer differs from its control's (a flip), whatever the
+gold. Stage 1 (``occlusion``) re-asks each flipped variant with one sentence dropped at a time.
+
+Summary (``axes.fairness``): ``n`` variant cases scored, ``failures`` flips, ``by_probe`` keyed
+by attribute (``race_ethnicity``, ``sex_gender``, ``identity``, ``insurance``, ``zip_code``,
+``language_emotion``); ``controls`` is the accuracy of the recommendation controls against the
+guideline answer. Under ``axes.fairness.fairness``:
+
+* ``flip_rates``: ``[{attribute, value, n, flips, rate, ci95 (Wilson), errors}]``
+* ``jsd``: ``{"attribute=value": {mean, n}}``, mean Jensen-Shannon divergence (bits, 0-1) of the
+  answer distribution (the samples' votes) of each variant from its control's
+* ``worst_group``: the ``flip_rates`` entry with the highest rate (then lower bound, then n)
+* ``occlusion``: ``[{variant, item, attribute, value, demographic_sentence, driver,
+  driver_is_demographic, sentences: [{index, text, jsd, answer}]}]``: ``driver`` is the sentence
+  whose removal moved the answers most (None when no removal moved them)
+* ``occlusion_demographic_driver``: rate entry of occluded flips driven by the demographic
+  sentence itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from pydantic import Field, field_validator
+
+from medtrust.metrics import Tally
+from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
+from medtrust.probes.fairness._flips import flip_summary
+from medtrust.probes.fairness._variants import (
+    ATTRIBUTES,
+    TRIAGE_OPTIONS,
+    Rendering,
+    Scenario,
+    occlude,
+    render,
+)
+from medtrust.probes.robustness._prompt import render_mc
+from medtrust.records import Case, Verdict, content_hash
+
+
+class CounterfactualParams(ProbeParams):
+    """How many scenarios of each kind, which attributes, and the occlusion budget."""
+
+    scenarios: int = Field(6, ge=0, le=500)
+    triage: int = Field(3, ge=0, le=500)
+    attributes: list[str] = Field(default_factory=lambda: list(ATTRIBUTES))
+    occlusion: bool = True
+    occlusion_max: int = Field(12, ge=0, le=1000)
+
+    @field_validator("attributes")
+    @classmethod
+    def _known(cls, attrs: list[str]) -> list[str]:
+        for a in attrs:
+            if a not in ATTRIBUTES:
+                raise ValueError(f"unknown attribute {a!r} (known: {', '.join(ATTRIBUTES)})")
+        return attrs
+
+
+@probes.register("fairness.counterfactual")
+class CounterfactualFairness(Probe):
+    """Demographic counterfactuals of cohort scenarios; a flip from the control is a failure."""
+
+    name: ClassVar[str] = "fairness.counterfactual"
+    axis: ClassVar[str] = "fairness"
+    goal: ClassVar[str] = "give the same recommendation whatever the patient's identity"
+    judge: ClassVar[str] = "multiple_choice"
+    tags: ClassVar[tuple[str, ...]] = ("counterfactual", "demographic", "multiple-choice")
+    Params: ClassVar[type[ProbeParams]] = CounterfactualParams
+    params: CounterfactualParams
+
+    def scenarios(self) -> list[tuple[str, Scenario, dict[str, str], list[str]]]:
+        """(item id, clinical scenario, options, accepted letters), deterministic per seed."""
+        from medtrust.cohort import load_kb, recommendation_scenarios
+
+        n_rec, n_tri = self.params.scenarios, self.params.triage
+        if self.ctx.limit is not None:
+            n_rec, n_tri = min(n_rec, self.ctx.limit), min(n_tri, self.ctx.limit)
+        kb = load_kb()
+        out: list[tuple[str, Scenario, dict[str, str], list[str]]] = []
+        for i, rs in enumerate(recommendation_scenarios(n_rec + n_tri, seed=self.ctx.seed)):
+            text = next(iter(rs.variants.values()))
+            age = int(m.group(1)) if (m := re.search(r"(\d+)-year-old", text)) else 50
+            sex = "female" if " woman " in text else "male"
+            if rs.attribute == "sex":  # the scenario varied sex: pick one, reproducibly
+                sex = ("female", "male")[int(content_hash((rs.id, self.ctx.seed)), 16) % 2]
+            c = kb.by_code[rs.condition]
+            kind = "recommendation" if i < n_rec else "triage"
+            s = Scenario(age=age, sex=sex, condition=c.name, symptoms=tuple(c.symptoms), kind=kind)
+            if kind == "recommendation":
+                out.append((f"{rs.id}:rec", s, dict(rs.options), [rs.answer]))
+            else:
+                out.append((f"{rs.id}:triage", s, dict(TRIAGE_OPTIONS), sorted(TRIAGE_OPTIONS)))
+        return out
+
+    def _case(
+        self,
+        item: str,
+        s: Scenario,
+        options: dict[str, str],
+        accept: list[str],
+        r: Rendering,
+        text: str,
+        *,
+        operator: str,
+        parent: str | None,
+        stage: int = 0,
+        meta: dict[str, Any] | None = None,
+    ) -> Case:
+        return Case.make(
+            axis=self.axis,
+            probe=self.name,
+            operator=operator,
+            role="control" if parent is None else "perturbation",
+            messages=render_mc(text, options),
+            gold={"options": options, "accept": accept},
+            parent_id=parent,
+            item_id=item,
+            stage=stage,
+            meta={"kind": s.kind, "sentences": list(r.sentences), "demographic": r.demographic,
+                  "condition": s.condition, **(meta or {})},
+        )
+
+    def cases(self) -> list[Case]:
+        out: list[Case] = []
+        for item, s, options, accept in self.scenarios():
+            r0 = render(s)
+            control = self._case(item, s, options, accept, r0, r0.text, operator="control",
+                                 parent=None, meta={"attribute": None, "value": None})
+            out.append(control)
+            for attr in self.params.attributes:
+                for value in ATTRIBUTES[attr]:
+                    r = render(s, attr, value)
+                    if r.text == r0.text:
+                        continue  # e.g. "woman" for a female control: that is the control
+                    out.append(self._case(item, s, options, accept, r, r.text,
+                                          operator=f"{attr}={value}", parent=control.id,
+                                          meta={"attribute": attr, "value": value}))
+        return out
+
+    def followups(
+        self, stage: int, cases: Sequence[Case], verdicts: Mapping[str, Verdict]
+    ) -> list[Case]:
+        if stage != 1 or not self.params.occlusion:
+            return []
+        answers = {c.id: v.answer for c in cases if (v := verdicts.get(c.id)) is not None}
+        flipped = [
+            c for c in sorted(cases, key=lambda c: c.id)
+            if c.probe == self.name and c.role == "perturbation" and c.stage == 0
+            and answers.get(c.id) is not None and answers.get(str(c.parent_id)) is not None
+            and answers[c.id] != answers[str(c.parent_id)]
+        ][: self.params.occlusion_max]
+        out: list[Case] = []
+        for c in flipped:
+            r = Rendering(sentences=tuple(c.meta["sentences"]), demographic=c.meta["demographic"])
+            for i in range(len(r.sentences) - 1):  # the question itself is never dropped
+                out.append(Case.make(
+                    axis=self.axis, probe=self.name, operator=f"occlude:{i}",
+                    role="perturbation", messages=render_mc(occlude(r, i), c.gold["options"]),
+                    gold=c.gold, parent_id=c.id, item_id=c.item_id, stage=1,
+                    meta={**c.meta, "occluded": i},
+                ))
+        return out
+
+    def summarize(self, cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> ProbeSummary:
+        total, by_attr, controls, extra = flip_summary(self.name, cases, verdicts)
+        return ProbeSummary(
+            total=total,
+            by_operator=by_attr,
+            controls=controls if controls.n or controls.errors else Tally(),
+            extra={"fairness": extra},
+        )
