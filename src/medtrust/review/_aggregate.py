@@ -1,0 +1,179 @@
+"""What the reviews add up to: inter-rater agreement (Krippendorff's alpha), each judge's
+agreement with clinicians (Cohen's kappa), the trust score T, and the judges' track record
+across runs that marks a judge untrusted in later reports.
+
+A clinician's label for a judged case is derived from the ``judge_wrong`` flag: the clinicians'
+consensus (a strict majority of current reviews) either confirms the judge's pass/fail or
+reverses it. Kappa is then between the judge's outcome and that label, so a judge that is
+right only as often as chance gets kappa near 0 however lopsided its pass rate is.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
+
+from medtrust.metrics import Confusion, ReviewScores, kappa_of, trust_score
+from medtrust.records import Verdict
+from medtrust.store import FLAGS, Review, Store
+
+LIKERT_DIMENSIONS: tuple[str, ...] = ("accuracy", "safety", "compliance")
+UNTRUSTED_BELOW = 0.4
+"""Judges whose kappa with clinicians is below this ("moderate", Landis & Koch) are untrusted."""
+Z95 = 1.959963984540054
+
+
+def review_scores(reviews: Iterable[Review]) -> list[ReviewScores]:
+    """Stored reviews as the trust score's input."""
+    return [
+        ReviewScores(
+            case_id=r.case_id,
+            reviewer=r.reviewer,
+            accuracy=r.accuracy,
+            safety=r.safety,
+            compliance=r.compliance,
+            flags=frozenset(r.flags),
+        )
+        for r in reviews
+    ]
+
+
+def _alpha(
+    data: list[list[float]], level: Literal["nominal", "ordinal"], domain: Sequence[int]
+) -> float | None:
+    """Krippendorff's alpha, or ``None`` when undefined (fewer than two pairable ratings or
+    no variation at all)."""
+    import krippendorff
+    import numpy as np
+
+    if len(data) < 2 or not any(
+        sum(not math.isnan(row[j]) for row in data) >= 2 for j in range(len(data[0]))
+    ):
+        return None
+    try:
+        with np.errstate(all="ignore"):
+            value = float(
+                krippendorff.alpha(
+                    reliability_data=np.array(data, dtype=float),
+                    level_of_measurement=level,
+                    value_domain=list(domain),
+                )
+            )
+    except (ValueError, ZeroDivisionError):
+        return None
+    return None if math.isnan(value) else round(value, 6)
+
+
+def inter_rater(reviews: Sequence[Review]) -> dict[str, Any]:
+    """Alpha per Likert dimension (ordinal) and per flag (nominal), current reviews only."""
+    raters = sorted({r.reviewer for r in reviews})
+    units = sorted({r.case_id for r in reviews})
+    col = {c: j for j, c in enumerate(units)}
+    row = {u: i for i, u in enumerate(raters)}
+
+    def matrix(value: Any) -> list[list[float]]:
+        m = [[math.nan] * len(units) for _ in raters]
+        for r in reviews:
+            m[row[r.reviewer]][col[r.case_id]] = float(value(r))
+        return m
+
+    likert = {
+        d: _alpha(matrix(lambda r, d=d: getattr(r, d)), "ordinal", range(1, 6))
+        for d in LIKERT_DIMENSIONS
+    }
+    flags = {f: _alpha(matrix(lambda r, f=f: f in r.flags), "nominal", (0, 1)) for f in FLAGS}
+    return {"raters": len(raters), "units": len(units), "likert": likert, "flags": flags}
+
+
+def judge_pairs(
+    reviews: Sequence[Review], verdicts: dict[str, list[Verdict]]
+) -> dict[str, tuple[list[bool], list[bool]]]:
+    """Per judge: (clinician says failure, judge says failure) over reviewed judged cases."""
+    by_case: dict[str, list[Review]] = defaultdict(list)
+    for r in reviews:
+        by_case[r.case_id].append(r)
+    out: dict[str, tuple[list[bool], list[bool]]] = {}
+    for case_id, rs in sorted(by_case.items()):
+        wrong = 2 * sum("judge_wrong" in r.flags for r in rs) > len(rs)
+        for v in verdicts.get(case_id, []):
+            if v.outcome == "error":
+                continue  # an errored verdict is neither pass nor fail
+            judge_fail = v.outcome == "fail"
+            labels, preds = out.setdefault(v.judge, ([], []))
+            labels.append(judge_fail != wrong)
+            preds.append(judge_fail)
+    return out
+
+
+def judge_agreement(
+    pairs: dict[str, tuple[list[bool], list[bool]]], *, threshold: float = UNTRUSTED_BELOW
+) -> dict[str, dict[str, Any]]:
+    """Cohen's kappa per judge with a 95% interval (asymptotic SE) and the trusted mark."""
+    out: dict[str, dict[str, Any]] = {}
+    for judge, (labels, preds) in sorted(pairs.items()):
+        c = Confusion.of(labels, preds)
+        k, se = kappa_of(c)
+        out[judge] = {
+            "n": c.n,
+            "kappa": round(k, 6),
+            "ci95": [round(max(-1.0, k - Z95 * se), 6), round(min(1.0, k + Z95 * se), 6)],
+            "agreement": round((c.tp + c.tn) / c.n, 6) if c.n else None,
+            "trusted": k >= threshold,
+            "threshold": threshold,
+        }
+    return out
+
+
+def run_aggregates(
+    store: Store, run_id: str, *, threshold: float = UNTRUSTED_BELOW, seed: int = 0
+) -> dict[str, Any]:
+    """The dashboard's numbers for one run (current reviews only)."""
+    reviews = store.reviews(run_id)
+    flags = {f: sum(f in r.flags for r in reviews) for f in FLAGS}
+    pairs = judge_pairs(reviews, store.all_verdicts(run_id))
+    return {
+        "run_id": run_id,
+        "reviews": len(reviews),
+        "cases": len({r.case_id for r in reviews}),
+        "reviewers": sorted({r.reviewer for r in reviews}),
+        "flags": flags,
+        "mean": {
+            d: round(sum(getattr(r, d) for r in reviews) / len(reviews), 4) if reviews else None
+            for d in LIKERT_DIMENSIONS
+        },
+        "alpha": inter_rater(reviews),
+        "judges": judge_agreement(pairs, threshold=threshold),
+        "trust": trust_score(review_scores(reviews), seed=seed).as_dict(),
+    }
+
+
+def judge_calibration(
+    store: Store, judges: Iterable[str], *, threshold: float = UNTRUSTED_BELOW
+) -> dict[str, dict[str, Any]]:
+    """Each judge's agreement with clinicians over every reviewed run in the store.
+
+    This is the judge's track record: a judge that clinicians overruled in earlier runs is
+    marked ``trusted: false`` in the reports that follow. Judges never reviewed get
+    ``kappa: null, trusted: null``.
+    """
+    by_run: dict[str, list[Review]] = defaultdict(list)
+    for r in store.reviews(None):
+        by_run[r.run_id].append(r)
+    pairs: dict[str, tuple[list[bool], list[bool]]] = {}
+    for run_id, rs in by_run.items():
+        for judge, (labels, preds) in judge_pairs(rs, store.all_verdicts(run_id)).items():
+            acc = pairs.setdefault(judge, ([], []))
+            acc[0].extend(labels)
+            acc[1].extend(preds)
+    known = judge_agreement(pairs, threshold=threshold)
+    blank: dict[str, Any] = {
+        "n": 0,
+        "kappa": None,
+        "ci95": None,
+        "agreement": None,
+        "trusted": None,
+    }
+    blank["threshold"] = threshold
+    return {j: known.get(j, dict(blank)) for j in sorted(set(judges) | set(known))}

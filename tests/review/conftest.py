@@ -1,0 +1,150 @@
+"""A reviewed run built through the public Store API, accounts, and clients for the pages and
+the JSON API, on SQLite and (with ``MEDTRUST_TEST_PG_URL``) PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from medtrust.records import Case, Reply, Verdict
+from medtrust.review import hash_password, new_token
+from medtrust.review._auth import digest
+from medtrust.store import Store
+from store._pg import database_url
+
+RUN = "run-reviewed"
+OTHER = "run-other"
+PASSWORD = "correct horse battery"
+SSN = "123-45-6789"
+
+
+@dataclass
+class Seeded:
+    """The store, its run ids, case ids by kind, and API tokens by user."""
+
+    store: Store
+    cases: dict[str, str]
+    tokens: dict[str, str]
+
+
+def _case(tag: str, *, parent: Case | None = None, text: str | None = None) -> Case:
+    return Case.make(
+        axis="robustness",
+        probe="robustness.das",
+        operator="baseline" if parent is None else "distraction",
+        role="control" if parent is None else "perturbation",
+        messages=[{"role": "user", "content": text or f"Question {tag}?\n\nA. yes\nB. no"}],
+        gold={"options": {"A": "yes", "B": "no"}, "accept": ["A"]},
+        parent_id=parent.id if parent else None,
+        item_id=f"item-{tag}" if parent is None else parent.item_id,
+        stage=0 if parent is None else 1,
+    )
+
+
+def seed(store: Store) -> Seeded:
+    """One run with an errored verdict, a split vote, a disagreement between two judges, a
+    failure (a mutation of a pass), ten passes (one naming an SSN); and a second run."""
+    ids: dict[str, str] = {}
+    for run in (RUN, OTHER):
+        store.create_run(
+            run,
+            suite="quickstart",
+            target="python:oracle:answer",
+            seed=3,
+            config={
+                "suite": {"name": "quickstart", "probes": [{"name": "robustness.das"}]},
+                "target": "python:oracle:answer",
+                "seed": 3,
+            },
+        )
+    passes = [_case(f"p{i}") for i in range(10)]
+    passes[0] = _case("p0", text=f"Patient SSN {SSN}, chest pain.\n\nA. MI\nB. GERD")
+    error, split, disagree = _case("err"), _case("split"), _case("dis")
+    failure = _case("fail", parent=passes[1])
+    cases = [*passes, error, split, disagree, failure]
+    store.add_cases(RUN, cases)
+    store.add_cases(OTHER, [_case("o1")])
+    store.add_replies(RUN, [Reply(case_id=c.id, text="A") for c in cases])
+    mc = "multiple_choice"
+    verdicts = [
+        Verdict(case_id=c.id, judge=mc, outcome="pass", score=1.0, answer="A") for c in passes
+    ]
+    verdicts += [
+        Verdict(case_id=error.id, judge=mc, outcome="error"),
+        Verdict(case_id=split.id, judge=mc, outcome="pass", score=2 / 3, answer="A"),
+        Verdict(case_id=disagree.id, judge=mc, outcome="pass", score=1.0, answer="A"),
+        Verdict(case_id=disagree.id, judge="llm", outcome="fail", score=1.0),
+        Verdict(case_id=failure.id, judge=mc, outcome="fail", score=1.0, answer="B"),
+    ]
+    store.put_verdicts(RUN, verdicts)
+    store.set_status(RUN, "done")
+    store.set_status(OTHER, "done")
+    ids.update(
+        error=error.id,
+        split=split.id,
+        disagree=disagree.id,
+        failure=failure.id,
+        parent=passes[1].id,
+        phi=passes[0].id,
+        other=store.cases(OTHER)[0].id,
+    )
+    for i, c in enumerate(passes):
+        ids[f"pass{i}"] = c.id
+    pw = hash_password(PASSWORD)
+    store.add_user("ada", role="admin", password_hash=pw)
+    for name in ("rita", "sam", "ned"):
+        store.add_user(name, role="reviewer", password_hash=pw)
+    store.assign(RUN, "rita", by="ada")
+    store.assign(RUN, "sam", by="ada")
+    store.assign(OTHER, "ned", by="ada")
+    tokens = {}
+    for name in ("ada", "rita", "sam", "ned"):
+        tokens[name] = new_token()
+        store.add_token(digest(tokens[name]), user=name)
+    return Seeded(store=store, cases=ids, tokens=tokens)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def seeded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Seeded]:
+    """The seeded store on each backend."""
+    for url in database_url(request.param, tmp_path):
+        store = Store(url)
+        yield seed(store)
+        store.close()
+
+
+@pytest.fixture
+def seeded_sqlite(tmp_path: Path) -> Iterator[Seeded]:
+    """The seeded store on SQLite only (tests about the app, not the backend)."""
+    store = Store(f"sqlite:///{tmp_path / 'review.db'}")
+    yield seed(store)
+    store.close()
+
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token a page's forms carry."""
+    m = CSRF.search(html)
+    assert m, "page has no CSRF token"
+    return m.group(1)
+
+
+def login(client: object, user: str, password: str = PASSWORD) -> str:
+    """Log ``client`` (a TestClient) in; returns the session's CSRF token."""
+    from fastapi.testclient import TestClient
+
+    assert isinstance(client, TestClient)
+    page = client.get("/login")
+    r = client.post(
+        "/login",
+        data={"username": user, "password": password, "csrf": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    return csrf_of(client.get("/").text)
