@@ -1,0 +1,1 @@
+"""Per-tool drivers for ``bench/run_throughput.py``: each builds one tool invocation."""
