@@ -248,3 +248,30 @@ def test_image_capability_follows_the_target(oracle_dir: Path) -> None:
     assert not load_chat_target("openai:m@http://127.0.0.1:9/v1").accepts_images
     res = runner.invoke(app, ["run", "--target", "openai:m@http://127.0.0.1:9/v1#colour"])
     assert res.exit_code == 2 and "unknown flag" in res.output
+
+
+def test_attacker_and_judge_flags_reach_the_probes_that_use_them(oracle_dir: Path) -> None:
+    from medtrust import api
+
+    suite = api.with_probe_param(
+        api.load_suite("clinical-safety"), "attacker", "python:oracle:answer", flag="--attacker"
+    )
+    params = {p.name: p.params for p in suite.probes}
+    assert params["robustness.adaptive"]["attacker"] == "python:oracle:answer"
+    assert "attacker" not in params["hallucination.known_answer"]
+    suite = api.with_probe_param(suite, "judge", "python:oracle:answer", flag="--judge")
+    assert {p.name: p.params for p in suite.probes}["hallucination.known_answer"]["judge"] == (
+        "python:oracle:answer"
+    )
+    # a flag no probe of the suite uses is refused in one line, before anything runs
+    res = invoke("run", "robustness", "--target", "python:oracle:answer", "--db",
+                 "sqlite:///t.db", "--attacker", "python:oracle:answer")
+    assert res.exit_code == 2 and "robustness.adaptive" in res.output
+    assert not Store("sqlite:///t.db").list_runs()
+
+
+def test_judge_and_audit_model_are_mounted() -> None:
+    for cmd in (["judge", "validate", "--help"], ["audit-model", "--help"]):
+        res = invoke(*cmd)
+        assert res.exit_code == 0, res.output
+    assert "--protected" in invoke("audit-model", "--help").output

@@ -88,6 +88,31 @@ def build_probes(config: RunConfig, *, accepts_images: bool | None = None) -> li
     return out
 
 
+def with_probe_param(suite: Suite, key: str, value: Any, *, flag: str) -> Suite:
+    """Set ``params[key] = value`` on every probe of ``suite`` whose parameters declare ``key``
+    (how ``run --attacker`` / ``--judge`` reach the probes that use them); a flag that no probe
+    of the suite uses is an error rather than silently ignored."""
+    def declares(name: str) -> bool:
+        try:
+            return key in probes.get(name).Params.model_fields
+        except LookupError:  # an unknown probe is reported by build_probes, with its name
+            return False
+
+    specs, hit = [], False
+    for spec in suite.probes:
+        if declares(spec.name):
+            spec = spec.model_copy(update={"params": {**spec.params, key: value}})
+            hit = True
+        specs.append(spec)
+    if not hit:
+        users = sorted(n for n in probes.names() if declares(n))
+        raise ConfigError(
+            f"{flag}: suite {suite.name!r} has no probe that uses it (it applies to "
+            f"{', '.join(users) or 'no probe'})"
+        )
+    return suite.model_copy(update={"probes": specs})
+
+
 def make_config(
     suite: str | Suite = "quickstart",
     **overrides: Any,

@@ -24,6 +24,8 @@ from medtrust.audit.cli import audit_app
 from medtrust.cohort.cli import cohort_app
 from medtrust.config import DEFAULT_SUITE, DEFAULT_TARGET, bundled_suites, load_declared
 from medtrust.errors import MedtrustError
+from medtrust.fairness.cli import audit_model_command
+from medtrust.judges.cli import judge_app
 from medtrust.multimodal.cli import multimodal_app
 from medtrust.records import AXES
 from medtrust.review.cli import review_app
@@ -192,6 +194,23 @@ def run(
             "(same target and settings; flagged items only, with more attack budget).",
         ),
     ] = None,
+    attacker: Annotated[
+        str | None,
+        typer.Option(
+            "--attacker",
+            help="Target spec of a model that writes the adaptive attacks' free text "
+            "(distractors, bias sentences, new options); default: knowledge-base templates.",
+        ),
+    ] = None,
+    judge: Annotated[
+        str | None,
+        typer.Option(
+            "--judge",
+            help="Target spec of an LLM judge for open hallucination answers (DAS code "
+            "taxonomy); default: deterministic detectors only. Validate it first with "
+            "`medtrust judge validate`.",
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Run a suite against a target, store every reply, score it and write a report.
@@ -209,6 +228,9 @@ def run(
     if from_feedback:
         if resume:
             raise MedtrustError("--from-feedback starts a new run; it cannot be used with --resume")
+        if attacker or judge:
+            raise MedtrustError("--from-feedback reuses the reviewed run's settings; drop "
+                                "--attacker/--judge")
         config = api.feedback_config(store, from_feedback)
     elif not resume:
         sampling_over = {
@@ -217,6 +239,10 @@ def run(
             if v is not None
         }
         suite_obj = api.load_suite(suite)
+        if attacker:
+            suite_obj = api.with_probe_param(suite_obj, "attacker", attacker, flag="--attacker")
+        if judge:
+            suite_obj = api.with_probe_param(suite_obj, "judge", judge, flag="--judge")
         if sampling_over:
             try:
                 suite_obj = suite_obj.model_copy(
@@ -339,6 +365,8 @@ app.add_typer(cohort_app, name="cohort")
 app.add_typer(audit_app, name="audit")
 app.add_typer(multimodal_app, name="multimodal")
 app.add_typer(review_app, name="review")
+app.add_typer(judge_app, name="judge")
+app.command("audit-model")(audit_model_command)
 
 
 def main() -> None:

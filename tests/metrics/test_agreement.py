@@ -56,3 +56,11 @@ def test_perfect_and_degenerate() -> None:
     assert a["kappa"] == 1.0 and a["f1"] == 1.0 and a["precision_ci95"][1] == 1.0
     z = agreement([False, False], [False, False])
     assert z["precision"] is None and z["recall"] is None and z["f1"] == 0.0
+
+
+def test_interval_z_is_scipys() -> None:
+    from scipy import stats
+
+    from medtrust.metrics._agreement import _Z975
+
+    assert abs(_Z975 - float(stats.norm.ppf(0.975))) < 1e-12

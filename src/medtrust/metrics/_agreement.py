@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scipy import stats
-
 from medtrust.metrics._stats import wilson
+
+_Z975 = 1.959963984540054
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,7 +82,7 @@ def agreement(
     """Precision, recall, F1 and kappa with 95% intervals, plus the confusion counts."""
     c = Confusion.of(y_true, y_pred)
     k, se = kappa_of(c)
-    z = float(stats.norm.ppf(0.975))
+    z = _Z975  # scipy.stats.norm.ppf(0.975); scipy is slow to import on the CLI path
     rng = random.Random(seed)
     pairs = list(zip(y_true, y_pred, strict=True))
     boots = sorted(
