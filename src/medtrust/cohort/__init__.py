@@ -5,8 +5,9 @@ Patients are reproducible from (seed, index), Safe Harbor de-identified by defau
 to Parquet/CSV/JSONL/FHIR with flat memory. See ``medtrust cohort --help``.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from medtrust._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from medtrust.cohort._cases import (
@@ -80,13 +81,7 @@ _EXPORTS: dict[str, str] = {
 """Public name -> private module. Loaded on first use so that `medtrust --help` stays fast."""
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
 
 
 __all__ = [

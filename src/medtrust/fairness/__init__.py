@@ -7,8 +7,9 @@ SHAP attribution disparity, and a reference recommender with a documented plante
 probe. Names load on first use so that ``medtrust --help`` stays fast.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from medtrust._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from medtrust.fairness._audit import AuditOptions, audit_model
@@ -46,13 +47,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
 
 
 __all__ = [

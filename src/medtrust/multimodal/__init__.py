@@ -4,8 +4,9 @@
 Loaded lazily (like ``medtrust.cohort``) so that importing the CLI stays fast.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from medtrust._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from medtrust.multimodal._png import decode_data_url, decode_png
@@ -26,13 +27,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
 
 
 __all__ = [
