@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from medtrust import api
-from medtrust._cli_util import console, handle_errors, print_json
+from medtrust._cli_util import DbOpt, JsonOpt, console, handle_errors, open_store, print_json
 from medtrust.audit import record_report
 from medtrust.config import load_declared
 from medtrust.errors import MedtrustError
@@ -33,18 +33,9 @@ from medtrust.report import (
     write_report,
     write_text_atomic,
 )
-from medtrust.store import Store, default_db_url
+from medtrust.store import Store
 
 RunArg = Annotated[str, typer.Argument(help="Run id (a unique prefix is enough).")]
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="SQLAlchemy URL of the store [default: $MEDTRUST_DB or sqlite:///medtrust.db]"
-    ),
-]
-JsonOpt = Annotated[
-    bool, typer.Option("--json", help="Print one machine-readable JSON object on stdout.")
-]
 PoliciesOpt = Annotated[
     list[Path] | None,
     typer.Option("--policies", help="Folder of extra/overriding policy packs; repeatable."),
@@ -73,7 +64,7 @@ def _summary(
         except ValueError:
             raise MedtrustError(f"--as-of {as_of!r}: expected a date YYYY-MM-DD") from None
     declared = load_declared(declare) if declare else None
-    store = Store(db or default_db_url())
+    store = open_store(db)
     info = store.get_run(run_id)
     summary = summarize(
         store, info, api.probes_for(info), policy_dirs=policies, declared=declared, as_of=day

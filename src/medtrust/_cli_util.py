@@ -6,12 +6,34 @@ import functools
 import json
 import sys
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
 from medtrust.errors import MedtrustError
+
+if TYPE_CHECKING:
+    from medtrust.store import Store
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="SQLAlchemy URL of the store [default: $MEDTRUST_DB or sqlite:///medtrust.db]"
+    ),
+]
+"""The ``--db`` option every command that touches results shares."""
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print one machine-readable JSON object on stdout.")
+]
+"""The ``--json`` option: one JSON object on stdout, tables and progress on stderr."""
+
+
+def open_store(db: str | None) -> Store:
+    """The store at ``--db``, else ``$MEDTRUST_DB``, else ``./medtrust.db``."""
+    from medtrust.store import Store, default_db_url
+
+    return Store(db or default_db_url())
 
 P = ParamSpec("P")
 R = TypeVar("R")

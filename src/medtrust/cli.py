@@ -19,7 +19,7 @@ from rich.table import Table
 
 from medtrust import api
 from medtrust._cli_report import register as register_report_commands
-from medtrust._cli_util import console, fail, handle_errors, print_json
+from medtrust._cli_util import DbOpt, JsonOpt, console, fail, handle_errors, open_store, print_json
 from medtrust.audit.cli import audit_app
 from medtrust.cohort.cli import cohort_app
 from medtrust.config import DEFAULT_SUITE, DEFAULT_TARGET, bundled_suites, load_declared
@@ -29,7 +29,6 @@ from medtrust.judges.cli import judge_app
 from medtrust.multimodal.cli import multimodal_app
 from medtrust.records import AXES
 from medtrust.review.cli import review_app
-from medtrust.store import Store, default_db_url
 
 app = typer.Typer(
     name="medtrust",
@@ -42,19 +41,7 @@ app = typer.Typer(
 )
 cases_app = typer.Typer(help="Inspect the cases a suite generates.", no_args_is_help=True)
 
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="SQLAlchemy URL of the store [default: $MEDTRUST_DB or sqlite:///medtrust.db]"
-    ),
-]
-JsonOpt = Annotated[
-    bool, typer.Option("--json", help="Print one machine-readable JSON object on stdout.")
-]
 
-
-def _store(db: str | None) -> Store:
-    return Store(db or default_db_url())
 
 
 def _pct(x: float | None) -> str:
@@ -223,7 +210,7 @@ def run(
 
       medtrust run --data my_medqa.jsonl --limit 200 --json
     """
-    store = _store(db)
+    store = open_store(db)
     config = None
     if from_feedback:
         if resume:
@@ -310,7 +297,7 @@ def run(
 @handle_errors
 def runs(db: DbOpt = None, json_out: JsonOpt = False) -> None:
     """List runs: id, suite, target, status (running, done, interrupted, failed)."""
-    rows = _store(db).list_runs()
+    rows = open_store(db).list_runs()
     if json_out:
         print_json(
             {

@@ -12,35 +12,22 @@ from typing import Annotated, Any
 
 import typer
 
-from medtrust._cli_util import console, handle_errors, print_json
+from medtrust._cli_util import DbOpt, JsonOpt, console, handle_errors, open_store, print_json
 from medtrust.audit._export import export_lines, open_event, verify_export, write_jsonl
 from medtrust.audit._keys import key_path, public_key_hex, public_key_pem
 from medtrust.audit._proof import make_proof, verify_proof
 from medtrust.audit._verify import verify as verify_store
 from medtrust.errors import MedtrustError
-from medtrust.store import Store, default_db_url
 
 audit_app = typer.Typer(
     help="Tamper-evident audit trail: verify it, prove a case, export what can be published.",
     no_args_is_help=True,
 )
 
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="SQLAlchemy URL of the store [default: $MEDTRUST_DB or sqlite:///medtrust.db]"
-    ),
-]
-JsonOpt = Annotated[
-    bool, typer.Option("--json", help="Print one machine-readable JSON object on stdout.")
-]
 KeyOpt = Annotated[
     str, typer.Option("--public-key", help="The owner's Ed25519 public key: hex, PEM or a file.")
 ]
 
-
-def _store(db: str | None) -> Store:
-    return Store(db or default_db_url())
 
 
 def _read_json(path: Path) -> Any:
@@ -71,7 +58,7 @@ def verify(
     json_out: JsonOpt = False,
 ) -> None:
     """Recompute the chain, commitments and signed roots; name the first broken event."""
-    report = verify_store(_store(db), run_id)
+    report = verify_store(open_store(db), run_id)
     if json_out:
         print_json(report.to_json())
     if report.first is not None:
@@ -97,7 +84,7 @@ def proof(
     db: DbOpt = None,
 ) -> None:
     """Inclusion proof that a case's events are in its run's signed Merkle root."""
-    _emit(make_proof(_store(db), case_id, run), out, "proof")
+    _emit(make_proof(open_store(db), case_id, run), out, "proof")
 
 
 @audit_app.command("verify-proof")
@@ -128,7 +115,7 @@ def export(
     json_out: JsonOpt = False,
 ) -> None:
     """Write the publishable chain (commitments, roots, signatures, public key) as JSONL."""
-    lines = export_lines(_store(db), run_id)
+    lines = export_lines(open_store(db), run_id)
     if out is None:
         for line in lines:
             sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
@@ -174,7 +161,7 @@ def open_cmd(
     db: DbOpt = None,
 ) -> None:
     """Disclose one event (its salt and content) to someone holding the published chain."""
-    _emit(open_event(_store(db), seq), out, "opening")
+    _emit(open_event(open_store(db), seq), out, "opening")
 
 
 @audit_app.command("public-key")

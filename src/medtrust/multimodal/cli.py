@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from medtrust._cli_util import console, handle_errors, print_json
+from medtrust._cli_util import JsonOpt, console, handle_errors, print_json
 from medtrust.errors import MedtrustError, TargetSpecError
 
 multimodal_app = typer.Typer(
@@ -22,9 +22,6 @@ multimodal_app = typer.Typer(
     no_args_is_help=True,
 )
 
-JsonOpt = Annotated[
-    bool, typer.Option("--json", help="Print one machine-readable JSON object on stdout.")
-]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Cohort seed (the same patients as runs).")]
 
 
