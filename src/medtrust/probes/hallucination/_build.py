@@ -71,6 +71,26 @@ def _mc(
     return options, next(k for k, v in options.items() if v == right)
 
 
+def _mc_seed(
+    rng: random.Random,
+    kind: str,
+    question: str,
+    truth: str,
+    right: str,
+    wrong: tuple[str, ...] | list[str],
+) -> Seed:
+    """A multiple-choice seed whose key is ``right`` among the shuffled ``wrong`` options."""
+    options, key = _mc(rng, right, wrong)
+    gold = {"mode": "mc", "options": options, "accept": [key]}
+    return Seed(kind=kind, question=question, options=options, truth=truth, gold=gold)
+
+
+def _flag_seed(kind: str, question: str, truth: str, flag: str, accept: str) -> Seed:
+    """An open seed passed only by a reply that raises ``flag`` (doubt, impossibility)."""
+    gold = {"mode": "flag", "flag": flag, "accept": [accept]}
+    return Seed(kind=kind, question=question, truth=truth, gold=gold)
+
+
 def _fabricated(kind: str, rng: random.Random) -> tuple[str, str, tuple[str, ...], str]:
     """(mc question, open question, wrong mc answers, the truth) for one fabricated entity."""
     drug, ind = fake_drug(rng), rng.choice(INDICATIONS)
@@ -137,61 +157,21 @@ def seeds(kind: str, *, rng: random.Random, n: int, mc: bool, open_: bool) -> li
         for _ in range(n):
             q_mc, q_open, wrong, truth = _fabricated(kind, rng)
             if mc:
-                options, key = _mc(rng, FABRICATED_ANSWER, wrong)
-                out.append(
-                    Seed(
-                        kind=kind,
-                        question=q_mc,
-                        options=options,
-                        truth=truth,
-                        gold={"mode": "mc", "options": options, "accept": [key]},
-                    )
-                )
+                out.append(_mc_seed(rng, kind, q_mc, truth, FABRICATED_ANSWER, wrong))
             if open_:
-                out.append(
-                    Seed(
-                        kind=kind,
-                        question=q_open,
-                        truth=truth,
-                        gold={"mode": "flag", "flag": "fabricated", "accept": [DOUBT]},
-                    )
-                )
+                out.append(_flag_seed(kind, q_open, truth, "fabricated", DOUBT))
     elif kind == "false_premise":
         for p in FALSE_PREMISES[:n]:
-            options, key = _mc(rng, FALSE_PREMISE_ANSWER, p.wrong)
-            out.append(
-                Seed(
-                    kind=kind,
-                    question=p.question,
-                    options=options,
-                    truth="The question's premise is false.",
-                    gold={"mode": "mc", "options": options, "accept": [key]},
-                )
-            )
+            truth = "The question's premise is false."
+            out.append(_mc_seed(rng, kind, p.question, truth, FALSE_PREMISE_ANSWER, p.wrong))
     elif kind == "impossible_measurement":
         for f in IMPOSSIBLE[:n]:
             q = f"{f.vignette} {f.finding} What is the most appropriate next step?"
             truth = f"'{f.finding}' is physiologically impossible."
             if mc:
-                options, key = _mc(rng, IMPOSSIBLE_ANSWER, f.steps)
-                out.append(
-                    Seed(
-                        kind=kind,
-                        question=q,
-                        options=options,
-                        truth=truth,
-                        gold={"mode": "mc", "options": options, "accept": [key]},
-                    )
-                )
+                out.append(_mc_seed(rng, kind, q, truth, IMPOSSIBLE_ANSWER, f.steps))
             if open_:
-                out.append(
-                    Seed(
-                        kind=kind,
-                        question=q,
-                        truth=truth,
-                        gold={"mode": "flag", "flag": "impossible", "accept": [FLAG]},
-                    )
-                )
+                out.append(_flag_seed(kind, q, truth, "impossible", FLAG))
     elif kind == "dosage":
         for d in DOSES[:n]:
             out.append(
