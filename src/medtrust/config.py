@@ -126,6 +126,10 @@ def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
     return line
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader where PyYAML has it (several times faster), else the pure-Python one."""
+
+
 def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     """Parse a YAML file, raising :class:`ConfigError` with ``file:line`` on syntax errors."""
     try:
@@ -133,7 +137,7 @@ def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
-        return yaml.safe_load(text), yaml.compose(text)
+        return yaml.load(text, Loader=_LOADER), yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path}:{mark.line + 1}" if mark else str(path)

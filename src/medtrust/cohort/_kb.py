@@ -203,6 +203,10 @@ class KnowledgeBase:
         return out
 
 
+# libyaml's safe loader when PyYAML was built with it: the knowledge base parses ~5x faster.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _data_dir() -> Path:
     return Path(str(resources.files("medtrust.cohort") / "data"))
 
@@ -210,7 +214,7 @@ def _data_dir() -> Path:
 def _yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
