@@ -215,9 +215,11 @@ def run(
     if from_feedback:
         if resume:
             raise MedtrustError("--from-feedback starts a new run; it cannot be used with --resume")
-        if attacker or judge:
-            raise MedtrustError("--from-feedback reuses the reviewed run's settings; drop "
-                                "--attacker/--judge")
+        if attacker or judge or target != DEFAULT_TARGET or suite != DEFAULT_SUITE:
+            raise MedtrustError(
+                "--from-feedback reuses the reviewed run's suite, target and settings; drop "
+                "the suite argument and --target/--attacker/--judge"
+            )
         config = api.feedback_config(store, from_feedback)
     elif not resume:
         sampling_over = {

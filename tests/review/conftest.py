@@ -3,16 +3,23 @@ the JSON API, on SQLite and (with ``MEDTRUST_TEST_PG_URL``) PostgreSQL."""
 
 from __future__ import annotations
 
+import functools
 import re
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from medtrust.records import Case, Reply, Verdict
-from medtrust.review import hash_password, new_token
-from medtrust.review._auth import digest
+from medtrust.review import create_app, hash_password, new_token
+from medtrust.review._auth import SESSION_COOKIE, digest, new_secret, session_expiry
 from medtrust.store import Store
 from store._pg import database_url
 
@@ -43,6 +50,12 @@ def _case(tag: str, *, parent: Case | None = None, text: str | None = None) -> C
         item_id=f"item-{tag}" if parent is None else parent.item_id,
         stage=0 if parent is None else 1,
     )
+
+
+@functools.cache
+def _password_hash() -> str:
+    """One argon2 hash for every seeded account (hashing is slow on purpose)."""
+    return hash_password(PASSWORD)
 
 
 def seed(store: Store) -> Seeded:
@@ -94,7 +107,7 @@ def seed(store: Store) -> Seeded:
     )
     for i, c in enumerate(passes):
         ids[f"pass{i}"] = c.id
-    pw = hash_password(PASSWORD)
+    pw = _password_hash()
     store.add_user("ada", role="admin", password_hash=pw)
     for name in ("rita", "sam", "ned"):
         store.add_user(name, role="reviewer", password_hash=pw)
@@ -135,11 +148,8 @@ def csrf_of(html: str) -> str:
     return m.group(1)
 
 
-def login(client: object, user: str, password: str = PASSWORD) -> str:
-    """Log ``client`` (a TestClient) in; returns the session's CSRF token."""
-    from fastapi.testclient import TestClient
-
-    assert isinstance(client, TestClient)
+def login(client: TestClient, user: str, password: str = PASSWORD) -> str:
+    """Log ``client`` in through the login form; returns the session's CSRF token."""
     page = client.get("/login")
     r = client.post(
         "/login",
@@ -148,3 +158,81 @@ def login(client: object, user: str, password: str = PASSWORD) -> str:
     )
     assert r.status_code == 303, r.text
     return csrf_of(client.get("/").text)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database URL on each backend (for tests that go through the CLI)."""
+    yield from database_url(request.param, tmp_path)
+
+
+@pytest.fixture
+def client(seeded: Seeded) -> Iterator[TestClient]:
+    """A client of the app over the seeded store (each backend)."""
+    with TestClient(create_app(seeded.store)) as c:
+        yield c
+
+
+def session_for(store: Store, user: str) -> tuple[dict[str, str], str]:
+    """A fresh browser session of ``user`` started through the public Store API (no password
+    round trip): the ``Cookie`` header that carries it and its CSRF token."""
+    sid, csrf = new_secret(), new_secret()
+    store.create_session(digest(sid), user=user, csrf=csrf, expires_at=session_expiry())
+    return {"Cookie": f"{SESSION_COOKIE}={sid}"}, csrf
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The API's ``Authorization`` header."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def app_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path) of every route the app answers, included routers flattened (newer
+    FastAPI keeps included routers as one entry of ``app.routes``)."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # older FastAPI: app.routes is already flat
+        routes: list[Any] = list(app.routes)
+    else:
+        routes = list(iter_route_contexts(app.routes))
+    out: set[tuple[str, str]] = set()
+    for r in routes:
+        path, methods = getattr(r, "path", None), getattr(r, "methods", None)
+        assert path and methods, f"route without path or methods: {r!r}"
+        out.update((m, path) for m in methods if m != "HEAD")
+    return out
+
+
+@dataclass
+class Live:
+    """A real uvicorn server on 127.0.0.1 over a seeded SQLite store."""
+
+    url: str
+    seeded: Seeded
+
+
+@pytest.fixture
+def live(seeded_sqlite: Seeded) -> Iterator[Live]:
+    """The review app served by uvicorn in a thread, on a free port of 127.0.0.1."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(seeded_sqlite.store), log_level="warning", lifespan="off", access_log=False
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield Live(url=f"http://127.0.0.1:{port}", seeded=seeded_sqlite)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()

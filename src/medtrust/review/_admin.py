@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from medtrust.errors import MedtrustError, NotFoundError
 from medtrust.review._auth import digest, hash_password, new_token
-from medtrust.review._deps import AdminSessionDep, StoreDep, check_csrf
+from medtrust.review._deps import AdminSessionDep, StoreDep, check_csrf, no_nul
 from medtrust.review._web import page
 
 router = APIRouter(include_in_schema=False, prefix="/admin")
@@ -53,6 +53,7 @@ def add_user(
 ) -> Response:
     """Create an account."""
     check_csrf(session, csrf)
+    no_nul(name)
     try:
         store.add_user(name, role=role, password_hash=hash_password(password))
     except MedtrustError as exc:
@@ -71,6 +72,7 @@ def assign(
 ) -> Response:
     """Assign a run to a reviewer (or take it back with ``remove``)."""
     check_csrf(session, csrf)
+    no_nul(run_id, user)
     try:
         if remove:
             store.unassign(run_id, user, by=session.user.name)
@@ -91,6 +93,7 @@ def redaction(
 ) -> Response:
     """Show identifiers unredacted to this run's reviewers, or hide them again."""
     check_csrf(session, csrf)
+    no_nul(run_id)
     try:
         store.set_unredacted(run_id, unredacted == "yes", by=session.user.name)
     except MedtrustError as exc:
@@ -109,6 +112,7 @@ def issue_token(
 ) -> HTMLResponse:
     """Issue an API token for a user; it is shown on this page once and stored as a hash."""
     check_csrf(session, csrf)
+    no_nul(user, label)
     if store.get_user(user) is None:
         raise HTTPException(404, f"no user {user!r}")
     token = new_token()

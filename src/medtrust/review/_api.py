@@ -12,14 +12,26 @@ from pydantic import BaseModel, ConfigDict, Field
 from medtrust.errors import MedtrustError, NotFoundError
 from medtrust.review._aggregate import run_aggregates
 from medtrust.review._auth import digest, hash_password, new_token
-from medtrust.review._deps import StoreDep, TokenAdminDep, TokenUserDep, visible_run, visible_runs
+from medtrust.review._deps import (
+    NUL_MESSAGE,
+    StoreDep,
+    TokenAdminDep,
+    TokenUserDep,
+    visible_run,
+    visible_runs,
+)
 from medtrust.review._queue import case_view, review_queue
 
 Flag = Literal["hallucination", "policy_violation", "unsafe", "bias", "judge_wrong"]
 Likert = Annotated[int, Field(ge=1, le=5, description="Likert rating, 1 (worst) to 5 (best)")]
 RunId = Annotated[str, Path(max_length=64)]
 CaseId = Annotated[str, Path(max_length=64)]
-UserName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")]
+Text = Annotated[str, Field(pattern=r"^[^\x00]*$", description=f"Free text ({NUL_MESSAGE}).")]
+"""Free text the store keeps (PostgreSQL cannot store NUL characters: refused everywhere)."""
+UserName = Annotated[
+    str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]*[A-Za-z0-9][A-Za-z0-9._-]*$")
+]
+"""What the store accepts as a user name: letters, digits, '.', '_', '-', not punctuation only."""
 
 
 class Problem(BaseModel):
@@ -29,6 +41,7 @@ class Problem(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "malformed request body"},
     401: {"model": Problem, "description": "missing or invalid bearer token"},
     403: {"model": Problem, "description": "not allowed for this user"},
     404: {"model": Problem, "description": "no such run or case for this user"},
@@ -45,7 +58,7 @@ class ReviewIn(BaseModel):
     safety: Likert
     compliance: Likert
     flags: list[Flag] = Field(default_factory=list, max_length=5)
-    comment: str = Field("", max_length=5000)
+    comment: Text = Field("", max_length=5000)
 
 
 class UserIn(BaseModel):
@@ -80,7 +93,7 @@ class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     user: UserName
-    label: str = Field("", max_length=200)
+    label: Text = Field("", max_length=200)
 
 
 def _fail(exc: MedtrustError) -> HTTPException:
@@ -155,9 +168,14 @@ def aggregates(run_id: RunId, user: TokenUserDep, store: StoreDep) -> dict[str, 
     "/users",
     status_code=201,
     summary="Create an account (admins)",
-    responses={422: {"description": "invalid or existing user"}},
+    responses={
+        409: {"model": Problem, "description": "a user of that name exists"},
+        422: {"description": "invalid user"},
+    },
 )
 def add_user(body: UserIn, admin: TokenAdminDep, store: StoreDep) -> dict[str, Any]:
+    if store.get_user(body.name) is not None:
+        raise HTTPException(409, f"user {body.name!r} already exists")
     try:
         user = store.add_user(body.name, role=body.role, password_hash=hash_password(body.password))
     except MedtrustError as exc:

@@ -33,6 +33,15 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def _has_nul(request: Request) -> bool:
+    """Whether the decoded path or query holds a NUL character. No id contains one, and
+    PostgreSQL refuses NUL in text outright, so such a request is answered "not found" before
+    it reaches the store (the same answer on every backend)."""
+    if "\x00" in request.scope.get("path", ""):
+        return True
+    return any("\x00" in k or "\x00" in v for k, v in request.query_params.multi_items())
+
+
 def create_app(store: Store) -> FastAPI:
     """The review web app over ``store`` (pages at ``/``, JSON API at ``/api/v1``)."""
     from medtrust.review import _admin, _api, _web
@@ -58,11 +67,22 @@ def create_app(store: Store) -> FastAPI:
     app.include_router(_admin.router)
     app.include_router(_api.router)
 
+    def error_page(request: Request, status: int, detail: Any, headers: Any = None) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": detail}, status, headers=headers)
+        html = app.state.templates.get_template("error.html.j2").render(
+            status=status, detail=detail, user=None
+        )
+        return HTMLResponse(html, status, headers=headers)
+
     @app.middleware("http")
     async def headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        resp = await call_next(request)
+        if _has_nul(request):
+            resp = error_page(request, 404, "not found")
+        else:
+            resp = await call_next(request)
         for k, v in SECURITY_HEADERS.items():
             resp.headers.setdefault(k, v)
         return resp
@@ -73,17 +93,15 @@ def create_app(store: Store) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        if _is_api(request):
-            return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
-        html = app.state.templates.get_template("error.html.j2").render(
-            status=exc.status_code, detail=exc.detail, user=None
-        )
-        return HTMLResponse(html, exc.status_code, headers=exc.headers)
+        return error_page(request, exc.status_code, exc.detail, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        # FastAPI's documented ValidationError shape, less the offending input (which may be
+        # a password or patient text)
         detail: Any = [
-            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in exc.errors()
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e["type"])}
+            for e in exc.errors()
         ]
         return JSONResponse({"detail": detail}, 422)
 

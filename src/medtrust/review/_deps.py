@@ -56,6 +56,16 @@ def check_csrf(session: Session, token: str | None) -> None:
         raise HTTPException(403, "invalid or missing CSRF token; reload the page")
 
 
+NUL_MESSAGE = "text may not contain NUL characters"
+
+
+def no_nul(*values: str | None) -> None:
+    """Refuse form text holding NUL characters: no id or name has one, and PostgreSQL cannot
+    store them, so they are bad input (422) on every backend rather than a server error."""
+    if any(v is not None and "\x00" in v for v in values):
+        raise HTTPException(422, NUL_MESSAGE)
+
+
 def admin_session(session: SessionDep) -> Session:
     """A session of an admin, else 403."""
     if session.user.role != "admin":

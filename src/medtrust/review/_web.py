@@ -27,6 +27,7 @@ from medtrust.review._deps import (
     StoreDep,
     check_csrf,
     current_session,
+    no_nul,
     visible_run,
     visible_runs,
 )
@@ -90,6 +91,7 @@ def login(
     """Check the password (throttled per client and user) and start a session."""
     if not same(request.cookies.get(LOGIN_COOKIE), csrf):
         raise HTTPException(403, "invalid login form token; reload the login page")
+    no_nul(username)
     throttle = request.app.state.throttle
     client = request.client.host if request.client else "?"
     if throttle.blocked(client, username):
@@ -196,6 +198,7 @@ async def submit_review(request: Request, run_id: str, case_id: str, store: Stor
         raise HTTPException(422, "rate accuracy, safety and compliance from 1 to 5") from None
     flags = [_field(f) or "" for f in form.getlist("flags")]
     comment = (_field(form.get("comment")) or "")[:5000]
+    no_nul(comment)
     try:
         store.add_review(
             run_id, case_id, reviewer=session.user.name, flags=flags, comment=comment, **ratings

@@ -31,10 +31,11 @@ from medtrust.store._review_rows import (
 
 
 def current_only(rows: Iterable[Review]) -> list[Review]:
-    """The newest review of each (reviewer, case), in creation order."""
-    latest: dict[tuple[str, str], Review] = {}
+    """The newest review of each (run, reviewer, case), in creation order. The run is part of
+    the key: case ids are content hashes, so a rerun (``--from-feedback``) has the same ones."""
+    latest: dict[tuple[str, str, str], Review] = {}
     for r in rows:
-        latest[(r.reviewer, r.case_id)] = r  # rows come oldest first
+        latest[(r.run_id, r.reviewer, r.case_id)] = r  # rows come oldest first
     return sorted(latest.values(), key=lambda r: (r.created_at, r.id))
 
 
