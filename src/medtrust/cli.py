@@ -50,19 +50,16 @@ def _pct(x: float | None) -> str:
 
 def _summary_table(summary: dict[str, Any]) -> Table:
     t = Table(title=f"run {summary['run_id']}  ·  {summary['target']}  ·  suite {summary['suite']}")
-    for col, justify in [
-        ("axis / operator", "left"),
-        ("n", "right"),
-        ("failures", "right"),
-        ("failure rate", "right"),
-        ("95% CI", "left"),
-        ("errors", "right"),
-    ]:
-        t.add_column(col, justify=justify)  # type: ignore[arg-type]
+    # Short numeric headers that never wrap; the name column takes the rest of the width and
+    # folds a long name onto a second line rather than cutting it ("fabricated_drug_op…" would
+    # be ambiguous).
+    t.add_column("axis / operator", overflow="fold")
+    for col in ("n", "fail", "rate", "95% CI", "err"):
+        t.add_column(col, justify="left" if col == "95% CI" else "right", no_wrap=True)
     for axis in AXES:
         e = summary["axes"][axis]
         if not e.get("assessed"):
-            t.add_row(f"[dim]{axis}[/]", "", "", "[dim]not assessed[/]", "", "")
+            t.add_row(f"[dim]{axis} (not assessed)[/]", "", "", "", "", "")
             continue
         ci = e["ci95"]
         t.add_row(
