@@ -161,6 +161,11 @@ def test_report_has_the_trust_score_and_marks_overruled_judges_untrusted(
     row = page[page.index('id="judge-agreement"') :].split("</table>")[0]
     assert "multiple_choice" in row and "untrusted judge" in row
     assert f'<div id="trust">{rep["trust"]["score"]:.3f}' in page
+    md = runner.invoke(app, ["report", run, "--format", "md", "--out", "rep.md", "--db",
+                             backend_url])
+    assert md.exit_code == 0, md.output
+    judges_md = (oracle_dir / "rep.md").read_text().split("## Judges vs clinicians")[1]
+    assert "| multiple_choice | 8 | 0.000 |" in judges_md and "**no** (kappa below" in judges_md
 
     # ... and in the next run's report, seeded from those flags
     new = medtrust("run", "--from-feedback", run, "--db", backend_url, "--json")

@@ -117,5 +117,21 @@ def render_md(summary: dict[str, Any]) -> str:
         lines.append(f"- trust: {t['score']:.3f} (95% CI {lo:.3f}-{hi:.3f}, {t['items']} items)")
     else:
         lines.append("- trust: no clinician reviews")
-    lines += ["", *_axes(summary), *_risk(summary), *_compliance(summary)]
+    lines += ["", *_axes(summary), *_risk(summary), *_compliance(summary), *_judges(summary)]
     return "\n".join(lines) + "\n"
+
+
+def _judges(summary: dict[str, Any]) -> list[str]:
+    """Judge-vs-clinician agreement (Cohen's kappa), for the judges clinicians have checked; an
+    untrusted judge is called out so its verdicts are not taken at face value."""
+    rated = {k: v for k, v in (summary.get("judges") or {}).items() if v.get("n")}
+    if not rated:
+        return []
+    lines = ["", "## Judges vs clinicians", "", "| judge | n | kappa | 95% CI | trusted |",
+             "|---|---:|---:|---|---|"]
+    for name, j in sorted(rated.items()):
+        kappa = "n/a" if j.get("kappa") is None else f"{j['kappa']:.3f}"
+        ci = "" if not j.get("ci95") else f"{j['ci95'][0]:.3f}-{j['ci95'][1]:.3f}"
+        trusted = {True: "yes", False: f"**no** (kappa below {j['threshold']})", None: "n/a"}
+        lines.append(f"| {name} | {j['n']} | {kappa} | {ci} | {trusted[j.get('trusted')]} |")
+    return lines
