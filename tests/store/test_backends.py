@@ -57,3 +57,15 @@ def test_reopening_an_existing_database_keeps_the_chain(db_url: str, tmp_path: P
     again = Store(db_url)
     again.create_run("run-c", suite="s", target="t", seed=0, config={})
     assert verify(again).ok
+
+
+def test_unknown_and_malformed_run_ids_are_not_found(db_url: str) -> None:
+    from medtrust.errors import NotFoundError
+
+    store = Store(db_url)
+    populate(store)
+    for bad in ("no-such-run", "run-a\x00", ""):
+        with pytest.raises(NotFoundError):
+            store.get_run(bad)
+    assert store.get_run("run-a").id == "run-a"
+    store.close()

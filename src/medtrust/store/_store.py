@@ -206,6 +206,8 @@ class Store(AuditMixin, AccountsMixin, ReviewsMixin):
 
     def get_run(self, run_id: str) -> RunInfo:
         """The run called ``run_id`` (a unique prefix is enough)."""
+        if not run_id or "\x00" in run_id:  # PostgreSQL rejects NUL in text: no such run
+            raise NotFoundError(f"no run {run_id!r} in {self.url}")
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(schema.runs).where(schema.runs.c.id.startswith(run_id, autoescape=True))
