@@ -70,6 +70,18 @@ def _run(
     return asyncio.run(go())
 
 
+@pytest.fixture(params=["http11", "httpx"], autouse=True)
+def transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs on both transports: plain http:// uses the lean HTTP/1.1 pool unless a
+    proxy is configured, which hands the call to httpx (NO_PROXY keeps it off the proxy)."""
+    if request.param == "httpx":
+        monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    target = load_chat_target("openai:m@http://127.0.0.1:9/v1")
+    assert (target._fast is None) == (request.param == "httpx")  # type: ignore[attr-defined]
+    return str(request.param)
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     return Store(f"sqlite:///{tmp_path / 'm.db'}")

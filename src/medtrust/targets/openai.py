@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -13,9 +16,11 @@ import httpx
 from medtrust.errors import TargetSpecError, TargetUnreachableError
 from medtrust.records import Message, SamplingParams
 from medtrust.targets._base import ChatTarget, TargetCallError, targets
+from medtrust.targets._http11 import Http11Pool, HttpError
 
 CONNECTIONS_PER_CLIENT = 8
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+PROXY_VARS = ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -37,7 +42,12 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 class OpenAITarget(ChatTarget):
-    """Async httpx client for one base URL, with pooled keep-alive connections."""
+    """Async client for one base URL, with pooled keep-alive connections.
+
+    ``https://`` (and any URL when a proxy is configured) goes through httpx; plain ``http://``
+    (a local or in-cluster inference server, where harness overhead decides throughput) goes
+    through the lean :class:`~medtrust.targets._http11.Http11Pool`.
+    """
 
     def __init__(self, *, spec: str, model: str, base_url: str, api_key: str | None) -> None:
         self.spec = spec
@@ -46,6 +56,11 @@ class OpenAITarget(ChatTarget):
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._clients: list[httpx.AsyncClient] = []
         self._free: list[httpx.AsyncClient] = []  # one entry per idle connection slot
+        url = urlparse(self.base_url)
+        self._fast: Http11Pool | None = None
+        if url.scheme == "http" and url.hostname and not any(os.environ.get(v) for v in PROXY_VARS):
+            self._fast = Http11Pool(url.hostname, url.port or 80, self._headers)
+            self._prefix = url.path.rstrip("/")
 
     def _acquire(self) -> httpx.AsyncClient:
         """A client with a free connection slot, creating one when all are busy.
@@ -70,6 +85,15 @@ class OpenAITarget(ChatTarget):
 
     async def preflight(self) -> None:
         """One GET to the server: any HTTP answer proves it is up; no answer is fatal."""
+        if self._fast is not None:
+            try:
+                await asyncio.wait_for(self._fast.request("GET", f"{self._prefix}/models"), 10.0)
+            except (HttpError, TimeoutError) as exc:
+                raise TargetUnreachableError(
+                    f"target {self.spec!r}: cannot reach {self.base_url}: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from None
+            return
         client = self._acquire()
         try:
             await client.get("/models", timeout=10.0)
@@ -90,6 +114,41 @@ class OpenAITarget(ChatTarget):
         }
         if params.seed is not None:
             body["seed"] = params.seed
+        if self._fast is not None:
+            status, headers, raw = await self._post_fast(body)
+        else:
+            status, headers, raw = await self._post_httpx(body)
+        if status != 200:
+            text = raw[:400].decode("utf-8", errors="replace")
+            raise TargetCallError(
+                f"HTTP {status}: {text[:200]}",
+                retryable=status in RETRY_STATUS,
+                retry_after=parse_retry_after(headers.get("retry-after")),
+            )
+        try:
+            data = json.loads(raw)
+            content = data["choices"][0]["message"]["content"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            text = raw[:400].decode("utf-8", errors="replace")
+            raise TargetCallError(f"malformed reply: {text[:200]!r}", retryable=True) from None
+        if not isinstance(content, str):
+            raise TargetCallError(f"reply content is not text: {content!r:.200}", retryable=False)
+        return content
+
+    async def _post_fast(self, body: dict[str, Any]) -> tuple[int, Mapping[str, str], bytes]:
+        assert self._fast is not None
+        payload = json.dumps(body, ensure_ascii=False).encode()
+        try:
+            resp = await self._fast.request("POST", f"{self._prefix}/chat/completions", payload)
+        except HttpError as exc:
+            if exc.connect:
+                raise TargetCallError(
+                    f"connection failed: {exc}", retryable=True, connection=True
+                ) from None
+            raise TargetCallError(f"{type(exc).__name__}: {exc}", retryable=True) from None
+        return resp.status, resp.headers, resp.body
+
+    async def _post_httpx(self, body: dict[str, Any]) -> tuple[int, Mapping[str, str], bytes]:
         client = self._acquire()
         try:
             resp = await client.post("/chat/completions", json=body)
@@ -101,23 +160,11 @@ class OpenAITarget(ChatTarget):
             raise TargetCallError(f"{type(exc).__name__}: {exc}", retryable=True) from None
         finally:
             self._free.append(client)
-        if resp.status_code != 200:
-            retryable = resp.status_code in RETRY_STATUS
-            raise TargetCallError(
-                f"HTTP {resp.status_code}: {resp.text[:200]}",
-                retryable=retryable,
-                retry_after=parse_retry_after(resp.headers.get("retry-after")),
-            )
-        try:
-            data = resp.json()
-            content = data["choices"][0]["message"]["content"]
-        except (ValueError, KeyError, IndexError, TypeError):
-            raise TargetCallError(f"malformed reply: {resp.text[:200]!r}", retryable=True) from None
-        if not isinstance(content, str):
-            raise TargetCallError(f"reply content is not text: {content!r:.200}", retryable=False)
-        return content
+        return resp.status_code, resp.headers, resp.content
 
     async def aclose(self) -> None:
+        if self._fast is not None:
+            await self._fast.aclose()
         for client in self._clients:
             await client.aclose()
         self._clients, self._free = [], []
