@@ -11,26 +11,12 @@ from typing import Annotated
 
 import typer
 
-from medtrust._cli_util import console, handle_errors, print_json
+from medtrust._cli_util import DbOpt, JsonOpt, console, handle_errors, open_store, print_json
 from medtrust.errors import MedtrustError
-from medtrust.store import Store, default_db_url
 
 review_app = typer.Typer(
     help="Clinician review: a web app to rate and flag model outputs.", no_args_is_help=True
 )
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="SQLAlchemy URL of the store [default: $MEDTRUST_DB or sqlite:///medtrust.db]"
-    ),
-]
-JsonOpt = Annotated[
-    bool, typer.Option("--json", help="Print one machine-readable JSON object on stdout.")
-]
-
-
-def _store(db: str | None) -> Store:
-    return Store(db or default_db_url())
 
 
 def _by() -> str:
@@ -59,7 +45,7 @@ def serve(
         raise MedtrustError(
             f"the review app needs its extra: pip install 'medtrust[review]' ({exc})"
         ) from None
-    store = _store(db)
+    store = open_store(db)
     if not any(u.role == "admin" for u in store.list_users()):
         console.print("[yellow]no admin yet[/]: medtrust review add-user NAME --role admin")
     console.print(f"medtrust review on http://{host}:{port}/  (store {store.url})")
@@ -84,7 +70,7 @@ def add_user(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    user = _store(db).add_user(name, role=role, password_hash=hash_password(password))
+    user = open_store(db).add_user(name, role=role, password_hash=hash_password(password))
     if json_out:
         print_json({"name": user.name, "role": user.role})
     else:
@@ -101,7 +87,7 @@ def assign(
     json_out: JsonOpt = False,
 ) -> None:
     """Assign a run to a reviewer (recorded in the audit trail)."""
-    store = _store(db)
+    store = open_store(db)
     run = store.get_run(run_id).id
     changed = store.unassign(run, user, by=_by()) if remove else store.assign(run, user, by=_by())
     if json_out:
@@ -118,7 +104,7 @@ def allow_unredacted(
     db: DbOpt = None,
 ) -> None:
     """Let the run's reviewers see identifiers unredacted (recorded in the audit trail)."""
-    store = _store(db)
+    store = open_store(db)
     run = store.get_run(run_id).id
     store.set_unredacted(run, not off, by=_by())
     console.print(f"run {run}: content shown {'redacted' if off else 'unredacted'}")
@@ -135,7 +121,7 @@ def token(
     """Issue an API bearer token (printed once; only its hash is stored)."""
     from medtrust.review._auth import digest, new_token
 
-    store = _store(db)
+    store = open_store(db)
     if store.get_user(user) is None:
         raise MedtrustError(f"no user {user!r}")
     value = new_token()
@@ -150,7 +136,7 @@ def token(
 @handle_errors
 def users(db: DbOpt = None, json_out: JsonOpt = False) -> None:
     """List accounts."""
-    rows = _store(db).list_users()
+    rows = open_store(db).list_users()
     if json_out:
         print_json({"users": [{"name": u.name, "role": u.role, "active": u.active} for u in rows]})
         return
@@ -167,6 +153,6 @@ def aggregates(
     """Agreement (Krippendorff's alpha, judge kappa) and trust score of a run, as JSON."""
     from medtrust.review._aggregate import run_aggregates
 
-    store = _store(db)
+    store = open_store(db)
     info = store.get_run(run_id)
     print_json(run_aggregates(store, info.id, seed=info.seed))
