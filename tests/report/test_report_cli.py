@@ -82,6 +82,10 @@ def test_markdown_has_risk_compliance_and_trust(run_id: str, oracle_dir: Path) -
     md = (oracle_dir / "r.md").read_text()
     for needle in ("| **robustness** |", "## Risk by axis", "## Compliance", "trust: no clinician"):
         assert needle in md
+    # judge agreement appears once clinicians have reviewed something (tests/review), not before
+    assert "Judges vs clinicians" not in md
+    assert invoke("report", run_id, "--out", "rep", "--db", DB).exit_code == 0
+    assert 'id="judge-agreement"' not in (oracle_dir / "rep" / "index.html").read_text()
 
 
 def test_gate_flags_file_and_exit_codes(run_id: str, oracle_dir: Path) -> None:
