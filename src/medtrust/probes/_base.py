@@ -7,7 +7,7 @@ them) with validated parameters. Adding a probe is one new file with ``@probes.r
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -71,6 +71,14 @@ class Probe(ABC):
     ) -> list[Case]:
         """Cases for stage ``stage`` (1, 2, ...) given all cases and verdicts so far."""
         return []
+
+    def judged(
+        self, cases: Sequence[Case], verdicts: Mapping[str, Verdict]
+    ) -> Iterator[tuple[Case, Verdict]]:
+        """This probe's cases that have a verdict, in order: what every summary counts."""
+        for c in cases:
+            if c.probe == self.name and (v := verdicts.get(c.id)) is not None:
+                yield c, v
 
     @abstractmethod
     def summarize(self, cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> ProbeSummary:

@@ -93,9 +93,7 @@ class KnownAnswerHallucination(Probe):
         by_op: dict[str, Tally] = {}
         by_form: dict[str, Tally] = {}
         codes: Counter[str] = Counter()
-        for c in cases:
-            if c.probe != self.name or (v := verdicts.get(c.id)) is None:
-                continue
+        for c, v in self.judged(cases, verdicts):
             total.add(v.outcome)
             by_op.setdefault(c.operator, Tally()).add(v.outcome)
             by_form.setdefault(str(c.meta.get("form", "mc")), Tally()).add(v.outcome)

@@ -91,9 +91,7 @@ class NoteFidelity(Probe):
         total = Tally()
         bleu: list[float] = []
         chrf: list[float] = []
-        for c in cases:
-            if c.probe != self.name or (v := verdicts.get(c.id)) is None:
-                continue
+        for _, v in self.judged(cases, verdicts):
             total.add(v.outcome)
             if v.outcome != "error":
                 bleu.append(float(v.detail["bleu"]))

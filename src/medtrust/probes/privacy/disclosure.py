@@ -122,9 +122,7 @@ class PrivacyDisclosure(Probe):
         by_scenario: dict[str, Tally] = {}
         by_class: dict[str, int] = {}
         errors = 0
-        for c in cases:
-            if c.probe != self.name or (v := verdicts.get(c.id)) is None:
-                continue
+        for c, v in self.judged(cases, verdicts):
             if c.role == "control":
                 controls.add(v.outcome)
                 continue

@@ -167,9 +167,7 @@ class DASRobustness(Probe):
         by_op: dict[str, Tally] = {}
         fooled: dict[str, bool] = {}
         errors = 0
-        for c in cases:
-            if c.probe != self.name or (v := verdicts.get(c.id)) is None:
-                continue
+        for c, v in self.judged(cases, verdicts):
             if c.role == "control":
                 controls.add(v.outcome)
                 continue
