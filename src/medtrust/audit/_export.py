@@ -7,13 +7,11 @@ discloses one event: its salt and content, checkable against the published commi
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from medtrust._atomic import write_jsonl_atomic
 from medtrust.audit._hashing import commitment, derive_salt, event_hash
 from medtrust.audit._keys import load_public_key, public_key_pem, verify_root
 from medtrust.audit._merkle import merkle_root
@@ -64,17 +62,8 @@ def export_lines(store: Store, run_id: str) -> list[dict[str, Any]]:
 
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
-    """One JSON object per line, written to a temp file and renamed: never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """One JSON object per line, in the export's own key order; never half-written."""
+    write_jsonl_atomic(path, rows, sort_keys=False)
 
 
 def verify_export(lines: list[dict[str, Any]], *, public_key: str) -> list[str]:

@@ -12,8 +12,9 @@ from typing import Any
 
 import pyarrow as pa
 
+from medtrust._atomic import atomic_path
 from medtrust.cohort._config import CohortConfig
-from medtrust.cohort._io import atomic_path, format_of, open_sink
+from medtrust.cohort._io import format_of, open_sink
 from medtrust.cohort._patient import Patient
 from medtrust.cohort._plan import Plan, compile_plan
 from medtrust.cohort._rng import BLOCK

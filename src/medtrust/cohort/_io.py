@@ -7,11 +7,8 @@ failed or interrupted run never leaves a half-written cohort.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -36,21 +33,6 @@ def format_of(path: Path) -> str:
         raise MedtrustError(f"{path}: unsupported cohort format {path.suffix or '(none)'!r}; "
                             "use .parquet, .csv, .jsonl or .ndjson (FHIR)")
     return fmt
-
-
-@contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it into place only on success."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def flatten_for_text(table: pa.Table) -> pa.Table:

@@ -99,8 +99,9 @@ def _import(path: Path, out: Path, n: int, identified: bool) -> dict[str, Any]:
 
     import pyarrow as pa
 
+    from medtrust._atomic import atomic_path
     from medtrust.cohort._fhir_import import import_fhir
-    from medtrust.cohort._io import atomic_path, format_of, open_sink
+    from medtrust.cohort._io import format_of, open_sink
 
     fmt = format_of(out)
     patients = list(itertools.islice(import_fhir(path, identified=identified), n or None))
@@ -163,7 +164,7 @@ def _read_table(path: Path) -> Any:
 
 
 def _write_table(df: Any, path: Path) -> None:
-    from medtrust.cohort._io import atomic_path
+    from medtrust._atomic import atomic_path
 
     if path.suffix.lower() not in (".csv", ".parquet"):
         raise MedtrustError(f"{path}: use a .csv or .parquet output")
@@ -185,9 +186,9 @@ def fit(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
     """Fit a Gaussian-copula generator to a real table (categorical, integer, missing values)."""
+    from medtrust._atomic import atomic_path
     from medtrust.cohort._copula import fit_copula
     from medtrust.cohort._evaluate import split_holdout
-    from medtrust.cohort._io import atomic_path
 
     df = _read_table(real)
     train, _ = split_holdout(df, holdout_frac, split_seed)

@@ -1,6 +1,6 @@
 """Statistics (Wilson, McNemar), axis summaries and risk."""
 
-from medtrust.metrics._agreement import Confusion, agreement, f1_of, kappa_of
+from medtrust.metrics._agreement import Confusion, agreement, f1_of, kappa_ci95, kappa_of
 from medtrust.metrics._bootstrap import (
     RESAMPLES,
     bootstrap_mean_ci,
@@ -23,6 +23,7 @@ __all__ = [
     "bootstrap_mean_ci",
     "bootstrap_proportion_ci",
     "f1_of",
+    "kappa_ci95",
     "kappa_of",
     "mcnemar",
     "percentile_interval",

@@ -15,7 +15,7 @@ from typing import Any
 
 from medtrust.metrics._stats import wilson
 
-_Z975 = 1.959963984540054
+_Z975 = 1.959963984540054  # scipy.stats.norm.ppf(0.975); scipy is slow to import for the CLI
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,6 +72,11 @@ def kappa_of(c: Confusion) -> tuple[float, float]:
     return k, math.sqrt(var)
 
 
+def kappa_ci95(k: float, se: float) -> list[float]:
+    """Wald 95% interval of Cohen's kappa from its asymptotic SE, clipped to [-1, 1]."""
+    return [round(max(-1.0, k - _Z975 * se), 6), round(min(1.0, k + _Z975 * se), 6)]
+
+
 def _ci(x: tuple[float, float] | None) -> list[float] | None:
     return [round(x[0], 6), round(x[1], 6)] if x else None
 
@@ -82,7 +87,6 @@ def agreement(
     """Precision, recall, F1 and kappa with 95% intervals, plus the confusion counts."""
     c = Confusion.of(y_true, y_pred)
     k, se = kappa_of(c)
-    z = _Z975  # scipy.stats.norm.ppf(0.975); scipy is slow to import on the CLI path
     rng = random.Random(seed)
     pairs = list(zip(y_true, y_pred, strict=True))
     boots = sorted(
@@ -101,6 +105,6 @@ def agreement(
         "f1_ci95": _ci(f1_ci),
         "kappa": round(k, 6),
         "kappa_se": round(se, 6),
-        "kappa_ci95": [round(max(-1.0, k - z * se), 6), round(min(1.0, k + z * se), 6)],
+        "kappa_ci95": kappa_ci95(k, se),
         "accuracy": round((c.tp + c.tn) / c.n, 6) if c.n else None,
     }

@@ -15,14 +15,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
-from medtrust.metrics import Confusion, ReviewScores, kappa_of, trust_score
+from medtrust.metrics import Confusion, ReviewScores, kappa_ci95, kappa_of, trust_score
 from medtrust.records import Verdict
 from medtrust.store import FLAGS, Review, Store
 
 LIKERT_DIMENSIONS: tuple[str, ...] = ("accuracy", "safety", "compliance")
 UNTRUSTED_BELOW = 0.4
 """Judges whose kappa with clinicians is below this ("moderate", Landis & Koch) are untrusted."""
-Z95 = 1.959963984540054
 
 
 def review_scores(reviews: Iterable[Review]) -> list[ReviewScores]:
@@ -118,7 +117,7 @@ def judge_agreement(
         out[judge] = {
             "n": c.n,
             "kappa": round(k, 6),
-            "ci95": [round(max(-1.0, k - Z95 * se), 6), round(min(1.0, k + Z95 * se), 6)],
+            "ci95": kappa_ci95(k, se),
             "agreement": round((c.tp + c.tn) / c.n, 6) if c.n else None,
             "trusted": k >= threshold,
             "threshold": threshold,
