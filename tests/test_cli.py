@@ -275,3 +275,19 @@ def test_judge_and_audit_model_are_mounted() -> None:
         res = invoke(*cmd)
         assert res.exit_code == 0, res.output
     assert "--protected" in invoke("audit-model", "--help").output
+
+
+def test_privacy_without_presidio_is_said_not_silent(
+    oracle_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import medtrust.judges._presidio as presidio
+
+    monkeypatch.setattr(presidio, "available", lambda: False)
+    res = invoke("run", "privacy", "--target", "python:oracle:answer", "--db", "sqlite:///t.db",
+                 "--limit", "1")
+    assert res.exit_code == 0, res.output
+    assert "Presidio is not installed" in res.output
+    monkeypatch.setattr(presidio, "available", lambda: True)
+    res = invoke("run", "robustness", "--target", "python:oracle:answer", "--db",
+                 "sqlite:///t.db", "--limit", "1")
+    assert "Presidio" not in res.output

@@ -48,6 +48,17 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.1f}%"
 
 
+def _note_missing_detectors(suite: Any) -> None:
+    """Say so when the privacy axis runs without Presidio, rather than degrade silently."""
+    from medtrust.judges._presidio import available
+
+    if any(p.name.startswith("privacy.") for p in suite.probes) and not available():
+        console.print(
+            "[yellow]note:[/] Presidio is not installed (pip install 'medtrust[redteam]'): "
+            "privacy leaks are detected by matching the planted identifiers only"
+        )
+
+
 def _summary_table(summary: dict[str, Any]) -> Table:
     t = Table(title=f"run {summary['run_id']}  ·  {summary['target']}  ·  suite {summary['suite']}")
     # Short numeric headers that never wrap; the name column takes the rest of the width and
@@ -253,6 +264,8 @@ def run(
             use_cache=not no_cache,
             declared=load_declared(declare) if declare else None,
         )
+    if config is not None:
+        _note_missing_detectors(config.suite)
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
