@@ -56,15 +56,12 @@ class Http11Pool:
         self._head = f"Host: {host_header}\r\nUser-Agent: medtrust\r\nAccept: */*\r\n{extra}"
         self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
 
-    async def request(
-        self, method: str, path: str, body: bytes | None = None, *, json_body: bool = True
-    ) -> HttpResponse:
-        """Send one request and read its whole response."""
+    async def request(self, method: str, path: str, body: bytes | None = None) -> HttpResponse:
+        """Send one request (``body``: JSON bytes) and read its whole response."""
         data = body or b""
         head = f"{method} {path} HTTP/1.1\r\n{self._head}"
         if body is not None:
-            ctype = "application/json" if json_body else "application/octet-stream"
-            head += f"Content-Type: {ctype}\r\nContent-Length: {len(data)}\r\n"
+            head += f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
         payload = (head + "\r\n").encode("latin-1") + data
         while self._idle:
             conn = self._idle.pop()

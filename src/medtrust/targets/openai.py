@@ -41,6 +41,11 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+def _snippet(raw: bytes) -> str:
+    """The first 200 characters of a body, for one-line error messages."""
+    return raw[:400].decode("utf-8", errors="replace")[:200]
+
+
 class OpenAITarget(ChatTarget):
     """Async client for one base URL, with pooled keep-alive connections.
 
@@ -119,9 +124,8 @@ class OpenAITarget(ChatTarget):
         else:
             status, headers, raw = await self._post_httpx(body)
         if status != 200:
-            text = raw[:400].decode("utf-8", errors="replace")
             raise TargetCallError(
-                f"HTTP {status}: {text[:200]}",
+                f"HTTP {status}: {_snippet(raw)}",
                 retryable=status in RETRY_STATUS,
                 retry_after=parse_retry_after(headers.get("retry-after")),
             )
@@ -129,8 +133,7 @@ class OpenAITarget(ChatTarget):
             data = json.loads(raw)
             content = data["choices"][0]["message"]["content"]
         except (ValueError, KeyError, IndexError, TypeError):
-            text = raw[:400].decode("utf-8", errors="replace")
-            raise TargetCallError(f"malformed reply: {text[:200]!r}", retryable=True) from None
+            raise TargetCallError(f"malformed reply: {_snippet(raw)!r}", retryable=True) from None
         if not isinstance(content, str):
             raise TargetCallError(f"reply content is not text: {content!r:.200}", retryable=False)
         return content
