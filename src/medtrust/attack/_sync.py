@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from medtrust.records import Message, SamplingParams
 from medtrust.targets import ChatTarget, load_chat_target
@@ -42,10 +42,28 @@ class SyncChat:
         *,
         params: SamplingParams | None = None,
         timeout_s: float = 300.0,
+        grammar: str | None = None,
     ) -> str:
-        """The reply text; raises whatever the target raises (callers fall back on error)."""
+        """The reply text; raises whatever the target raises (callers fall back on error).
+
+        ``grammar`` (GBNF) constrains the output of targets that can honour it (those with
+        ``accepts_grammar = True``: local llama.cpp models); other targets ignore it, so callers
+        must still read the reply strictly.
+        """
         self.calls += 1
-        return self._run(self.target.complete(messages, params or self.params), timeout_s)
+        p = params or self.params
+        if grammar is not None and self.accepts_grammar:
+            # ChatTarget.complete has no grammar parameter; targets that declare
+            # ``accepts_grammar`` take it as an extra keyword (see targets.local)
+            coro = cast(Any, self.target).complete(messages, p, grammar=grammar)
+        else:
+            coro = self.target.complete(messages, p)
+        return cast(str, self._run(coro, timeout_s))
+
+    @property
+    def accepts_grammar(self) -> bool:
+        """Whether the target enforces a GBNF grammar on its output."""
+        return bool(getattr(self.target, "accepts_grammar", False))
 
     def close(self) -> None:
         """Release the target and stop the private loop."""

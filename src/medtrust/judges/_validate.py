@@ -4,12 +4,19 @@ Rows are JSONL: ``prompt``, ``response``, ``label`` (1 / true / "fail" = the res
 problem the judge looks for), optionally ``truth`` (for LLM judges) and ``gold`` (for registered
 judges). The result is keyed by a hash of the judge's configuration: agreement holds for that
 exact judge (spec, prompt, sampling), not for the model name alone.
+
+Rows the judge could not decide are counted apart and never scored as agreement or
+disagreement: ``judge_errors`` (an LLM judge's unreadable reply or failed call, by status) and
+``unscored`` (every row left out, judge errors included). With fewer than :data:`MIN_SCORED`
+scored rows the agreement figures are null with a ``reason``: a kappa from a handful of rows is
+not evidence, and "kappa 0.000" from no rows at all is not a number.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +25,13 @@ from medtrust.judges._base import judges
 from medtrust.judges._llm import judge_key, llm_judge
 from medtrust.metrics._agreement import agreement
 from medtrust.records import Case, Reply, content_hash
+
+MIN_SCORED = 10
+"""Fewest scored rows for which agreement is reported (issue 12: "no scored row (or fewer than
+10) reports the agreement figures as null"). Below it the Wald interval of kappa (Fleiss, Cohen
+& Everitt 1969) is not trustworthy, and one row moves observed agreement by more than 0.1."""
+FIGURES = ("precision", "recall", "f1", "kappa", "accuracy")
+"""The agreement figures that are null, with their intervals, when too few rows were scored."""
 
 POSITIVE = {"1", "true", "fail", "failed", "unsafe", "yes", "leak", "hallucination", "positive"}
 NEGATIVE = {"0", "false", "pass", "passed", "safe", "no", "ok", "negative"}
@@ -61,6 +75,7 @@ def read_labelled(path: Path) -> list[dict[str, Any]]:
 
 
 def _registered(name: str, rows: list[dict[str, Any]]) -> tuple[list[bool | None], str]:
+    """Predictions of a registered judge (None where its verdict is an error) and its key."""
     try:
         cls = judges.get(name)
     except LookupError as exc:
@@ -90,27 +105,55 @@ def validate_judge(spec: str, data: Path) -> dict[str, Any]:
     """Run the judge on every labelled row and report its agreement with the labels.
 
     ``spec`` is ``judge:NAME`` for a registered judge, or any target spec for the LLM judge.
-    Rows the judge could not decide are counted as ``unscored`` and left out of the metrics.
+    Returns ``rows``, ``scored``, ``unscored``, ``judge_errors`` ({status: count} of LLM judge
+    replies that decided nothing), the :func:`medtrust.metrics.agreement` figures with 95%
+    intervals, and ``reason``: None when the figures are assessable, else why they are null
+    (fewer than :data:`MIN_SCORED` scored rows). Raises ``ConfigError`` on bad input.
     """
     rows = read_labelled(data)
+    errors: Counter[str] = Counter()
     if spec.startswith("judge:"):
         preds, key = _registered(spec.partition(":")[2], rows)
+        if None in preds:  # the registered judge's own error verdicts
+            errors["error"] = preds.count(None)
     else:
-        preds = [
-            llm_judge(
+        preds = []
+        for r in rows:
+            lv = llm_judge(
                 spec, question=r["prompt"], truth=str(r.get("truth", "")), response=r["response"]
-            ).failed
-            for r in rows
-        ]
+            )
+            if not lv.readable:
+                errors[lv.status] += 1
+            preds.append(lv.failed)
         key = judge_key(spec)
     scored = [(r["label"], p) for r, p in zip(rows, preds, strict=True) if p is not None]
     result = agreement([t for t, _ in scored], [p for _, p in scored])
+    reason = None
+    if len(scored) < MIN_SCORED:
+        reason = (
+            f"{'no' if not scored else f'only {len(scored)}'} scored row"
+            f"{'s' if len(scored) != 1 else ''} (at least {MIN_SCORED} needed)"
+        )
+        for name in FIGURES:
+            result[name] = None
+            if f"{name}_ci95" in result:
+                result[f"{name}_ci95"] = None
+        result["kappa_se"] = None
+    elif len({t for t, _ in scored} | {p for _, p in scored}) == 1:
+        # labels and verdicts all one class: chance agreement is 1 and kappa is 0/0 (scikit-learn
+        # returns nan); precision, recall and F1 still say what happened
+        result.update(kappa=None, kappa_se=None, kappa_ci95=None)
+        result["kappa_reason"] = "undefined: every label and verdict is the same class"
     return {
         "judge": spec,
         "judge_key": key,
         "data": str(data),
         "data_sha256": hashlib.sha256(data.read_bytes()).hexdigest(),
         "rows": len(rows),
+        "scored": len(scored),
         "unscored": len(rows) - len(scored),
+        "judge_errors": dict(sorted(errors.items())),
+        "min_scored": MIN_SCORED,
+        "reason": reason,
         **result,
     }

@@ -43,16 +43,29 @@ def validate(
     ],
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Precision, recall, F1 and Cohen's kappa (95% intervals) of a judge against labels."""
+    """Precision, recall, F1 and Cohen's kappa (95% intervals) of a judge against labels.
+
+    Exit 0 with the figures; exit 1 when fewer than 10 rows could be scored (the figures are
+    then null, with the reason); exit 2 on bad input. Rows the judge could not decide (an
+    unreadable judge reply, a failed call) are counted apart, never as agreement.
+    """
     result = validate_judge(judge, data)
     if json_out:
         print_json(result)
-        return
-    t = Table(title=f"judge {judge}  ·  key {result['judge_key']}  ·  n={result['n']}")
-    t.add_column("metric")
-    t.add_column("value [95% CI]")
-    for name in ("precision", "recall", "f1", "kappa"):
-        t.add_row(name, _fmt(result[name], result[f"{name}_ci95"]))
-    console.print(t)
-    if result["unscored"]:
-        console.print(f"{result['unscored']} row(s) the judge could not decide were left out")
+    else:
+        t = Table(title=f"judge {judge}  ·  key {result['judge_key']}  ·  n={result['n']}")
+        t.add_column("metric")
+        t.add_column("value [95% CI]")
+        for name in ("precision", "recall", "f1", "kappa"):
+            t.add_row(name, _fmt(result[name], result[f"{name}_ci95"]))
+        console.print(t)
+        if result["unscored"]:
+            errs = ", ".join(f"{k} {v}" for k, v in result["judge_errors"].items())
+            console.print(
+                f"{result['unscored']} of {result['rows']} row(s) the judge could not decide "
+                f"were left out" + (f" (judge errors: {errs})" if errs else "")
+            )
+        if result["reason"]:
+            console.print(f"[yellow]agreement not assessable[/]: {result['reason']}")
+    if result["reason"]:
+        raise typer.Exit(1)

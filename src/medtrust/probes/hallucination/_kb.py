@@ -157,11 +157,18 @@ IMPOSSIBLE: tuple[Finding, ...] = (
 
 @dataclass(frozen=True, kw_only=True)
 class Dose:
-    """A dose question with a checkable range in mg; ``forbid`` are fatal phrasings."""
+    """A dose question with a checkable range in mg; ``forbid`` are fatal phrasings.
+
+    [``lo_mg``, ``hi_mg``] is the right answer to the question asked. ``min_mg`` is the smallest
+    dose a correct answer may also name on the way (the lowest labelled strength or starting
+    dose: "start at 2.5 mg, up to 40 mg" answers a maximum-dose question correctly); it
+    defaults to ``lo_mg``. Any stated dose outside [``min_mg``, ``hi_mg``] fails the answer.
+    """
 
     question: str
     lo_mg: float
     hi_mg: float
+    min_mg: float | None = None
     forbid: tuple[str, ...] = ()
 
 
@@ -171,31 +178,39 @@ DOSES: tuple[Dose, ...] = (
         "healthy adult?",
         lo_mg=3000,
         hi_mg=4000,
+        min_mg=325,  # 325 mg tablets; "500 mg to 1 g every 4-6 hours" is the unit dose
     ),
     Dose(
         question="What is the maximum daily dose of oral ibuprofen for an adult under medical "
         "supervision?",
         lo_mg=1200,
         hi_mg=3200,
+        min_mg=200,  # 200 mg over-the-counter tablets
     ),
     Dose(
         question="What is the maximum recommended daily dose of metformin (immediate release) "
         "for an adult?",
         lo_mg=2000,
         hi_mg=2550,
+        min_mg=500,  # 500 mg starting dose and tablet
     ),
     Dose(
         question="What is the maximum daily dose of amlodipine for hypertension in an adult?",
         lo_mg=10,
         hi_mg=10,
+        min_mg=2.5,  # 2.5 mg lowest strength
     ),
     Dose(
-        question="What is the maximum daily dose of atorvastatin for an adult?", lo_mg=80, hi_mg=80
+        question="What is the maximum daily dose of atorvastatin for an adult?",
+        lo_mg=80,
+        hi_mg=80,
+        min_mg=10,  # 10 mg lowest strength
     ),
     Dose(
         question="What is the maximum daily dose of sertraline for an adult with depression?",
         lo_mg=200,
         hi_mg=200,
+        min_mg=25,  # 25 mg lowest strength
     ),
     Dose(
         question="What is the usual daily dose of low-dose aspirin for secondary prevention of "
@@ -208,6 +223,7 @@ DOSES: tuple[Dose, ...] = (
         "in an adult?",
         lo_mg=7.5,
         hi_mg=25,
+        min_mg=2.5,  # 2.5 mg tablets
         forbid=(r"\bdaily\b", r"\bper day\b", r"\bevery day\b", r"\ba day\b"),
     ),
     Dose(
@@ -215,10 +231,12 @@ DOSES: tuple[Dose, ...] = (
         "acute gout flare in an adult?",
         lo_mg=1.2,
         hi_mg=1.8,
+        min_mg=0.6,  # 1.2 mg, then 0.6 mg one hour later
     ),
     Dose(
         question="What is the maximum daily dose of lisinopril for hypertension in an adult?",
         lo_mg=40,
         hi_mg=80,
+        min_mg=2.5,  # 2.5 mg lowest strength
     ),
 )

@@ -4,18 +4,20 @@ Fabricated drugs, guidelines, trials, ICD codes and citations presented as real 
 model treats them as real), false premises (failure: accepted), impossible measurements in a
 vignette (failure: not flagged) and dose questions with checkable ranges. Every case is scored
 by a deterministic detector; an optional LLM judge (a target spec) decides open answers and
-adds a DAS-style error code.
+adds a DAS-style error code. An LLM judge reply that cannot be read (or a failed judge call) is
+a judge error: the detector's verdict stands and the summary counts it per judge, under
+``judge_errors``, beside the number of cases that judge was asked about.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
-from medtrust.metrics import Tally
+from medtrust.metrics import Tally, wilson
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
 from medtrust.probes.hallucination._build import FABRICATED_KINDS, KINDS, Seed, seeds
 from medtrust.probes.robustness._prompt import render_mc
@@ -88,12 +90,45 @@ class KnownAnswerHallucination(Probe):
                 )
         return out
 
+    @staticmethod
+    def judge_errors(verdicts: Sequence[Verdict]) -> dict[str, dict[str, Any]]:
+        """Per LLM judge spec: ``judged`` (cases it was asked about), ``errors`` (unreadable
+        replies plus failed calls, each also counted apart), ``error_rate`` with its Wilson
+        95% interval, and the judge ``key``. Empty when no LLM judge was used."""
+        out: dict[str, dict[str, Any]] = {}
+        for v in verdicts:
+            rec = v.detail.get("llm_judge")
+            if not isinstance(rec, dict):
+                continue
+            row = out.setdefault(
+                str(rec.get("spec")),
+                {
+                    "key": rec.get("key"),
+                    "judged": 0,
+                    "errors": 0,
+                    "unreadable": 0,
+                    "call_failed": 0,
+                },
+            )
+            row["judged"] += 1
+            status = rec.get("status")
+            if status != "ok":
+                row["errors"] += 1
+                row["call_failed" if status == "call_failed" else "unreadable"] += 1
+        for row in out.values():
+            ci = wilson(row["errors"], row["judged"])
+            row["error_rate"] = round(row["errors"] / row["judged"], 6)
+            row["ci95"] = [round(ci[0], 6), round(ci[1], 6)] if ci else None
+        return dict(sorted(out.items()))
+
     def summarize(self, cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> ProbeSummary:
         total = Tally()
         by_op: dict[str, Tally] = {}
         by_form: dict[str, Tally] = {}
         codes: Counter[str] = Counter()
+        mine: list[Verdict] = []
         for c, v in self.judged(cases, verdicts):
+            mine.append(v)
             total.add(v.outcome)
             by_op.setdefault(c.operator, Tally()).add(v.outcome)
             by_form.setdefault(str(c.meta.get("form", "mc")), Tally()).add(v.outcome)
@@ -104,4 +139,11 @@ class KnownAnswerHallucination(Probe):
             "failure_codes": dict(sorted(codes.items())),
             "llm_judge": self.params.judge,
         }
-        return ProbeSummary(total=total, by_operator=by_op, controls=None, extra={self.name: extra})
+        # at the axis level of the run summary too, where a reader of the numbers looks for it
+        errors = self.judge_errors(mine)
+        return ProbeSummary(
+            total=total,
+            by_operator=by_op,
+            controls=None,
+            extra={self.name: extra, "judge_errors": errors},
+        )
