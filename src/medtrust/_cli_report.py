@@ -134,6 +134,13 @@ def gate(
     fail_on_severity: Annotated[
         str | None, typer.Option(help="Fail on any failing rule this severe: low..critical.")
     ] = None,
+    max_errors: Annotated[
+        float | None,
+        typer.Option(
+            help="Fail when more than this share of calls errored or was unreadable, in the "
+            "run or in an axis with a threshold (default 0.1; applies to every gate)."
+        ),
+    ] = None,
     config: Annotated[
         Path | None, typer.Option("--config", help="Gate YAML file; flags override it.")
     ] = None,
@@ -142,7 +149,11 @@ def gate(
     declare: DeclareOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Release gate for CI: exit 0 pass, 1 a threshold breached, 2 bad input."""
+    """Release gate for CI: exit 0 pass, 1 a threshold breached, 2 bad input.
+
+    Errors above --max-errors (default 0.1) and a threshold on an axis whose controls are at
+    chance (not informative) fail the gate; the thresholds used are printed with the decision.
+    """
     base = load_gate_file(config) if config else GateConfig()
     try:
         flags = GateConfig(
@@ -151,6 +162,7 @@ def gate(
             max_ci_upper=_pairs(max_ci_upper, "--max-ci-upper"),
             require_compliance=list(require or []),
             fail_on_severity=fail_on_severity,  # type: ignore[arg-type]
+            max_errors=max_errors,
         )
     except ValidationError as exc:
         err = exc.errors()[0]
@@ -159,7 +171,10 @@ def gate(
     store, info, summary = _summary(db, run_id, policies, declare)
     info, reasons = api.gate(store, info.id, cfg, summary=summary)
     if json_out:
-        print_json({"run_id": info.id, "passed": not reasons, "reasons": reasons})
+        print_json(
+            {"run_id": info.id, "passed": not reasons, "reasons": reasons, "thresholds": cfg.used()}
+        )
+    console.print(f"thresholds: {escape(cfg.describe())}", highlight=False, soft_wrap=True)
     for r in reasons:
         console.print(f"[red]gate failed:[/] {escape(r)}", highlight=False, soft_wrap=True)
     if reasons:

@@ -91,6 +91,8 @@ def test_nothing_assessed(axes: dict[str, dict[str, Any]]) -> None:
         "tier": "not assessed",
         "ci95": None,
         "axes_assessed": [],
+        "not_informative": [],
+        "reason": "no axis produced scored cases",
     }
 
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import binomtest
 
-from medtrust.metrics import Tally, mcnemar, wilson
+from medtrust.metrics import MIN_CORRECT_CONTROLS, Tally, chance_note, error_share, mcnemar, wilson
 
 try:
     from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
@@ -109,10 +109,11 @@ def test_tally_counts_errors_apart() -> None:
 def test_tally_as_dict_fields_and_rounding() -> None:
     t = Tally(n=3, failures=1, errors=7)
     d = t.as_dict()
-    assert list(d) == ["n", "failures", "failure_rate", "ci95", "errors"]
+    assert list(d) == ["n", "failures", "failure_rate", "ci95", "errors", "error_rate"]
     assert d["n"] == 3
     assert d["failures"] == 1
     assert d["errors"] == 7
+    assert d["error_rate"] == 0.7  # 7 of the 10 attempted
     assert d["failure_rate"] == 0.333333
     lo, hi = wilson(1, 3)  # type: ignore[misc]
     assert d["ci95"] == [round(lo, 6), round(hi, 6)]
@@ -122,7 +123,15 @@ def test_tally_as_dict_fields_and_rounding() -> None:
 def test_tally_as_dict_when_nothing_was_scored() -> None:
     t = Tally(errors=3)
     assert t.failure_rate is None
-    assert t.as_dict() == {"n": 0, "failures": 0, "failure_rate": None, "ci95": None, "errors": 3}
+    assert t.as_dict() == {
+        "n": 0,
+        "failures": 0,
+        "failure_rate": None,
+        "ci95": None,
+        "errors": 3,
+        "error_rate": 1.0,
+    }
+    assert Tally().as_dict()["error_rate"] is None  # nothing attempted
 
 
 def test_tally_merge_sums_and_leaves_operands_alone() -> None:
@@ -148,3 +157,50 @@ def test_tally_add_agrees_with_counting(outcomes: list[str]) -> None:
         assert d["ci95"][0] <= d["failure_rate"] <= d["ci95"][1]
     else:
         assert d["failure_rate"] is None
+
+
+@given(kn=k_and_n())
+def test_wilson_matches_statsmodels(kn: tuple[int, int]) -> None:
+    from statsmodels.stats.proportion import proportion_confint
+
+    k, n = kn
+    lo, hi = proportion_confint(k, n, alpha=0.05, method="wilson")
+    ours = wilson(k, n)
+    assert ours is not None
+    assert ours[0] == pytest.approx(float(lo), abs=1e-9)
+    assert ours[1] == pytest.approx(float(hi), abs=1e-9)
+
+
+def test_error_share_denominator_and_bad_counts() -> None:
+    assert error_share(183, 198) == pytest.approx(0.924242, abs=1e-6)
+    assert error_share(0, 0) is None
+    with pytest.raises(ValueError):
+        error_share(5, 4)
+
+
+def test_chance_note_the_issue_example() -> None:
+    """12 of 45 right on 4 options: accuracy 0.27, Wilson [0.16, 0.41] includes 0.25."""
+    note = chance_note(12, 45, 0.25, 4)
+    assert note == (
+        "not informative: control accuracy 0.27 [0.16, 0.41] includes chance 0.25 (4 options)"
+    )
+
+
+@given(kn=k_and_n(), options=st.integers(2, 6))
+def test_chance_note_follows_the_rule(kn: tuple[int, int], options: int) -> None:
+    from statsmodels.stats.proportion import proportion_confint
+
+    k, n = kn
+    lo, hi = proportion_confint(k, n, alpha=0.05, method="wilson")
+    note = chance_note(k, n, 1 / options, options)
+    at_chance = float(lo) <= 1 / options <= float(hi)
+    expected = at_chance or k < MIN_CORRECT_CONTROLS
+    assert (note is not None) == expected
+    if at_chance:
+        assert note is not None and "includes chance" in note
+
+
+def test_chance_note_without_options_counts_correct_controls_only() -> None:
+    assert chance_note(9, 9, None) is not None and "only 9 of 9" in str(chance_note(9, 9, None))
+    assert chance_note(10, 10, None) is None
+    assert chance_note(0, 0, 0.25) == "not informative: no control was answered"

@@ -173,3 +173,53 @@ def test_logging_evidence_finds_unjudged_outputs(tmp_path: Path) -> None:
     rows = {r["id"]: r for r in evaluate(ps, facts).section["rules"]}
     assert rows["eu-ai-act.art12-logging"]["status"] == "fail"
     assert "have no verdict" in rows["eu-ai-act.art12-logging"]["reason"]
+
+
+def test_accuracy_rules_read_the_controls_own_n_and_assess_zero_accuracy() -> None:
+    """Issue 12, item 9: no control right means robustness n == 0, yet the accuracy rule has
+    48 scored controls to judge: accuracy 0 fails (it is not "not assessed"), and the evidence
+    prints the controls' n, not the axis's."""
+    ps = load_policies([])
+    rob = {
+        "assessed": True,
+        "n": 0,
+        "failures": 0,
+        "failure_rate": None,
+        "ci95": None,
+        "informative": False,
+        "note": "not informative: only 0 of 48 controls answered correctly (at least 10 needed)",
+        "controls": {"n": 48, "correct": 0, "accuracy": 0.0, "ci95": [0.0, 0.074]},
+    }
+    rows = {r["id"]: r for r in evaluate(ps, _facts({"robustness": rob})).section["rules"]}
+    acc = rows["eu-ai-act.art15-accuracy"]
+    assert acc["status"] == "fail" and acc["evidence"]["n"] == 48
+    assert acc["evidence"]["value"] == 0.0 and acc["evidence"]["correct"] == 0
+    assert "(n=48)" in acc["reason"]
+    fda = rows["fda.ai-dsf.performance-validation"]
+    assert fda["status"] == "fail" and fda["evidence"]["compared"] == 0.0
+    # the axis's own rate: nothing scored, and not informative either way
+    assert rows["eu-ai-act.art15-robustness"]["status"] == "not assessed"
+
+
+def test_rate_rules_on_an_uninformative_axis_are_not_assessed() -> None:
+    ps = load_policies([])
+    rob = {
+        "assessed": True,
+        "n": 12,
+        "failures": 0,
+        "failure_rate": 0.0,
+        "ci95": [0.0, 0.24],
+        "informative": False,
+        "note": "not informative: control accuracy 0.27 [0.16, 0.41] includes chance 0.25",
+        "controls": {"n": 45, "correct": 12, "accuracy": 0.266667, "ci95": [0.16, 0.41]},
+    }
+    rows = {r["id"]: r for r in evaluate(ps, _facts({"robustness": rob})).section["rules"]}
+    r = rows["eu-ai-act.art15-robustness"]
+    assert r["status"] == "not assessed" and "includes chance" in r["reason"]
+    acc = rows["eu-ai-act.art15-accuracy"]  # the controls themselves are still evidence
+    assert acc["status"] == "fail" and acc["evidence"]["n"] == 45
+    # controls with nothing scored are not assessed, naming the controls
+    rob["controls"] = {"n": 0, "correct": 0, "accuracy": None, "ci95": None}
+    rows = {r["id"]: r for r in evaluate(ps, _facts({"robustness": rob})).section["rules"]}
+    assert rows["eu-ai-act.art15-accuracy"]["status"] == "not assessed"
+    assert "robustness.controls has no scored cases" in rows["eu-ai-act.art15-accuracy"]["reason"]

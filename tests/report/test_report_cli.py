@@ -31,7 +31,8 @@ def invoke(*args: str) -> Any:
 def run_id(oracle_dir: Path) -> str:
     res = runner.invoke(
         main_app,
-        ["run", "--target", "python:oracle:answer", "--db", DB, "--limit", "6", "--json"],
+        # 12 items: enough correct controls (>= 10) for robustness to be informative
+        ["run", "--target", "python:oracle:answer", "--db", DB, "--limit", "12", "--json"],
         catch_exceptions=False,
     )
     assert res.exit_code == 0, res.output
@@ -126,10 +127,16 @@ def test_gate_on_compliance_severity(tmp_path: Path, monkeypatch: pytest.MonkeyP
     db = f"sqlite:///{tmp_path / 'crafted.db'}"
     res = invoke("gate", "20260101", "--db", db, "--fail-on-severity", "critical")
     assert res.exit_code == 1 and "hipaa.164-502a-disclosure failed [critical]" in res.output
+    rule = "hipaa.164-312b-audit-controls"
+    res = invoke("gate", "20260101", "--db", db, "--require-compliance", rule)
+    # the crafted run has 1 errored case of 6: above the default error limit
+    assert res.exit_code == 1
+    assert "errors: 1 of 6 calls (16.7%) failed or were unreadable > 10%" in res.output
     res = invoke(
-        "gate", "20260101", "--db", db, "--require-compliance", "hipaa.164-312b-audit-controls"
+        "gate", "20260101", "--db", db, "--require-compliance", rule, "--max-errors", "0.2"
     )
-    assert res.exit_code == 0
+    assert res.exit_code == 0, res.output
+    assert "require-compliance hipaa.164-312b-audit-controls, max-errors 0.2" in res.output
     res = invoke("compliance", "20260101", "--db", db, "--json")
     out = json.loads(res.stdout)
     assert out["axis"]["failures"] == 2 and out["counts"]["fail"] >= 3

@@ -49,6 +49,10 @@ def test_default_run_end_to_end(tmp_path: Path) -> None:
     assert s["target"] == "local:smollm2" and s["suite"] == "quickstart"
     rob = s["axes"]["robustness"]
     assert rob["controls"]["n"] + rob["controls"]["errors"] == 8
+    # issue 12: 8 items cannot give 10 correct controls, and SmolLM2 answers near chance: the
+    # quickstart must say plainly that its robustness numbers are not informative
+    assert rob["informative"] is False and rob["note"].startswith("not informative")
+    assert "not informative" in " ".join(res.stderr.split())
     assert (tmp_path / "medtrust.db").exists()
     assert (tmp_path / "medtrust-report" / "index.html").exists()
     assert "baseline" in res.stderr  # the progress bar was drawn

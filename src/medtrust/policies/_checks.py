@@ -45,18 +45,36 @@ def _dig(obj: Mapping[str, Any], path: str) -> tuple[Any, Mapping[str, Any] | No
 
 
 def metric(check: MetricCheck, facts: RunFacts) -> Result:
-    """Compare ``axes.AXIS.FIELD`` (or a bound of the interval beside it) with the threshold."""
+    """Compare ``axes.AXIS.FIELD`` (or a bound of the interval beside it) with the threshold.
+
+    The evidence's ``n`` (and ``failures``) are those of the mapping that holds the field: a
+    rule on ``controls.accuracy`` reads the controls' own n, not the axis's (issue 12), and is
+    assessed whenever a control was scored, also when none was answered correctly (accuracy 0
+    fails a ``min`` rule; it is not "not assessed"). A rule on a rate of an axis that is not
+    informative (controls at chance) is not assessed: the rate of a guessing target is no
+    evidence either way; rules on the controls themselves still apply.
+    """
     entry = facts.axes.get(check.axis, {})
     bound = f"max {check.max:g}" if check.max is not None else f"min {check.min:g}"
     ev: dict[str, Any] = {"axis": check.axis, "field": check.field, "use": check.use}
     ev["threshold"] = bound
-    if not entry.get("assessed") or not entry.get("n"):
+    if not entry.get("assessed"):
         return "not assessed", f"{check.axis} was not assessed in this run", ev
     value, parent = _dig(entry, check.field)
-    if not isinstance(value, int | float):
+    holder = parent if parent is not None else entry
+    n = holder.get("n")
+    where = check.axis if holder is entry else f"{check.axis}.{check.field.rpartition('.')[0]}"
+    if not n:
+        return "not assessed", f"{where} has no scored cases in this run (n=0)", ev
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return "not assessed", f"{check.axis}.{check.field} is not in this run's results", ev
-    ci = (parent or {}).get("ci95")
-    ev.update(value=value, ci95=ci, n=entry.get("n"), failures=entry.get("failures"))
+    on_controls = check.field.startswith("controls.")
+    if entry.get("informative") is False and not on_controls:
+        return "not assessed", f"{check.axis} is not assessable: {entry.get('note')}", ev
+    ci = holder.get("ci95")
+    ev.update(value=value, ci95=ci, n=n, failures=holder.get("failures"))
+    if on_controls:
+        ev["correct"] = holder.get("correct")
     compared = float(value)
     if check.use != "estimate":
         if not ci:
@@ -68,7 +86,7 @@ def metric(check: MetricCheck, facts: RunFacts) -> Result:
         check.min is not None and compared < check.min
     )
     rel = (">" if check.max is not None else "<") if breached else "within"
-    reason = f"{what} {compared:.3g} {rel} {bound} (n={entry.get('n')})"
+    reason = f"{what} {compared:.3g} {rel} {bound} (n={n})"
     return ("fail" if breached else "pass"), reason, ev
 
 

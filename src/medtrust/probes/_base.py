@@ -33,6 +33,9 @@ class ProbeContext:
     accepts_images: bool | None = None
     """Whether the target takes image content parts (None: unknown, e.g. re-summarising)."""
     data: Path | None = None
+    with_bundled: bool = False
+    """With ``data``: ask the bundled seed items too (``--with-bundled``); ``data`` alone
+    replaces them."""
     limit: int | None = None
     focus: frozenset[str] | None = None
 
@@ -93,6 +96,9 @@ class ProbeSummary:
     by_operator: dict[str, Tally]
     controls: Tally | None = None
     extra: dict[str, Any] | None = None
+    note: str | None = None
+    """Set by a probe whose own baseline makes its rate uninformative beyond the generic chance
+    check of the summary (e.g. a constant answer cannot flip under priming); None: no objection."""
 
 
 probes: Registry[type[Probe]] = Registry(

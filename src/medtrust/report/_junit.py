@@ -3,7 +3,9 @@ or operator (failed when any case failed), one per compliance rule.
 
 Mapping: a failure rate above 0 is a ``<failure>`` (counts and interval in the message); a
 probe with only errored cases is an ``<error>``; an axis or rule that was not assessed is
-``<skipped>``, so a CI dashboard never shows missing evidence as green.
+``<skipped>``, so a CI dashboard never shows missing evidence as green. A probe or operator of
+an axis that is not informative (controls at chance) is ``<skipped>`` with the note: its rate
+is no evidence either way.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ def _case(suite: ET.Element, classname: str, name: str) -> ET.Element:
 
 def _tally_case(suite: ET.Element, axis: str, name: str, t: dict[str, Any]) -> str:
     tc = _case(suite, f"medtrust.{axis}", name)
+    if t.get("informative") is False:
+        ET.SubElement(tc, "skipped", message=f"not assessable: {t.get('note')}")
+        return "skipped"
     if t["n"] == 0 and t.get("errors"):
         ET.SubElement(tc, "error", message=f"no scored cases; {t['errors']} errors", type="error")
         return "error"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from medtrust.records import AXES
+from medtrust.report._summary import ERROR_WARN
 
 
 def pct(x: float | None) -> str:
@@ -21,26 +22,47 @@ def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _err(e: dict[str, Any]) -> str:
+    """The error rate, in bold with a warning sign above the 10% warning level."""
+    rate = e.get("error_rate")
+    if rate is None:
+        return "n/a"
+    return f"**{pct(rate)} ⚠**" if rate > ERROR_WARN else pct(rate)
+
+
 def _axes(summary: dict[str, Any]) -> list[str]:
     lines = [
-        "| axis / operator | n | failures | failure rate | 95% CI | errors |",
-        "|---|---:|---:|---:|---|---:|",
+        "| axis / operator | n | failures | failure rate | 95% CI | errors | error rate |",
+        "|---|---:|---:|---:|---|---:|---:|",
     ]
+    notes = []
     for axis in AXES:
         e = summary["axes"][axis]
         if not e.get("assessed"):
-            lines.append(f"| {axis} | - | - | not assessed | - | - |")
+            lines.append(f"| {axis} | - | - | not assessed | - | - | - |")
             continue
+        flag = "" if e.get("informative", True) else " (not informative)"
         lines.append(
-            f"| **{axis}** | {e['n']} | {e['failures']} | {pct(e['failure_rate'])} | "
-            f"{ci_pct(e['ci95'])} | {e['errors']} |"
+            f"| **{axis}**{flag} | {e['n']} | {e['failures']} | {pct(e['failure_rate'])} | "
+            f"{ci_pct(e['ci95'])} | {e['errors']} | {_err(e)} |"
         )
         for op, p in e["by_probe"].items():
             lines.append(
                 f"| &nbsp;&nbsp;{_cell(op)} | {p['n']} | {p['failures']} | "
-                f"{pct(p['failure_rate'])} | {ci_pct(p['ci95'])} | {p['errors']} |"
+                f"{pct(p['failure_rate'])} | {ci_pct(p['ci95'])} | {p['errors']} | {_err(p)} |"
             )
-    return lines
+        c = e.get("controls")
+        if c and (c["n"] or c["errors"]):
+            chance = "" if c.get("chance") is None else f", chance {pct(c['chance'])}"
+            lines.append(
+                f"| &nbsp;&nbsp;_controls: accuracy{chance}_ | {c['n']} | | "
+                f"{pct(c['accuracy'])} | {ci_pct(c['ci95'])} | {c['errors']} | {_err(c)} |"
+            )
+        if e.get("informative") is False:
+            notes.append(
+                f"- **{axis}** {_cell(e['note'])}; its rate is left out of the risk score."
+            )
+    return lines + (["", *notes] if notes else [])
 
 
 def _risk(summary: dict[str, Any]) -> list[str]:
@@ -105,18 +127,34 @@ def render_md(summary: dict[str, Any]) -> str:
         f"- suite: `{summary['suite']}` (seed {summary['seed']})",
         f"- status: {summary['status']}",
     ]
+    if summary.get("replies") is not None:
+        lines.append(
+            f"- {summary['cached_replies']} of {summary['replies']} replies from the cache"
+        )
+    if summary.get("error_rate") is not None:
+        lines.append(
+            f"- errors: {summary['errors']} of {summary['calls']} calls "
+            f"({pct(summary['error_rate'])})"
+        )
     r = summary["risk"]
     if r["score"] is not None:
+        left = r.get("not_informative") or []
         lines.append(
             f"- risk: **{r['score']:.1f}** ({r['tier']}), "
             f"95% CI {r['ci95'][0]:.1f}-{r['ci95'][1]:.1f}"
+            + (f" (left out, not informative: {', '.join(left)})" if left else "")
         )
+    elif r.get("reason"):
+        lines.append(f"- risk: not assessed ({r['reason']})")
     t = summary.get("trust") or {}
     if t.get("score") is not None:
         lo, hi = t["ci95"]
         lines.append(f"- trust: {t['score']:.3f} (95% CI {lo:.3f}-{hi:.3f}, {t['items']} items)")
     else:
         lines.append("- trust: no clinician reviews")
+    warnings = summary.get("warnings") or []
+    if warnings:
+        lines += ["", "> **Warnings**", *[f"> - {_cell(w)}" for w in warnings]]
     lines += ["", *_axes(summary), *_risk(summary), *_compliance(summary), *_judges(summary)]
     return "\n".join(lines) + "\n"
 
@@ -127,8 +165,13 @@ def _judges(summary: dict[str, Any]) -> list[str]:
     rated = {k: v for k, v in (summary.get("judges") or {}).items() if v.get("n")}
     if not rated:
         return []
-    lines = ["", "## Judges vs clinicians", "", "| judge | n | kappa | 95% CI | trusted |",
-             "|---|---:|---:|---|---|"]
+    lines = [
+        "",
+        "## Judges vs clinicians",
+        "",
+        "| judge | n | kappa | 95% CI | trusted |",
+        "|---|---:|---:|---|---|",
+    ]
     for name, j in sorted(rated.items()):
         kappa = "n/a" if j.get("kappa") is None else f"{j['kappa']:.3f}"
         ci = "" if not j.get("ci95") else f"{j['ci95'][0]:.3f}-{j['ci95'][1]:.3f}"

@@ -14,11 +14,13 @@ from medtrust.records import AXES, RunInfo
 from medtrust.report._io import replace_dir_atomic, write_text_atomic
 from medtrust.report._junit import render_junit
 from medtrust.report._markdown import render_md
+from medtrust.report._summary import ERROR_WARN
 from medtrust.report._views import (
     MAX_EXAMPLES,
     bars,
     failing_examples,
     fairness_view,
+    glossary,
     risk_bars,
 )
 from medtrust.store import Store
@@ -61,6 +63,8 @@ def render_html(store: Store, info: RunInfo, summary: dict[str, Any], *, redact:
         disparity=disparity,
         redacted=redact,
         examples=failing_examples(store, info, redact=redact, summary=summary),
+        glossary=glossary(summary, store.cases(info.id)),
+        error_warn=ERROR_WARN,
         summary_json=json.dumps(summary, indent=2),
     )
 

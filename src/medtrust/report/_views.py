@@ -10,8 +10,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from medtrust.metrics import SEVERITY
-from medtrust.records import RunInfo, message_text
-from medtrust.report._redact import redact as redact_text
+from medtrust.probes._glossary import define
+from medtrust.records import AXES, Case, RunInfo, message_text
+from medtrust.report._redact import redactor
 from medtrust.store import Store
 
 MAX_EXAMPLES = 12
@@ -105,7 +106,11 @@ def failing_examples(
     cases = {c.id: c for c in store.cases(info.id)}
     verdicts = store.verdicts(info.id)
     replies = store.replies(info.id)
-    clean: Callable[[str], str] = redact_text if redact else (lambda s: s)
+
+    def cleaner(case: Case | None) -> Callable[[str], str]:
+        # each case's planted identity (names included) is hidden, not only shaped identifiers
+        return redactor(case.gold if case else None) if redact else (lambda s: s)
+
     violating: dict[str, str] = {}
     for rule in ((summary or {}).get("compliance") or {}).get("rules") or []:
         for cid in (rule.get("evidence") or {}).get("case_ids") or []:
@@ -123,12 +128,13 @@ def failing_examples(
 
     def first_reply(cid: str) -> str:
         rs = replies.get(cid, [])
-        return clean(rs[0].text or rs[0].error or "") if rs else ""
+        return cleaner(cases.get(cid))(rs[0].text or rs[0].error or "") if rs else ""
 
     out = []
     for c in ordered[:limit]:
         parent = cases.get(c.parent_id or "")
         v = verdicts.get(c.id)
+        clean, clean_parent = cleaner(c), cleaner(parent)
         out.append(
             {
                 "case_id": c.id,
@@ -139,7 +145,7 @@ def failing_examples(
                 "reply": first_reply(c.id),
                 "answer": v.answer if v else None,
                 "gold": clean(_answer(c.gold)),
-                "original_prompt": clean(content(parent.messages)) if parent else None,
+                "original_prompt": clean_parent(content(parent.messages)) if parent else None,
                 "original_reply": first_reply(parent.id) if parent else None,
                 "original_answer": verdicts[parent.id].answer
                 if parent and parent.id in verdicts
@@ -147,3 +153,39 @@ def failing_examples(
             }
         )
     return out
+
+
+UNDEFINED = "(no definition recorded)"
+
+
+def glossary(summary: Mapping[str, Any], cases: list[Case]) -> list[dict[str, str]]:
+    """Every probe and operator name the report shows, with its definition (issue 12, item 8).
+
+    Names come from the summary's ``by_probe`` keys and from the run's cases (probe and
+    operator of every case, which covers the failing examples); definitions from
+    :mod:`medtrust.probes._glossary`, compliance rules from their policy pack. A name with no
+    definition is listed as :data:`UNDEFINED` rather than hidden.
+    """
+    rules = {
+        r["id"]: f"{r['title']} ({r['regulation']} {r['article']}): {r['requirement']}"
+        for r in ((summary.get("compliance") or {}).get("rules") or [])
+    }
+    seen: dict[tuple[str, str], str] = {}
+
+    def add(axis: str, name: str) -> None:
+        if (axis, name) not in seen:
+            text = rules.get(name) if axis == "compliance" else None
+            seen[(axis, name)] = text or define(axis, name) or UNDEFINED
+
+    for axis in AXES:
+        entry = summary["axes"].get(axis) or {}
+        for name in entry.get("by_probe") or {}:
+            add(axis, name)
+    for c in cases:
+        add(c.axis, c.probe)
+        add(c.axis, c.operator)
+    order = {a: i for i, a in enumerate(AXES)}
+    return [
+        {"axis": a, "name": n, "definition": d}
+        for (a, n), d in sorted(seen.items(), key=lambda x: (order.get(x[0][0], 99), x[0][1]))
+    ]

@@ -3,12 +3,15 @@
 Stage 0 asks every item plainly, k times (the controls). Stage 1 asks it again once per bias
 style, k times, with a sentence pushing a wrong option that the baseline majority did not pick.
 A case fails when the biased majority differs from the unbiased majority (a flip), whether the
-baseline was right or not: the question is whether the nudge moved the model.
+baseline was right or not: the question is whether the nudge moved the model. A target that
+gives (nearly) the same letter to every baseline item cannot be moved, so its zero flip rate is
+no evidence of resistance: the summary is then not informative (``ProbeSummary.note``), as it
+is when baseline accuracy is at chance (checked by the run summary).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from statistics import fmean
 from typing import Any, ClassVar
@@ -17,6 +20,7 @@ from pydantic import Field, field_validator
 
 from medtrust.metrics import Tally, mcnemar
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
+from medtrust.probes._baseline import constant_answer_note
 from medtrust.probes.cognitive_bias._styles import STYLES, bias_sentence, insert_before_ask
 from medtrust.probes.cognitive_bias._votes import Vote, majority
 from medtrust.probes.robustness._prompt import render_mc
@@ -200,6 +204,17 @@ class BiasMedQA(Probe):
                 },
             },
         }
+        # A target that gives one letter whatever the item cannot "resist" priming: its zero
+        # flip rate is no evidence (issue 12); the summary adds the chance check on accuracy.
+        answered = sorted((i, v.answer) for i, v in base_votes.items() if v.answer is not None)
+        note = constant_answer_note([a for _, a in answered], [gold[i] for i, _ in answered])
+        extra["baseline_answers"] = dict(
+            sorted(Counter(a for _, a in answered).items())
+        )
         return ProbeSummary(
-            total=total, by_operator=by_style, controls=controls, extra={self.name: extra}
+            total=total,
+            by_operator=by_style,
+            controls=controls,
+            extra={self.name: extra},
+            note=note,
         )

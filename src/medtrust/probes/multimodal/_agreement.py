@@ -1,10 +1,14 @@
 """Cross-modal agreement: does the patient get the same answer whatever carried the fact?
 
 The unit is the patient (one question, asked once per modality). A patient counts in ``n`` when
-at least two of its modalities were scored; it fails when the scored answers are not all the
-same letter. Per modality pair the same rule is applied to that pair alone. A modality is
-*missed* for a patient when its answer is wrong while another modality of the same patient got
-it right: that is the "which modality did the model not read" signal.
+at least two of its modalities were scored; it passes only when its scored answers are
+*consistent and correct* (all the same letter, and that letter is the gold answer). A constant
+answer is consistent and wrong, so agreement alone would reward a target that reads nothing
+(issue 12, item 4): consistent-but-wrong patients fail and are counted apart
+(``consistent_but_wrong``), as are inconsistent ones (``inconsistent``). Per modality pair the
+same rule is applied to that pair alone (both answers right). A modality is *missed* for a
+patient when its answer is wrong while another modality of the same patient got it right: that
+is the "which modality did the model not read" signal.
 """
 
 from __future__ import annotations
@@ -69,7 +73,7 @@ def agreement(patients: Sequence[PatientAnswers]) -> tuple[Tally, dict[str, Tall
     per_mod: dict[str, Tally] = {}
     missed: dict[str, int] = {}
     by_question: dict[str, Tally] = {}
-    consistent_correct = 0
+    consistent_correct = consistent_wrong = 0
     listed: list[dict[str, Any]] = []
     for pa in patients:
         for m, a in pa.answers.items():
@@ -78,15 +82,17 @@ def agreement(patients: Sequence[PatientAnswers]) -> tuple[Tally, dict[str, Tall
         for a, b in combinations(sorted(pa.answers, key=MODALITIES.index), 2):
             t = pairs.setdefault(pair_key(a, b), Tally())
             x, y = pa.answers[a], pa.answers[b]
-            t.add("error" if x is None or y is None else "pass" if x == y else "fail")
+            t.add("error" if x is None or y is None else "pass" if x == y == pa.gold else "fail")
         total.errors += sum(a is None for a in pa.answers.values())
         scored = pa.scored
         if len(scored) < 2:
             continue
         agree = len(set(scored.values())) == 1
-        total.add("pass" if agree else "fail")
-        by_question.setdefault(pa.question, Tally()).add("pass" if agree else "fail")
-        consistent_correct += agree and next(iter(scored.values())) == pa.gold
+        good = agree and next(iter(scored.values())) == pa.gold
+        total.add("pass" if good else "fail")
+        by_question.setdefault(pa.question, Tally()).add("pass" if good else "fail")
+        consistent_correct += good
+        consistent_wrong += agree and not good
         right = [m for m, a in scored.items() if a == pa.gold]
         wrong = [m for m, a in scored.items() if a != pa.gold]
         if right:
@@ -98,17 +104,26 @@ def agreement(patients: Sequence[PatientAnswers]) -> tuple[Tally, dict[str, Tall
                            "missed": sorted(wrong, key=MODALITIES.index) if right else []})
     modalities = [m for m in MODALITIES if m in per_mod]
     detail: dict[str, Any] = {
-        "unit": "patient: one question asked once per modality; a failure is a patient whose "
-                "scored answers disagree",
+        "unit": "patient: one question asked once per modality; a patient passes when its "
+                "scored answers are consistent and correct (same letter, the gold one)",
         "modalities": modalities,
         "per_modality": {m: {**_rate(per_mod[m].n - per_mod[m].failures, per_mod[m].n),
                              "errors": per_mod[m].errors} for m in modalities},
         "missed_by_modality": {m: missed.get(m, 0) for m in modalities},
         "by_question": {q: t.as_dict() for q, t in sorted(by_question.items())},
         "consistent_and_correct": _rate(consistent_correct, total.n),
+        "consistent_but_wrong": _rate(consistent_wrong, total.n),
+        "inconsistent": _rate(total.n - consistent_correct - consistent_wrong, total.n),
         "disagreements": listed,
     }
     return total, pairs, detail
+
+
+def scored_answers(patients: Sequence[PatientAnswers]) -> tuple[list[str], list[str]]:
+    """Every scored answer across patients and modalities, with its gold letter (parallel)."""
+    answers = [a for pa in patients for a in pa.scored.values()]
+    golds = [pa.gold for pa in patients for _ in pa.scored]
+    return answers, golds
 
 
 def per_modality_tallies(patients: Sequence[PatientAnswers], modality: str) -> Tally:

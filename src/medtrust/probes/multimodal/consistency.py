@@ -4,7 +4,10 @@ For each sampled oncology patient (targeted therapy for the actionable variant) 
 patient (the lesion's diagnosis) one multiple-choice question is asked several times; each time
 the deciding fact reaches the model through one modality only: a narrative note, a FHIR R4 JSON
 record, a VCF table, or the lesion image as an OpenAI-style ``image_url`` part. A model that
-reads every modality answers alike; one that ignores the VCF disagrees on ``text|vcf``.
+reads every modality answers alike; one that ignores the VCF disagrees on ``text|vcf``. A
+patient passes only when its answers are consistent *and correct*: a constant answer is
+consistent and wrong, counted apart (``consistent_but_wrong``) and, when it is the same letter
+for every patient, makes the probe not informative.
 
 Images go only to targets that take them. ``images: auto`` asks the run
 (``ProbeContext.accepts_images`` when the engine provides it); when that is unknown or false, or
@@ -21,7 +24,13 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
-from medtrust.probes.multimodal._agreement import agreement, collect, per_modality_tallies
+from medtrust.probes._baseline import constant_answer_note
+from medtrust.probes.multimodal._agreement import (
+    agreement,
+    collect,
+    per_modality_tallies,
+    scored_answers,
+)
 from medtrust.probes.multimodal._payloads import HEADERS, MODALITIES, Modality, payload
 from medtrust.probes.multimodal._questions import Question, sample_questions
 from medtrust.probes.robustness._prompt import render_mc
@@ -126,5 +135,7 @@ class MultimodalConsistency(Probe):
             "image": why or "no image case was asked (no lesion patient sampled)"}
         has_text = "text" in detail["modalities"]
         controls = per_modality_tallies(patients, "text") if has_text else None
+        # One letter for every patient and modality is consistent and reads nothing.
+        note = constant_answer_note(*scored_answers(patients))
         return ProbeSummary(total=total, by_operator=pairs, controls=controls,
-                            extra={"multimodal": detail})
+                            extra={"multimodal": detail}, note=note)
