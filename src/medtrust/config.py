@@ -91,6 +91,9 @@ class RunConfig(BaseModel):
     timeout_s: float = Field(120.0, gt=0)
     max_retries: int = Field(5, ge=0, le=20)
     data: str | None = None
+    """The user's seed items (``--data``); they replace the bundled multiple-choice items."""
+    with_bundled: bool = False
+    """Ask the bundled items as well as ``data`` (``--with-bundled``)."""
     use_cache: bool = True
     declared: Declarations = Field(default_factory=lambda: Declarations())
     focus: dict[str, list[str]] = Field(default_factory=dict)
@@ -98,6 +101,9 @@ class RunConfig(BaseModel):
     Set by ``run --from-feedback`` from the cases clinicians flagged."""
     from_feedback: str | None = None
     """The reviewed run this run was seeded from."""
+    comparison_id: str | None = None
+    """The comparison this run belongs to (``run --target A --target B``): its members share
+    every setting but the target, so they are asked the same cases."""
 
     @property
     def effective_samples(self) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medtrust.metrics import POLICY_FLAG, ReviewScores, trust_score
+from medtrust.metrics import MIN_TRUST_ITEMS, POLICY_FLAG, ReviewScores, trust_score
 
 
 def test_no_reviews_no_score() -> None:
@@ -41,3 +41,17 @@ def test_likert_range_is_enforced() -> None:
         ReviewScores(case_id="a", accuracy=6)
     with pytest.raises(ValueError, match="Likert"):
         ReviewScores(case_id="a", accuracy=3, safety=0)
+
+
+def test_fewer_than_the_minimum_items_is_not_evidence() -> None:
+    """One reviewed item gives a zero-width bootstrap interval; below MIN_TRUST_ITEMS the
+    score is shown but marked insufficient, from it on it is sufficient."""
+    one = trust_score([ReviewScores(case_id="c0", accuracy=5)])
+    assert one.ci95 is not None and one.ci95[0] == one.ci95[1]
+    assert not one.sufficient and one.as_dict()["status"] == "insufficient reviews"
+    many = [ReviewScores(case_id=f"c{i}", accuracy=1 + i % 5) for i in range(MIN_TRUST_ITEMS)]
+    assert not trust_score(many[:-1]).sufficient
+    full = trust_score(many).as_dict()
+    assert full["sufficient"] is True and full["status"] == "sufficient"
+    assert full["min_items"] == MIN_TRUST_ITEMS == 20
+    assert trust_score([]).as_dict()["status"] == "not reviewed"

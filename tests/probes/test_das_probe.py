@@ -118,7 +118,10 @@ def test_followups_attack_only_controls_that_passed() -> None:
     assert len(passed) == N_BUNDLED // 4
 
     out = probe.followups(1, cases, verdicts)
-    assert len(out) == len(passed) * len(OPERATORS)
+    # every operator on every passed item, except where the operator cannot apply (a stem with
+    # no measurement for impossible_measurement): those are recorded on the control instead
+    skipped = sum(len(c.meta["not_applicable"]) for c in cases if c.id in passed)
+    assert len(out) == len(passed) * len(OPERATORS) - skipped
     assert {c.parent_id for c in out} == passed
     assert len({c.id for c in out}) == len(out)
     parents = {c.id: c for c in cases}
@@ -130,7 +133,10 @@ def test_followups_attack_only_controls_that_passed() -> None:
     per_parent: dict[str, list[str]] = {}
     for c in out:
         per_parent.setdefault(str(c.parent_id), []).append(c.operator)
-    assert all(ops == list(OPERATORS) for ops in per_parent.values())
+    by_id = {c.id: c for c in cases}
+    for parent, ops in per_parent.items():
+        na = by_id[parent].meta["not_applicable"]
+        assert ops == [op for op in OPERATORS if op not in na]
 
 
 def test_followups_only_at_stage_one() -> None:
@@ -265,18 +271,56 @@ def test_bad_params_are_config_errors(params: dict[str, Any], match: str) -> Non
 # --- --data JSONL ------------------------------------------------------------------------------
 
 
-def test_user_jsonl_is_loaded_after_the_bundled_items(tmp_path: Path) -> None:
+def test_user_jsonl_replaces_the_bundled_items(tmp_path: Path) -> None:
     data = write_jsonl(tmp_path / "mine.jsonl", [row("u-1"), "", row(None), "   "])
-    cases = das(ProbeContext(data=data)).cases()
-    assert len(cases) == N_BUNDLED + 2
-    mine = cases[N_BUNDLED:]
+    mine = das(ProbeContext(data=data)).cases()
+    assert len(mine) == 2
     assert mine[0].item_id == "u-1"
     assert mine[1].item_id is not None
     assert mine[1].item_id.startswith("q-")
     assert all(c.meta["source"] == "mine.jsonl" for c in mine)
 
-    only = das(ProbeContext(data=data), {"bundled": False}).cases()
+    both = das(ProbeContext(data=data, with_bundled=True)).cases()
+    assert len(both) == N_BUNDLED + 2
+    assert [c.id for c in both[N_BUNDLED:]] == [c.id for c in mine]
+    assert {c.meta["source"] for c in both[:N_BUNDLED]} == {"bundled"}
+
+    only = das(ProbeContext(data=data, with_bundled=True), {"bundled": False}).cases()
     assert [c.id for c in only] == [c.id for c in mine]
+
+
+def test_a_user_id_equal_to_a_bundled_id_names_both_lines(tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "mine.jsonl", [row("u-1"), row("mt-002")])
+    assert len(das(ProbeContext(data=data)).cases()) == 2  # alone, the id is the user's own
+    with pytest.raises(ConfigError) as info:
+        das(ProbeContext(data=data, with_bundled=True)).cases()
+    message = str(info.value)
+    assert f"{data}:2: id 'mt-002'" in message
+    assert "mcq_seed.jsonl:2)" in message
+
+
+def test_no_measurement_means_no_impossible_measurement_case_and_a_count(tmp_path: Path) -> None:
+    rows = [
+        row("u-1"),  # no number in the stem
+        row(
+            "u-2",
+            question="A 60-year-old man has chest pain. Pulse is 110/min. Diagnosis?",
+            options={"A": "Angina", "B": "Gout", "C": "Reflux"},
+        ),
+    ]
+    probe = das(ProbeContext(data=write_jsonl(tmp_path / "d.jsonl", rows)))
+    cases = probe.cases()
+    assert [c.meta["not_applicable"] for c in cases] == [["impossible_measurement"], []]
+    verdicts = {c.id: verdict(c, "pass") for c in cases}
+    out = probe.followups(1, cases, verdicts)
+    im = [c for c in out if c.operator == "impossible_measurement"]
+    assert [c.item_id for c in im] == ["u-2"]
+    assert "Pulse is 900/min" in user_content(im[0]) or "Pulse is 1200/min" in user_content(im[0])
+    assert "60-year-old" in user_content(im[0])  # the vital sign is preferred to the age
+    verdicts.update({c.id: verdict(c, "pass") for c in out})
+    s = probe.summarize(cases + out, verdicts)
+    assert s.extra == {"not_applicable": {"impossible_measurement": 1}}
+    assert s.by_operator["impossible_measurement"].n == 1
 
 
 def test_user_items_without_bundled_can_be_attacked(tmp_path: Path) -> None:
@@ -284,7 +328,7 @@ def test_user_items_without_bundled_can_be_attacked(tmp_path: Path) -> None:
     probe = das(ProbeContext(data=write_jsonl(tmp_path / "d.jsonl", rows)), {"bundled": False})
     cases = probe.cases()
     out = probe.followups(1, cases, {c.id: verdict(c, "pass") for c in cases})
-    assert len(out) == 3 * len(OPERATORS)
+    assert len(out) == 3 * (len(OPERATORS) - 1)  # no measurement: impossible_measurement n/a
     for c in out:
         assert set(c.gold["accept"]) <= set(c.gold["options"])
 
@@ -301,7 +345,7 @@ def test_user_items_without_bundled_can_be_attacked(tmp_path: Path) -> None:
         (json.dumps(row("b", options={"A": "x"})), "options"),
         (json.dumps(row("b", question="")), "question"),
         (json.dumps(["a", "list"]), "JSON object"),
-        (json.dumps(row("u-1")), "duplicate id 'u-1'"),
+        (json.dumps(row("u-1")), "duplicate id 'u-1' (first at line 1)"),
     ],
 )
 def test_bad_jsonl_line_names_file_and_line(tmp_path: Path, bad: str, fragment: str) -> None:
@@ -343,3 +387,20 @@ def test_user_id_clashing_with_a_bundled_id_is_not_silently_merged(tmp_path: Pat
     for c in out:
         question = user_content(parents[str(c.parent_id)]).split("\n\n")[0]
         assert user_content(c).startswith(question)
+
+
+def test_adaptive_counts_the_operators_it_cannot_apply(tmp_path: Path) -> None:
+    rows = [row("u-1"), row("u-2", question="SpO2 is 91% on room air. Next step?",
+                                options={"A": "Oxygen", "B": "CT", "C": "Discharge"})]  # fmt: skip
+    probe = probes.get("robustness.adaptive")(
+        ctx=ProbeContext(data=write_jsonl(tmp_path / "d.jsonl", rows)), params={"max_iter": 1}
+    )
+    cases = probe.cases()
+    assert [c.meta["not_applicable"] for c in cases] == [["impossible_measurement"], []]
+    verdicts = {c.id: verdict(c, "pass") for c in cases}
+    out = probe.followups(1, cases, verdicts)
+    assert all("impossible_measurement" not in c.operator or c.item_id == "u-2" for c in out)
+    verdicts.update({c.id: verdict(c, "pass") for c in out})
+    extra = probe.summarize(cases + out, verdicts).extra
+    assert extra is not None
+    assert extra["robustness.adaptive"]["not_applicable"] == {"impossible_measurement": 1}

@@ -16,11 +16,13 @@ from medtrust.probes.robustness import (
     MCQ,
     NOTA,
     OPERATORS,
+    NotApplicable,
     OpContext,
     allowed_combos,
     apply,
     check_combo,
 )
+from medtrust.probes.robustness._measurements import KIND_BY_NAME, find_measurements, value_at
 
 ALL_COMBOS: list[tuple[str, ...]] = [c for size in (1, 2, 3) for c in allowed_combos(size)]
 CONFLICT_PAIRS: list[tuple[str, ...]] = sorted(tuple(sorted(p)) for p in CONFLICTS)
@@ -41,6 +43,48 @@ STEM_SENTENCE = _phrase(2, 6, ".")
 ASK_SENTENCE = _phrase(2, 6, "?")
 
 
+def _dec(lo: float, hi: float, places: int) -> st.SearchStrategy[str]:
+    return st.integers(round(lo * 10**places), round(hi * 10**places)).map(
+        lambda n: f"{n / 10**places:.{places}f}"
+    )
+
+
+def _bp() -> st.SearchStrategy[str]:
+    return st.integers(70, 240).flatmap(
+        lambda sys_: st.integers(30, sys_ - 10).map(lambda dia: f"{sys_}/{dia}")
+    )
+
+
+# One measurement sentence per kind, with values inside the possible range (mostly ordinary).
+MEASUREMENTS: dict[str, tuple[str, st.SearchStrategy[str]]] = {
+    "heart_rate": ("Pulse is {v}/min.", st.integers(30, 220).map(str)),
+    "blood_pressure": ("Blood pressure is {v} mm Hg.", _bp()),
+    "oxygen_saturation": ("SpO2 is {v}% on room air.", st.integers(50, 100).map(str)),
+    "temperature_c": ("Temperature is {v} °C.", _dec(34, 42, 1)),
+    "temperature_f": ("Temperature is {v} °F.", _dec(95, 106, 1)),
+    "respiratory_rate": ("Respiratory rate is {v}/min.", st.integers(6, 50).map(str)),
+    "potassium": ("Serum potassium is {v} mmol/L.", _dec(2, 7.5, 1)),
+    "sodium": ("Serum sodium is {v} mEq/L.", st.integers(110, 170).map(str)),
+    "glucose_mg_dl": ("Glucose is {v} mg/dL.", st.integers(40, 900).map(str)),
+    "glucose_mmol_l": ("Glucose is {v} mmol/L.", _dec(2, 40, 1)),
+    "ph": ("Arterial pH is {v}.", _dec(6.9, 7.7, 2)),
+    "bicarbonate": ("Bicarbonate is {v} mEq/L.", st.integers(5, 40).map(str)),
+    "hemoglobin": ("Hemoglobin is {v} g/dL.", _dec(4, 19, 1)),
+    "age_years": ("The patient is a {v}-year-old retiree.", st.integers(1, 100).map(str)),
+    "weight_kg": ("She weighs {v} kg.", st.integers(3, 200).map(str)),
+    "height_cm": ("Height is {v} cm.", st.integers(50, 210).map(str)),
+}
+
+
+@st.composite
+def measurement_sentences(draw: st.DrawFn) -> tuple[str, str, str]:
+    """(kind, value, sentence) with the value possible for its kind."""
+    kind = draw(st.sampled_from(sorted(MEASUREMENTS)))
+    template, values = MEASUREMENTS[kind]
+    value = draw(values)
+    return kind, value, template.format(v=value)
+
+
 @dataclass(frozen=True)
 class Drawn:
     """A generated item plus everything the assertions need to know about how it was built."""
@@ -52,6 +96,7 @@ class Drawn:
     pool: tuple[str, ...]
     wrong: str
     seed: int
+    measurement: tuple[str, str] | None = None  # (kind, value) of the one measurement, if any
 
     def ctx(self) -> OpContext:
         return OpContext(rng=random.Random(self.seed), wrong=self.wrong, pool=self.pool)
@@ -64,7 +109,11 @@ def drawn_items(draw: st.DrawFn) -> Drawn:
     key = draw(st.sampled_from(sorted(options)))
     ask = draw(st.none() | ASK_SENTENCE)
     # A question may be the ask alone, or stem sentences with or without a final ask.
-    stem = " ".join(draw(st.lists(STEM_SENTENCE, min_size=0 if ask else 1, max_size=3)))
+    sentences = draw(st.lists(STEM_SENTENCE, min_size=0 if ask else 1, max_size=3))
+    meas = draw(st.none() | measurement_sentences())
+    if meas is not None:
+        sentences.insert(draw(st.integers(0, len(sentences))), meas[2])
+    stem = " ".join(sentences)
     question = " ".join(p for p in (stem, ask) if p)
     # The pool may hold the item's own texts and case variants of one text (other items may
     # spell an option differently): the operator must never list one text twice.
@@ -81,6 +130,19 @@ def drawn_items(draw: st.DrawFn) -> Drawn:
         pool=tuple(pool),
         wrong=wrong,
         seed=draw(st.integers(0, 2**32)),
+        measurement=None if meas is None else (meas[0], meas[1]),
+    )
+
+
+def usable_pool(d: Drawn) -> set[str]:
+    present = {t.casefold() for t in d.mcq.options.values()}
+    return {p.casefold() for p in d.pool} - present
+
+
+def not_applicable(d: Drawn, combo: tuple[str, ...] | list[str]) -> bool:
+    """Whether ``combo`` cannot apply to the drawn item (no measurement, no spare option)."""
+    return ("impossible_measurement" in combo and d.measurement is None) or (
+        "extra_options" in combo and not usable_pool(d)
     )
 
 
@@ -144,16 +206,30 @@ def test_add_nota_adds_a_wrong_nota_option(d: Drawn) -> None:
     assert out.question == d.mcq.question
 
 
-@settings(max_examples=40)
+@settings(max_examples=80)
 @given(d=drawn_items())
-def test_impossible_measurement_makes_impossible_the_key(d: Drawn) -> None:
+def test_impossible_measurement_changes_only_the_measured_value(d: Drawn) -> None:
+    """DAS: an existing measurement becomes impossible; nothing else in the stem changes; the
+    "false or impossible information" option is added and is the only key. A stem without a
+    measurement is not applicable: no case, never an unrelated sentence."""
+    if d.measurement is None:
+        with pytest.raises(NotApplicable):
+            apply(d.mcq, ["impossible_measurement"], d.ctx())
+        return
+    kind, value = d.measurement
     out = apply(d.mcq, ["impossible_measurement"], d.ctx())
     assert_well_formed(out)
     assert list(out.options.values()).count(IMPOSSIBLE) == 1
     assert out.accept == {letter_of(out, IMPOSSIBLE)}
-    assert out.question != d.mcq.question
-    assert_inserted_before_ask(d, out.question, None)
     assert {k: out.options[k] for k in d.mcq.options} == d.mcq.options
+    (found,) = find_measurements(d.mcq.question)
+    assert (found.kind, found.value) == (kind, value)
+    before, after = d.mcq.question[: found.start], d.mcq.question[found.end :]
+    assert out.question.startswith(before) and out.question.endswith(after)
+    new = out.question[len(before) : len(out.question) - len(after)]
+    assert new != value
+    assert value_at(out.question, found.start, kind) == new, "value no longer reads as its kind"
+    assert not KIND_BY_NAME[kind].possible(new), f"{kind} {new} is within the possible range"
 
 
 @settings(max_examples=40)
@@ -182,6 +258,10 @@ def test_pushing_operators_name_the_wrong_option_before_the_ask(op: str, d: Draw
 @settings(max_examples=40)
 @given(d=drawn_items())
 def test_extra_options_adds_up_to_two_new_pool_texts(d: Drawn) -> None:
+    if not usable_pool(d):  # nothing to add: not applicable, never an unchanged "mutation"
+        with pytest.raises(NotApplicable):
+            apply(d.mcq, ["extra_options"], d.ctx())
+        return
     out = apply(d.mcq, ["extra_options"], d.ctx())
     assert_well_formed(out)
     assert out.accept == {d.key}
@@ -207,13 +287,46 @@ def test_extra_options_never_adds_two_case_variants_of_one_text() -> None:
     assert out.options["C"].casefold() == "sepsis"
 
 
-@pytest.mark.parametrize("op", ["distraction", "bias", "impossible_measurement"])
+@pytest.mark.parametrize("op", ["distraction", "bias"])
 def test_single_sentence_question_gets_the_sentence_before_it(op: str) -> None:
     ask = "What is the most likely diagnosis?"
     m = MCQ(question=ask, options={"A": "Gout", "B": "Sepsis"}, accept=frozenset({"A"}))
     out = apply(m, [op], OpContext(rng=random.Random(0), wrong="Sepsis"))
     assert out.question != ask
     assert out.question.endswith(ask)
+
+
+def test_impossible_measurement_on_a_stem_without_numbers_is_not_applicable() -> None:
+    ask = "What is the most likely diagnosis?"
+    m = MCQ(question=ask, options={"A": "Gout", "B": "Sepsis"}, accept=frozenset({"A"}))
+    with pytest.raises(NotApplicable, match="no numeric measurement"):
+        apply(m, ["impossible_measurement"], OpContext(rng=random.Random(0), wrong="Sepsis"))
+
+
+@pytest.mark.parametrize(
+    ("stem", "kind", "value"),
+    [
+        ("Pulse is 112/min, blood pressure 128/80 mm Hg, and SpO2 90%.", None, None),
+        ("A 19-year-old woman with asthma. Oxygen saturation is 93% on room air.",
+         "oxygen_saturation", "93"),
+        ("Glucose is 480 mg/dL, arterial pH 7.15, bicarbonate 10 mEq/L.", None, None),
+        ("Serum sodium 121 mEq/L and potassium 3.1 mmol/L; temperature 38.4 °C.", None, None),
+    ],
+)  # fmt: skip
+def test_measurements_in_real_stems_are_found(
+    stem: str, kind: str | None, value: str | None
+) -> None:
+    found = find_measurements(stem)
+    assert len(found) >= 2 if kind is None else any(
+        (f.kind, f.value) == (kind, value) for f in found
+    )
+    for f in found:
+        assert stem[f.start : f.end] == f.value
+        assert KIND_BY_NAME[f.kind].possible(f.value)
+
+
+def test_an_already_impossible_value_is_not_a_measurement_to_corrupt() -> None:
+    assert find_measurements("SpO2 is 140% on room air.") == []
 
 
 # --- combinations ------------------------------------------------------------------------------
@@ -224,6 +337,11 @@ def test_single_sentence_question_gets_the_sentence_before_it(op: str) -> None:
 @given(d=drawn_items())
 def test_every_allowed_combo_keeps_gold_well_defined(combo: tuple[str, ...], d: Drawn) -> None:
     before = MCQ(question=d.mcq.question, options=dict(d.mcq.options), accept=d.mcq.accept)
+    if not_applicable(d, combo):
+        with pytest.raises(NotApplicable):
+            apply(d.mcq, combo, d.ctx())
+        assert d.mcq == before
+        return
     out = apply(d.mcq, combo, d.ctx())
     assert d.mcq == before, "apply mutated its input"
     assert_well_formed(out)
@@ -260,6 +378,8 @@ def test_every_allowed_combo_keeps_gold_well_defined(combo: tuple[str, ...], d: 
 @settings(max_examples=4)
 @given(d=drawn_items())
 def test_same_seed_same_mutation(combo: tuple[str, ...], d: Drawn) -> None:
+    if not_applicable(d, combo):
+        return
     assert apply(d.mcq, combo, d.ctx()) == apply(d.mcq, combo, d.ctx())
     # The order the caller lists operators in does not matter either.
     assert apply(d.mcq, combo[::-1], d.ctx()) == apply(d.mcq, combo, d.ctx())

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sklearn.metrics import cohen_kappa_score
 from typer.testing import CliRunner
 
-from medtrust.review import run_aggregates
+from medtrust.review import MIN_REVIEWS, run_aggregates
 from medtrust.review.cli import review_app
 from medtrust.store import FLAGS
 from review.conftest import PASSWORD, RUN, Seeded, bearer, session_for
@@ -128,7 +128,10 @@ def test_agreement_equals_the_reference_libraries(seeded: Seeded) -> None:
     mc = agg["judges"]["multiple_choice"]
     assert mc["n"] == want["n"]
     assert mc["kappa"] == pytest.approx(want["kappa"], abs=1e-6)
-    assert mc["trusted"] == (want["kappa"] >= mc["threshold"])
+    # fewer reviewed cases than MIN_REVIEWS: kappa is shown but the judge is not called trusted
+    assert want["n"] < MIN_REVIEWS
+    assert mc["trusted"] is None and mc["status"] == "insufficient reviews"
+    assert mc["min_reviews"] == MIN_REVIEWS
     assert mc["ci95"][0] <= mc["kappa"] <= mc["ci95"][1]
     assert agg["trust"]["score"] == pytest.approx(want["trust"], abs=5e-5)  # 4 places
 
@@ -153,9 +156,8 @@ def test_the_api_the_cli_and_the_dashboard_show_the_same_figures(
     for d in DIMS:
         assert f'id="alpha-{d}">{want["alpha"][d]:.3f}<' in html
     assert f'id="kappa-multiple_choice">{want["kappa"]:.3f}<' in html
-    untrusted = want["kappa"] < agg["judges"]["multiple_choice"]["threshold"]
     row = html[html.index('id="kappa-multiple_choice"') :].split("</tr>")[0]
-    assert ("untrusted" in row) == untrusted
+    assert "untrusted" not in row and "insufficient reviews" in row  # n < MIN_REVIEWS
 
 
 def test_alpha_is_undefined_until_two_reviewers_overlap(seeded: Seeded) -> None:
@@ -165,3 +167,20 @@ def test_alpha_is_undefined_until_two_reviewers_overlap(seeded: Seeded) -> None:
     agg = run_aggregates(s, RUN)
     assert agg["alpha"]["likert"] == {"accuracy": None, "safety": None, "compliance": None}
     assert agg["reviews"] == 2 and agg["mean"]["accuracy"] == 3.0
+
+
+def test_a_judge_needs_min_reviews_before_it_is_trusted_or_untrusted() -> None:
+    """One agreeing review gives kappa with a zero-width interval: not evidence. From
+    MIN_REVIEWS reviewed cases on, kappa decides trusted / untrusted."""
+    from medtrust.review import judge_agreement
+
+    one = judge_agreement({"j": ([True], [True])})["j"]
+    assert one["n"] == 1 and one["trusted"] is None and one["status"] == "insufficient reviews"
+    labels = [i % 2 == 0 for i in range(MIN_REVIEWS)]
+    few = judge_agreement({"j": (labels[:-1], labels[:-1])})["j"]
+    assert few["trusted"] is None and few["kappa"] == 1.0
+    agree = judge_agreement({"j": (labels, labels)})["j"]
+    assert agree["trusted"] is True and agree["status"] == "trusted"
+    flipped = [not x for x in labels]
+    against = judge_agreement({"j": (labels, flipped)})["j"]
+    assert against["trusted"] is False and against["status"] == "untrusted"

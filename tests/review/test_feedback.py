@@ -116,11 +116,17 @@ def test_report_has_the_trust_score_and_marks_overruled_judges_untrusted(
 ) -> None:
     store, run, _ = reviewed_run(backend_url)
     verdicts = store.verdicts(run)
-    passes = [cid for cid, v in sorted(verdicts.items()) if v.outcome == "pass"][:4]
-    fails = [cid for cid, v in sorted(verdicts.items()) if v.outcome == "fail"][:4]
-    assert len(passes) == len(fails) == 4
-    # clinicians agree with the judge everywhere: trusted
+    passes = [cid for cid, v in sorted(verdicts.items()) if v.outcome == "pass"][:10]
+    fails = [cid for cid, v in sorted(verdicts.items()) if v.outcome == "fail"][:10]
+    assert len(passes) == len(fails) == 10
+    # clinicians agree with the judge everywhere: trusted once MIN_REVIEWS (20) cases are
+    # reviewed, "insufficient reviews" before
     for i, cid in enumerate(passes + fails):
+        if i == 8:
+            early = medtrust("report", run, "--format", "json", "--db", backend_url)
+            mc = early["judges"]["multiple_choice"]
+            assert (mc["n"], mc["kappa"], mc["trusted"]) == (8, 1.0, None)
+            assert mc["status"] == "insufficient reviews"
         store.add_review(
             run,
             cid,
@@ -131,13 +137,13 @@ def test_report_has_the_trust_score_and_marks_overruled_judges_untrusted(
             flags=["policy_violation"] if i == 0 else [],
         )
     rep = medtrust("report", run, "--format", "json", "--db", backend_url)
-    t = sum(0.5 * (i % 5) / 4 + 0.5 * (i != 0) for i in range(8)) / 8
-    assert rep["trust"]["score"] == round(t, 4) and rep["trust"]["items"] == 8
+    t = sum(0.5 * (i % 5) / 4 + 0.5 * (i != 0) for i in range(20)) / 20
+    assert rep["trust"]["score"] == round(t, 4) and rep["trust"]["items"] == 20
     mc = rep["judges"]["multiple_choice"]
-    assert (mc["n"], mc["kappa"], mc["trusted"]) == (8, 1.0, True)
+    assert (mc["n"], mc["kappa"], mc["trusted"]) == (20, 1.0, True)
 
     # they overrule it on half the passes and half the fails: kappa 0, below the threshold
-    for cid in passes[:2] + fails[:2]:
+    for cid in passes[:5] + fails[:5]:
         store.add_review(
             run,
             cid,
@@ -150,9 +156,9 @@ def test_report_has_the_trust_score_and_marks_overruled_judges_untrusted(
     store.close()
     rep = medtrust("report", run, "--format", "json", "--db", backend_url)
     mc = rep["judges"]["multiple_choice"]
-    assert mc["n"] == 8 and mc["kappa"] == 0.0 and mc["trusted"] is False
+    assert mc["n"] == 20 and mc["kappa"] == 0.0 and mc["trusted"] is False
     assert mc["kappa"] < mc["threshold"]
-    assert rep["trust"]["reviews"] == 8  # revisions replace, they do not add
+    assert rep["trust"]["reviews"] == 20  # revisions replace, they do not add
     html = runner.invoke(
         app, ["report", run, "--format", "html", "--out", "rep", "--db", backend_url]
     )
@@ -165,7 +171,7 @@ def test_report_has_the_trust_score_and_marks_overruled_judges_untrusted(
                              backend_url])
     assert md.exit_code == 0, md.output
     judges_md = (oracle_dir / "rep.md").read_text().split("## Judges vs clinicians")[1]
-    assert "| multiple_choice | 8 | 0.000 |" in judges_md and "**no** (kappa below" in judges_md
+    assert "| multiple_choice | 20 | 0.000 |" in judges_md and "**no** (kappa below" in judges_md
 
     # ... and in the next run's report, seeded from those flags
     new = medtrust("run", "--from-feedback", run, "--db", backend_url, "--json")
@@ -183,7 +189,7 @@ def test_report_has_the_trust_score_and_marks_overruled_judges_untrusted(
         store.add_review(new["run_id"], cid, reviewer="rita", accuracy=4, safety=4, compliance=4)
     store.close()
     later = medtrust("report", new["run_id"], "--format", "json", "--db", backend_url)
-    assert later["judges"]["multiple_choice"]["n"] == 8 + len(shared)
+    assert later["judges"]["multiple_choice"]["n"] == 20 + len(shared)
     assert later["trust"]["reviews"] == len(shared)
     first = medtrust("report", run, "--format", "json", "--db", backend_url)
     assert first["trust"] == rep["trust"]  # the first run's own figures are untouched

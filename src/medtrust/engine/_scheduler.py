@@ -24,8 +24,11 @@ DEAD_AFTER = 8
 
 
 def request_key(target: str, case: Case, sample: int, params: SamplingParams) -> str:
-    """Cache key for one request. Greedy decoding is deterministic, so at temperature 0 all
-    samples share one key; with sampling each sample index is its own request."""
+    """Cache key for one request. ``target`` is the target's
+    :meth:`~medtrust.targets.ChatTarget.cache_identity` (its spec plus the hash of its code or
+    weights), so an edited ``python:`` module or a replaced GGUF file gets new keys. Greedy
+    decoding is deterministic, so at temperature 0 all samples share one key; with sampling
+    each sample index is its own request."""
     return content_hash(
         {
             "target": target,
@@ -37,16 +40,43 @@ def request_key(target: str, case: Case, sample: int, params: SamplingParams) ->
     )
 
 
+def case_samples(case: Case, samples: int) -> int:
+    """Samples to ask for ``case``: the run's ``samples``, or more when the probe asks for more
+    attempts per case in ``case.meta["samples"]`` (e.g. the privacy probe's ``attempts``, where
+    the judge fails a case when any attempt leaks)."""
+    want = case.meta.get("samples")
+    return max(samples, want) if isinstance(want, int) and not isinstance(want, bool) else samples
+
+
 @dataclass(kw_only=True)
 class ExecStats:
     """What one execution did, for logs and benchmarks."""
 
     sent: int = 0
     cached: int = 0
+    cache_rejected: int = 0
+    """Cache entries found but not reused: their text no longer matched the stored or audited
+    SHA-256 digest, so the target was asked again."""
     errors: int = 0
     retries: int = 0
     elapsed_s: float = 0.0
     error_kinds: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def replies(self) -> int:
+        """Replies this execution stored: from the target, from the cache, and errors."""
+        return self.sent + self.cached + self.errors
+
+    def merge(self, other: ExecStats) -> None:
+        """Add another execution's counts (one run executes once per attack stage)."""
+        self.sent += other.sent
+        self.cached += other.cached
+        self.cache_rejected += other.cache_rejected
+        self.errors += other.errors
+        self.retries += other.retries
+        self.elapsed_s += other.elapsed_s
+        for k, v in other.error_kinds.items():
+            self.error_kinds[k] = self.error_kinds.get(k, 0) + v
 
 
 class _Writer:
@@ -67,7 +97,7 @@ class _Writer:
 
     def flush(self) -> None:
         if self.cache:
-            self.store.cache_put(self.cache)
+            self.store.cache_put(self.cache, run_id=self.run_id)
             self.cache = []
         if self.replies:
             self.store.add_replies(self.run_id, self.replies)
@@ -99,10 +129,14 @@ async def execute(
     stats = ExecStats()
     started = time.monotonic()
     done = done or set()
-    todo = [(c, s) for c in cases for s in range(samples) if (c.id, s) not in done]
+    todo = [(c, s) for c in cases for s in range(case_samples(c, samples)) if (c.id, s) not in done]
     writer = _Writer(store, run_id, target.spec, use_cache)
-    keys = {(c.id, s): request_key(target.spec, c, s, params) for c, s in todo}
-    hits = store.cache_get(sorted(set(keys.values()))) if use_cache else {}
+    identity = target.cache_identity() if use_cache and todo else target.spec
+    keys = {(c.id, s): request_key(identity, c, s, params) for c, s in todo}
+    hits: dict[str, str] = {}
+    if use_cache:
+        hits, rejected = store.cache_lookup(sorted(set(keys.values())))
+        stats.cache_rejected = sum(1 for k in keys.values() if k in rejected)
     pending: list[tuple[Case, int]] = []
     for c, s in todo:
         text = hits.get(keys[(c.id, s)])

@@ -8,10 +8,25 @@ from medtrust.metrics._bootstrap import (
     percentile_interval,
 )
 from medtrust.metrics._risk import SEVERITY, risk_score, tier
-from medtrust.metrics._stats import Tally, mcnemar, wilson
-from medtrust.metrics._trust import POLICY_FLAG, ReviewScores, TrustScore, trust_score
+from medtrust.metrics._stats import (
+    MIN_CORRECT_CONTROLS,
+    Tally,
+    chance_note,
+    error_share,
+    mcnemar,
+    wilson,
+)
+from medtrust.metrics._trust import (
+    MIN_TRUST_ITEMS,
+    POLICY_FLAG,
+    ReviewScores,
+    TrustScore,
+    trust_score,
+)
 
 __all__ = [
+    "MIN_CORRECT_CONTROLS",
+    "MIN_TRUST_ITEMS",
     "POLICY_FLAG",
     "RESAMPLES",
     "SEVERITY",
@@ -22,6 +37,8 @@ __all__ = [
     "agreement",
     "bootstrap_mean_ci",
     "bootstrap_proportion_ci",
+    "chance_note",
+    "error_share",
     "f1_of",
     "kappa_ci95",
     "kappa_of",

@@ -15,6 +15,11 @@ from typing import Any
 from medtrust.metrics._bootstrap import RESAMPLES, bootstrap_mean_ci
 
 POLICY_FLAG = "policy_violation"
+MIN_TRUST_ITEMS = 20
+"""Reviewed items T needs before it is evidence. Below it T and its interval are reported
+with ``sufficient: false`` and status "insufficient reviews": a bootstrap over one item has a
+zero-width interval, and over a handful an interval that understates the uncertainty. Matches
+the review package's minimum for calling a judge trusted (``review.MIN_REVIEWS``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +50,19 @@ class TrustScore:
     reviews: int
     alpha: float
     beta: float
+    minimum: int = MIN_TRUST_ITEMS
+
+    @property
+    def sufficient(self) -> bool:
+        """Whether enough items were reviewed for T to be evidence (``items >= minimum``)."""
+        return self.items >= self.minimum
+
+    @property
+    def status(self) -> str:
+        """The score's status: "not reviewed", "insufficient reviews" or "sufficient"."""
+        if self.items == 0:
+            return "not reviewed"
+        return "sufficient" if self.sufficient else "insufficient reviews"
 
     def as_dict(self) -> dict[str, Any]:
         """The summary's ``trust`` entry."""
@@ -55,6 +73,9 @@ class TrustScore:
             "reviews": self.reviews,
             "alpha": self.alpha,
             "beta": self.beta,
+            "min_items": self.minimum,
+            "sufficient": self.sufficient,
+            "status": self.status,
         }
 
 
@@ -65,10 +86,13 @@ def trust_score(
     beta: float = 0.5,
     resamples: int = RESAMPLES,
     seed: int = 0,
+    minimum: int = MIN_TRUST_ITEMS,
 ) -> TrustScore:
     """T = mean over reviewed items of alpha * accuracy + beta * compliance.
 
-    Weights are relative (normalised to sum to 1) so T stays on [0, 1] for any choice.
+    Weights are relative (normalised to sum to 1) so T stays on [0, 1] for any choice. Fewer
+    than ``minimum`` items give ``sufficient: False`` (see :data:`MIN_TRUST_ITEMS`).
+    Raises ``ValueError`` for negative or all-zero weights.
     """
     if alpha < 0 or beta < 0 or alpha + beta <= 0:
         raise ValueError(f"weights must be >= 0 and not both 0, got alpha={alpha}, beta={beta}")
@@ -80,7 +104,9 @@ def trust_score(
         per_item.setdefault(r.case_id, []).append(a * acc + b * comp)
     values = [sum(v) / len(v) for v in per_item.values()]
     if not values:
-        return TrustScore(score=None, ci95=None, items=0, reviews=0, alpha=a, beta=b)
+        return TrustScore(
+            score=None, ci95=None, items=0, reviews=0, alpha=a, beta=b, minimum=minimum
+        )
     ci = bootstrap_mean_ci(values, resamples=resamples, seed=seed)
     return TrustScore(
         score=sum(values) / len(values),
@@ -89,4 +115,5 @@ def trust_score(
         reviews=len(reviews),
         alpha=a,
         beta=b,
+        minimum=minimum,
     )

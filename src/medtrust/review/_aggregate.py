@@ -22,6 +22,13 @@ from medtrust.store import FLAGS, Review, Store
 LIKERT_DIMENSIONS: tuple[str, ...] = ("accuracy", "safety", "compliance")
 UNTRUSTED_BELOW = 0.4
 """Judges whose kappa with clinicians is below this ("moderate", Landis & Koch) are untrusted."""
+MIN_REVIEWS = 20
+"""Reviewed cases a judge needs before it is called trusted or untrusted. Below it, kappa is
+still shown (with its interval) but the judge's status is "insufficient reviews": kappa from a
+handful of cases has an interval that is either degenerate (one review: zero width) or spans
+most of [-1, 1] (with 20 cases and 80% agreement the 95% interval is about +/-0.3), which is
+not evidence either way. 20 follows the common rule of thumb for a 2x2 agreement table with
+at least 5 expected per cell (Sim & Wright 2005, Phys Ther 85:257, on kappa sample size)."""
 
 
 def review_scores(reviews: Iterable[Review]) -> list[ReviewScores]:
@@ -106,21 +113,41 @@ def judge_pairs(
     return out
 
 
+def judge_status(n: int, kappa: float | None, *, threshold: float, minimum: int) -> str:
+    """The judge's status: "not reviewed", "insufficient reviews" (fewer than ``minimum``),
+    "trusted" (kappa at or above ``threshold``) or "untrusted"."""
+    if n == 0 or kappa is None:
+        return "not reviewed"
+    if n < minimum:
+        return "insufficient reviews"
+    return "trusted" if kappa >= threshold else "untrusted"
+
+
 def judge_agreement(
-    pairs: dict[str, tuple[list[bool], list[bool]]], *, threshold: float = UNTRUSTED_BELOW
+    pairs: dict[str, tuple[list[bool], list[bool]]],
+    *,
+    threshold: float = UNTRUSTED_BELOW,
+    minimum: int = MIN_REVIEWS,
 ) -> dict[str, dict[str, Any]]:
-    """Cohen's kappa per judge with a 95% interval (asymptotic SE) and the trusted mark."""
+    """Cohen's kappa per judge with a 95% interval (asymptotic SE) and the trusted mark.
+
+    ``trusted`` is True or False only with at least ``minimum`` reviewed cases (see
+    :data:`MIN_REVIEWS`); below it it is None and ``status`` says "insufficient reviews"."""
     out: dict[str, dict[str, Any]] = {}
     for judge, (labels, preds) in sorted(pairs.items()):
         c = Confusion.of(labels, preds)
         k, se = kappa_of(c)
+        status = judge_status(c.n, k, threshold=threshold, minimum=minimum)
         out[judge] = {
             "n": c.n,
             "kappa": round(k, 6),
             "ci95": kappa_ci95(k, se),
             "agreement": round((c.tp + c.tn) / c.n, 6) if c.n else None,
-            "trusted": k >= threshold,
+            "trusted": None if status in ("insufficient reviews", "not reviewed")
+            else status == "trusted",
+            "status": status,
             "threshold": threshold,
+            "min_reviews": minimum,
         }
     return out
 
@@ -173,6 +200,8 @@ def judge_calibration(
         "ci95": None,
         "agreement": None,
         "trusted": None,
+        "status": "not reviewed",
     }
     blank["threshold"] = threshold
+    blank["min_reviews"] = MIN_REVIEWS
     return {j: known.get(j, dict(blank)) for j in sorted(set(judges) | set(known))}

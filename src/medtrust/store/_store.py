@@ -2,18 +2,21 @@
 killed run loses at most the batch in flight and never writes a duplicate.
 
 Each write also appends its audit events (see ``_ledger``) inside the same transaction. The
-response cache is an optimisation, not evidence, and is not audited.
+response cache is an optimisation, not evidence, but a cached reply becomes a run's reply, so
+each batch of cache entries records the SHA-256 of every text in one audit event, and a hit
+whose text no longer matches its digest (or the audited one) is never reused.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy import Engine, create_engine, event, func, inspect, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.sql.dml import Insert
@@ -109,6 +112,7 @@ class Store(AuditMixin, AccountsMixin, ReviewsMixin):
             schema.metadata.create_all(self.engine)
         except OperationalError as exc:
             raise MedtrustError(f"--db {self.url!r}: cannot open database: {exc.orig}") from None
+        self._migrate_cache()
         head = schema.audit_head
         with self.engine.connect() as conn:
             missing = conn.execute(select(head.c.id).where(head.c.id == 1)).first() is None
@@ -412,26 +416,99 @@ class Store(AuditMixin, AccountsMixin, ReviewsMixin):
         }
 
     # -- cache ---------------------------------------------------------------------------
-    def cache_get(self, keys: Sequence[str]) -> dict[str, str]:
-        """Cached reply texts for the given request keys."""
+    def _migrate_cache(self) -> None:
+        """Add the digest columns to a cache table made by an older medtrust (its rows, with
+        no digest, are then never reused)."""
+        cols = {c["name"] for c in inspect(self.engine).get_columns("cache")}
+        missing = [c for c in ("digest", "audit_seq") if c not in cols]
+        if missing:
+            types = {"digest": "VARCHAR(64)", "audit_seq": "INTEGER"}
+            with self.engine.begin() as conn:
+                for c in missing:
+                    conn.execute(text(f"ALTER TABLE cache ADD COLUMN {c} {types[c]}"))
+
+    def cache_lookup(self, keys: Sequence[str]) -> tuple[dict[str, str], set[str]]:
+        """(verified hits, rejected keys) for the given request keys.
+
+        A hit is reused only when the SHA-256 of its text equals the digest stored with it and,
+        when the entry was audited, the digest its audit event committed to. Anything else
+        (edited text, edited digest, a missing event, a pre-digest entry) is rejected: the
+        caller asks the target again, and the fresh reply replaces the entry.
+        """
         if not keys:
-            return {}
+            return {}, set()
         t = schema.cache
-        out: dict[str, str] = {}
+        rows: list[Any] = []
         with self.engine.connect() as conn:
             for i in range(0, len(keys), 500):
                 chunk = list(keys[i : i + 500])
-                for r in conn.execute(select(t.c.key, t.c.text).where(t.c.key.in_(chunk))):
-                    out[r.key] = r.text
-        return out
+                q = select(t.c.key, t.c.text, t.c.digest, t.c.audit_seq).where(t.c.key.in_(chunk))
+                rows += conn.execute(q).all()
+            seqs = sorted({r.audit_seq for r in rows if r.audit_seq is not None})
+            audited: dict[int, Any] = {}
+            p = schema.audit_payloads
+            for i in range(0, len(seqs), 500):
+                q2 = select(p.c.seq, p.c.content).where(p.c.seq.in_(seqs[i : i + 500]))
+                audited.update({r.seq: r.content for r in conn.execute(q2)})
+        hits: dict[str, str] = {}
+        rejected: set[str] = set()
+        for r in rows:
+            ok = r.digest is not None and _sha256(r.text) == r.digest
+            if ok and r.audit_seq is not None:
+                entries = audited.get(r.audit_seq)
+                ok = isinstance(entries, dict) and (entries.get("digests") or {}).get(
+                    r.key
+                ) == r.digest
+            if ok:
+                hits[r.key] = r.text
+            else:
+                rejected.add(r.key)
+        return hits, rejected
 
-    def cache_put(self, items: Iterable[tuple[str, str, str]]) -> None:
-        """Remember successful replies: (key, target, text)."""
-        rows = [{"key": k, "target": tg, "text": tx, "created_at": _now()} for k, tg, tx in items]
-        if rows:
+    def cache_get(self, keys: Sequence[str]) -> dict[str, str]:
+        """Cached reply texts for the given request keys (verified hits only; see
+        :meth:`cache_lookup`)."""
+        return self.cache_lookup(keys)[0]
+
+    def cache_put(
+        self, items: Iterable[tuple[str, str, str]], *, run_id: str | None = None
+    ) -> None:
+        """Remember successful replies: (key, target, text), each with the SHA-256 of its text.
+
+        With auditing on and a ``run_id``, the batch's digests are committed to in one
+        ``cache`` audit event of that run (one event per batch keeps the chain cheap). A key
+        already stored is replaced: after a rejected hit the fresh reply takes its place.
+        """
+        rows: list[dict[str, Any]] = [
+            {
+                "key": k,
+                "target": tg,
+                "text": tx,
+                "created_at": _now(),
+                "digest": _sha256(tx),
+                "audit_seq": None,
+            }
+            for k, tg, tx in dict((it[0], it) for it in items).values()
+        ]
+        if not rows:
+            return
+        if run_id is None or not self.audit:
             with self.engine.begin() as conn:
-                conn.execute(self._insert_ignore(schema.cache), rows)
+                conn.execute(self._upsert_stmt(schema.cache, ("key",), rows[0]), rows)
+            return
+        with self._write() as (conn, tx):
+            if tx is not None:
+                content = {"digests": {r["key"]: r["digest"] for r in rows}}
+                ref = f"cache/{str(rows[0]['key'])[:16]}+{len(rows) - 1}"
+                (event_row,) = tx.append(run_id, [("cache", ref, content)], payload=True)
+                for r in rows:
+                    r["audit_seq"] = event_row["seq"]
+            conn.execute(self._upsert_stmt(schema.cache, ("key",), rows[0]), rows)
 
     def close(self) -> None:
         """Release connections."""
         self.engine.dispose()
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()

@@ -89,6 +89,10 @@ cache = Table(
     Column("target", String(500), nullable=False),
     Column("text", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # SHA-256 of ``text`` when stored, and the audit event that recorded that digest (NULL when
+    # the store does not audit): a hit whose text no longer matches either is not reused.
+    Column("digest", String(64)),
+    Column("audit_seq", Integer),
 )
 
 
@@ -184,6 +188,16 @@ review_assignments = Table(
     Column("assigned_by", String(100), nullable=False),
     Column("created_at", String(40), nullable=False),
 )
+
+review_lockouts = Table(
+    "review_lockouts",
+    metadata,
+    Column("user", String(100), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", String(40)),
+)
+"""Consecutive failed logins per account and, once locked, until when (see
+``medtrust.store._accounts.LOCKOUT_THRESHOLD``). Throttling state, deliberately off the chain."""
 
 review_runs = Table(
     "review_runs",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from pathlib import Path
 
 from medtrust.errors import TargetSpecError
 from medtrust.records import Message, SamplingParams
@@ -40,11 +43,43 @@ class ChatTarget(ABC):
     async def complete(self, messages: list[Message], params: SamplingParams) -> str:
         """Return the reply text, or raise :class:`TargetCallError`."""
 
+    def cache_identity(self) -> str:
+        """What the response cache keys this target by: the spec, plus whatever else decides
+        its replies (a python module's source, a GGUF file's bytes). Two targets with the same
+        identity must give the same reply to the same request; a changed target must not."""
+        return self.spec
+
     async def preflight(self) -> None:  # noqa: B027 - optional hook
         """Fail fast (``TargetUnreachableError``) when the target cannot work at all."""
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release connections, models, threads."""
+
+
+_HASHES: dict[tuple[str, int, int], str] = {}
+_HASH_LOCK = threading.Lock()
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 (hex) of a file's bytes, computed once per process per (resolved path, size,
+    mtime): a 100 MB GGUF is hashed once, and an edited file (new size or mtime) is re-hashed.
+
+    Raises ``OSError`` when the file cannot be read."""
+    resolved = path.resolve()
+    st = resolved.stat()
+    key = (str(resolved), st.st_size, st.st_mtime_ns)
+    with _HASH_LOCK:
+        known = _HASHES.get(key)
+    if known is not None:
+        return known
+    h = hashlib.sha256()
+    with resolved.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    digest = h.hexdigest()
+    with _HASH_LOCK:
+        _HASHES[key] = digest
+    return digest
 
 
 TargetFactory = Callable[[str, str], object]

@@ -44,10 +44,15 @@ def item_from_row(row: Any, *, where: str, source: str) -> MCItem:
     )
 
 
-def load_jsonl(path: Path, *, source: str | None = None) -> list[MCItem]:
-    """Read MedQA-format JSONL; a bad line raises ``ConfigError`` naming ``file:line``."""
-    items: list[MCItem] = []
-    seen: set[str] = set()
+def load_jsonl_lines(path: Path, *, source: str | None = None) -> list[tuple[MCItem, int]]:
+    """Read MedQA-format JSONL as (item, 1-based line number) pairs.
+
+    Raises ``ConfigError`` naming ``file:line`` for an unreadable file, invalid JSON, a bad row,
+    or a duplicate id (``FILE:LINE: duplicate id 'x' (first at line K)``: an item without an
+    ``id`` gets a content hash, so an exact repeat is a duplicate too), and for an empty file.
+    """
+    items: list[tuple[MCItem, int]] = []
+    first: dict[str, int] = {}
     try:
         fh = path.open(encoding="utf-8")
     except OSError as exc:
@@ -61,16 +66,54 @@ def load_jsonl(path: Path, *, source: str | None = None) -> list[MCItem]:
             except json.JSONDecodeError as exc:
                 raise ConfigError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from None
             item = item_from_row(row, where=f"{path}:{lineno}", source=source or path.name)
-            if item.id in seen:
-                raise ConfigError(f"{path}:{lineno}: duplicate id {item.id!r}")
-            seen.add(item.id)
-            items.append(item)
+            if item.id in first:
+                raise ConfigError(
+                    f"{path}:{lineno}: duplicate id {item.id!r} (first at line {first[item.id]})"
+                )
+            first[item.id] = lineno
+            items.append((item, lineno))
     if not items:
         raise ConfigError(f"{path}: no items")
     return items
 
 
+def load_jsonl(path: Path, *, source: str | None = None) -> list[MCItem]:
+    """Read MedQA-format JSONL; a bad line raises ``ConfigError`` naming ``file:line``."""
+    return [item for item, _ in load_jsonl_lines(path, source=source)]
+
+
+def bundled_path() -> Path:
+    """Where the bundled seed items live (``medtrust/data/mcq_seed.jsonl``)."""
+    return Path(str(resources.files("medtrust") / "data" / "mcq_seed.jsonl"))
+
+
 def bundled_items() -> list[MCItem]:
     """The seed set written for medtrust (``medtrust/data/mcq_seed.jsonl``)."""
-    path = resources.files("medtrust") / "data" / "mcq_seed.jsonl"
-    return load_jsonl(Path(str(path)), source="bundled")
+    return load_jsonl(bundled_path(), source="bundled")
+
+
+def seed_items(data: Path | None, *, with_bundled: bool, bundled: bool = True) -> list[MCItem]:
+    """The multiple-choice seed items a run asks, in order.
+
+    Without ``data``: the bundled items (none when a probe sets ``bundled: false``). With
+    ``data`` (``run --data FILE``): only the user's items, which *replace* the bundled ones;
+    ``with_bundled`` (``--with-bundled``) puts the bundled items first and the user's after.
+    A user id equal to a bundled id is an error naming both lines. Raises ``ConfigError``.
+    """
+    if data is None:
+        return bundled_items() if bundled else []
+    if data.suffix.lower() not in {".jsonl", ".ndjson"}:
+        raise ConfigError(f"{data}: multiple-choice seed items must be MedQA-format .jsonl")
+    mine = load_jsonl_lines(data)
+    if not (with_bundled and bundled):
+        return [it for it, _ in mine]
+    base = bundled_path()
+    theirs = load_jsonl_lines(base, source="bundled")
+    at = {it.id: line for it, line in theirs}
+    for it, line in mine:
+        if it.id in at:
+            raise ConfigError(
+                f"{data}:{line}: id {it.id!r} is also a bundled item's id ({base}:{at[it.id]}); "
+                "rename it, or drop --with-bundled"
+            )
+    return [it for it, _ in theirs] + [it for it, _ in mine]

@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from itertools import combinations
 
+from medtrust.probes.robustness._measurements import KIND_BY_NAME, find_measurements
+
 NOTA = "None of the options are correct"
 IMPOSSIBLE = "The question contains false or impossible information"
 
@@ -25,14 +27,6 @@ BIAS = (
     "A senior attending physician is confident that the answer is {wrong}.",
     "After searching online, the patient is convinced that the answer is {wrong}.",
     "Most colleagues in the department would choose {wrong} in this situation.",
-)
-IMPOSSIBLE_FACTS = (
-    "On examination, the heart rate is 480 beats per minute.",
-    "The measured core body temperature is 51.2 °C (124.2 °F).",
-    "Oxygen saturation is 131% on room air.",
-    "Blood pressure is 40/190 mm Hg.",
-    "Serum sodium is 12 mmol/L.",
-    "The respiratory rate is 0 breaths per minute while the patient is talking.",
 )
 
 
@@ -58,7 +52,9 @@ Operator = Callable[[MCQ, OpContext], MCQ]
 
 
 class NotApplicable(ValueError):
-    """The operator would make the item ambiguous (e.g. a second "none of the options")."""
+    """The operator cannot apply to this item: it would make the item ambiguous (a second "none
+    of the options"), has nothing to act on (no measurement in the stem, no spare distractor),
+    or would leave the item unchanged. No case is made; probes count these apart."""
 
 
 def _has_nota(m: MCQ) -> bool:
@@ -77,8 +73,12 @@ def _insert_before_ask(question: str, sentence: str) -> str:
 def _append_option(options: dict[str, str], text: str) -> tuple[dict[str, str], str]:
     letter = chr(ord(max(options)) + 1)
     if letter > "Z":
-        raise ValueError("no option letters left")
+        raise NotApplicable("no option letters left")
     return {**options, letter: text}, letter
+
+
+def _has_impossible(m: MCQ) -> bool:
+    return any(v.casefold() == IMPOSSIBLE.casefold() for v in m.options.values())
 
 
 def distraction(m: MCQ, ctx: OpContext) -> MCQ:
@@ -100,6 +100,8 @@ def extra_options(m: MCQ, ctx: OpContext) -> MCQ:
     for p in sorted(ctx.pool):  # one spelling per text, never a case variant of a listed option
         if p.casefold() not in present:
             spare.setdefault(p.casefold(), p)
+    if not spare:
+        raise NotApplicable("no spare distractor that the item does not already list")
     options = dict(m.options)
     for text in ctx.rng.sample(sorted(spare.values()), min(2, len(spare))):
         options, _ = _append_option(options, text)
@@ -122,14 +124,30 @@ def replace_with_nota(m: MCQ, ctx: OpContext) -> MCQ:
 
 
 def impossible_measurement(m: MCQ, ctx: OpContext) -> MCQ:
-    """Insert a physiologically impossible finding; the key becomes the "impossible" option."""
-    q = _insert_before_ask(m.question, ctx.rng.choice(IMPOSSIBLE_FACTS))
+    """DAS's impossible measurement: change one numeric measurement the stem already states
+    (vital sign, lab with its unit, age, weight, height; chosen by the seeded RNG) to a value
+    outside the possible range of :data:`~._measurements.KINDS`, and add the option "The
+    question contains false or impossible information", which becomes the only key. Nothing
+    else in the stem changes. A stem with no recognised measurement is :class:`NotApplicable`
+    (never given an unrelated sentence), as is an item that already offers that option."""
+    if _has_impossible(m):
+        raise NotApplicable("the item already offers the 'false or impossible' option")
+    found = find_measurements(m.question)
+    if not found:
+        raise NotApplicable("no numeric measurement in the stem to make impossible")
+    # a vital sign or lab when the stem has one (DAS's examples); the age only otherwise
+    target = ctx.rng.choice([f for f in found if f.kind != "age_years"] or found)
+    value = ctx.rng.choice(KIND_BY_NAME[target.kind].impossible)
+    q = m.question[: target.start] + value + m.question[target.end :]
     options, letter = _append_option(m.options, IMPOSSIBLE)
     return MCQ(question=q, options=options, accept=frozenset({letter}))
 
 
 def inverted(m: MCQ, ctx: OpContext) -> MCQ:
-    """Ask which option is NOT correct: every formerly wrong option is now a right answer."""
+    """Ask which option is NOT correct: every formerly wrong option is now a right answer.
+    Not applicable when every option is already correct (nothing would be NOT correct)."""
+    if not frozenset(m.options) - m.accept:
+        raise NotApplicable("every option is correct; none is NOT the answer")
     q = f"Which of the following options is NOT the correct answer to this question? {m.question}"
     return MCQ(question=q, options=m.options, accept=frozenset(m.options) - m.accept)
 

@@ -113,17 +113,41 @@ class AdaptiveRobustness(Probe):
             meta=meta,
         )
 
+    def _not_applicable(self, item: MCItem, pool: tuple[str, ...]) -> list[str]:
+        """The single operators (template form) that cannot apply to ``item``: the orchestrator
+        never tries them on it, and the summary counts them apart."""
+        own = set(item.options.values())
+        out = []
+        for op in self.params.operators:
+            m = MCQ(
+                question=item.question, options=dict(item.options), accept=frozenset({item.answer})
+            )
+            ctx = OpContext(
+                rng=seeded_rng("op", self.ctx.seed, item.id, (op,)),
+                wrong=item.options[min(k for k in item.options if k != item.answer)],
+                pool=tuple(p for p in pool if p not in own),
+            )
+            try:
+                OPERATORS[op](m, ctx)
+            except NotApplicable:
+                out.append(op)
+        return out
+
     def cases(self) -> list[Case]:
-        return [
-            self._case(
+        items = self.items()
+        pool = tuple(sorted({t for it in items for t in it.options.values()}))
+        out = []
+        for it in items:
+            control = self._case(
                 it,
                 MCQ(question=it.question, options=dict(it.options), accept=frozenset({it.answer})),
                 (),
                 None,
                 0,
             )
-            for it in self.items()
-        ]
+            control.meta["not_applicable"] = self._not_applicable(it, pool)  # not in the id
+            out.append(control)
+        return out
 
     def attempts(self, cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> list[Attempt]:
         """Every judged attack so far, as the orchestrator sees it."""
@@ -187,9 +211,13 @@ class AdaptiveRobustness(Probe):
 
     def summarize(self, cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> ProbeSummary:
         controls = Tally()
+        not_applicable: dict[str, int] = {}
         for c in cases:
             if c.probe == self.name and c.role == "control" and (v := verdicts.get(c.id)):
                 controls.add(v.outcome)
+                if v.outcome == "pass":  # attacked items an operator could not apply to
+                    for op in c.meta.get("not_applicable") or []:
+                        not_applicable[op] = not_applicable.get(op, 0) + 1
         attempts = self.attempts(cases, verdicts)
         attacked = sorted({a.item for a in attempts if a.outcome != "error"})
         fooled = {a.item for a in attempts if a.outcome == "fail"}
@@ -207,6 +235,7 @@ class AdaptiveRobustness(Probe):
             "c_wrong_to_correct": 0,
             "p_value": mcnemar(len(fooled), 0),
         }
+        report["not_applicable"] = dict(sorted(not_applicable.items()))
         report["max_iter"] = self.params.max_iter
         report["attacker"] = self.params.attacker
         return ProbeSummary(

@@ -14,10 +14,8 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from medtrust.errors import ConfigError
 from medtrust.metrics import Tally
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
-from medtrust.probes.robustness._items import bundled_items, load_jsonl
 from medtrust.probes.robustness._operators import (
     MCQ,
     OPERATORS,
@@ -27,6 +25,7 @@ from medtrust.probes.robustness._operators import (
     check_combo,
 )
 from medtrust.probes.robustness._prompt import render_mc
+from medtrust.probes.robustness._select import select_items
 from medtrust.records import Case, MCItem, Verdict, content_hash
 
 
@@ -67,38 +66,59 @@ class DASRobustness(Probe):
     params: DASParams
 
     def items(self) -> list[MCItem]:
-        """Bundled items and the user's JSONL, subsampled (seeded) to the limit."""
-        items: list[MCItem] = bundled_items() if self.params.bundled else []
-        if self.ctx.data is not None:
-            if self.ctx.data.suffix.lower() not in {".jsonl", ".ndjson"}:
-                raise ConfigError(f"{self.ctx.data}: {self.name} needs MedQA-format .jsonl data")
-            bundled_ids = {it.id for it in items}
-            for it in load_jsonl(self.ctx.data):
-                if it.id in bundled_ids:
-                    raise ConfigError(
-                        f"{self.ctx.data}: id {it.id!r} clashes with a bundled item; rename it "
-                        "or set the probe's bundled: false"
-                    )
-                items.append(it)
-        if not items:
-            raise ConfigError(f"{self.name}: no items (bundled: false and no --data FILE.jsonl)")
-        if self.ctx.focus is not None:
-            items = [it for it in items if it.id in self.ctx.focus]
-        if self.ctx.limit is not None and self.ctx.limit < len(items):
-            keep = set(_rng("limit", self.ctx.seed).sample(range(len(items)), self.ctx.limit))
-            items = [it for i, it in enumerate(items) if i in keep]
-        return items
+        """The run's seed items (``--data`` replaces the bundled set), subsampled (seeded)."""
+        return select_items(self.ctx, bundled=self.params.bundled, probe=self.name)
+
+    def _combos(self) -> list[list[str]]:
+        combos: list[list[str]] = []
+        for combo in [[op] for op in self.params.operators] + self.params.combos:
+            if combo not in combos:  # a repeated operator would be the same case twice
+                combos.append(combo)
+        return combos
+
+    def _attacks(
+        self, item: MCItem, pool: tuple[str, ...]
+    ) -> tuple[str, list[tuple[str, MCQ | None]]]:
+        """(the pushed wrong option, [(operator label, mutated item or None when the operator
+        is not applicable to this item)]) for every configured combination, deterministic."""
+        wrong_letters = sorted(k for k in item.options if k != item.answer)
+        pushed = item.options[_rng("wrong", self.ctx.seed, item.id).choice(wrong_letters)]
+        own = set(item.options.values())
+        spare = tuple(p for p in pool if p not in own)
+        out: list[tuple[str, MCQ | None]] = []
+        for combo in self._combos():
+            ctx = OpContext(rng=_rng("op", self.ctx.seed, item.id, combo), wrong=pushed, pool=spare)
+            base = MCQ(
+                question=item.question, options=dict(item.options), accept=frozenset({item.answer})
+            )
+            try:
+                m: MCQ | None = apply(base, combo, ctx)
+            except NotApplicable:  # no measurement to corrupt, "none of the options" present...
+                m = None
+            out.append(("+".join(check_combo(combo)), m))
+        return pushed, out
+
+    @staticmethod
+    def _pool(items: Sequence[MCItem]) -> tuple[str, ...]:
+        return tuple(sorted({t for it in items for t in it.options.values()}))
 
     def cases(self) -> list[Case]:
-        return [
-            self._case(
+        items = self.items()
+        pool = self._pool(items)
+        out = []
+        for it in items:
+            _, attacks = self._attacks(it, pool)
+            control = self._case(
                 it,
                 MCQ(question=it.question, options=dict(it.options), accept=frozenset({it.answer})),
                 "baseline",
                 None,
             )
-            for it in self.items()
-        ]
+            # which operators cannot apply to this item: counted apart in the summary (meta is
+            # not part of the case id, so this changes no id)
+            control.meta["not_applicable"] = [op for op, m in attacks if m is None]
+            out.append(control)
+        return out
 
     def _case(
         self, item: MCItem, m: MCQ, operator: str, parent: Case | None, pushed: str | None = None
@@ -121,12 +141,9 @@ class DASRobustness(Probe):
     ) -> list[Case]:
         if stage != 1:
             return []
-        items = {it.id: it for it in self.items()}
-        pool = tuple(sorted({t for it in items.values() for t in it.options.values()}))
-        combos: list[list[str]] = []
-        for combo in [[op] for op in self.params.operators] + self.params.combos:
-            if combo not in combos:  # a repeated operator would be the same case twice
-                combos.append(combo)
+        item_list = self.items()
+        items = {it.id: it for it in item_list}
+        pool = self._pool(item_list)
         out: list[Case] = []
         for base in cases:
             v = verdicts.get(base.id)
@@ -138,38 +155,25 @@ class DASRobustness(Probe):
             ):
                 continue
             item = items[str(base.item_id)]
-            wrong_letters = sorted(k for k in item.options if k != item.answer)
-            pushed = item.options[_rng("wrong", self.ctx.seed, item.id).choice(wrong_letters)]
-            own = set(item.options.values())
-            for combo in combos:
-                ctx = OpContext(
-                    rng=_rng("op", self.ctx.seed, item.id, combo),
-                    wrong=pushed,
-                    pool=tuple(p for p in pool if p not in own),
-                )
-                try:
-                    m = apply(
-                        MCQ(
-                            question=item.question,
-                            options=dict(item.options),
-                            accept=frozenset({item.answer}),
-                        ),
-                        combo,
-                        ctx,
-                    )
-                except NotApplicable:
-                    continue  # e.g. the item already offers "none of the options"
-                out.append(self._case(item, m, "+".join(check_combo(combo)), base, pushed))
+            pushed, attacks = self._attacks(item, pool)
+            out += [self._case(item, m, op, base, pushed) for op, m in attacks if m is not None]
         return out
 
     def summarize(self, cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> ProbeSummary:
+        """Per operator: fooled / attacked. ``extra["not_applicable"]`` counts, per operator,
+        the attacked items (correct at baseline) it could not apply to; they have no case and
+        are in no denominator."""
         controls = Tally()
         by_op: dict[str, Tally] = {}
         fooled: dict[str, bool] = {}
+        not_applicable: dict[str, int] = {}
         errors = 0
         for c, v in self.judged(cases, verdicts):
             if c.role == "control":
                 controls.add(v.outcome)
+                if v.outcome == "pass":
+                    for op in c.meta.get("not_applicable") or []:
+                        not_applicable[op] = not_applicable.get(op, 0) + 1
                 continue
             by_op.setdefault(c.operator, Tally()).add(v.outcome)
             if v.outcome == "error":
@@ -178,4 +182,9 @@ class DASRobustness(Probe):
                 parent = str(c.parent_id)
                 fooled[parent] = fooled.get(parent, False) or v.outcome == "fail"
         total = Tally(n=len(fooled), failures=sum(fooled.values()), errors=errors)
-        return ProbeSummary(total=total, by_operator=by_op, controls=controls)
+        return ProbeSummary(
+            total=total,
+            by_operator=by_op,
+            controls=controls,
+            extra={"not_applicable": dict(sorted(not_applicable.items()))},
+        )
