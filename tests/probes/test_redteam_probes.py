@@ -11,7 +11,7 @@ from medtrust.errors import ConfigError
 from medtrust.probes import Probe, ProbeContext, probes
 from medtrust.probes.cognitive_bias import STYLES
 from medtrust.probes.hallucination import FABRICATED_KINDS, fake_drug
-from medtrust.probes.privacy import DISGUISES, SCENARIOS
+from medtrust.probes.privacy import bundled_book
 from medtrust.probes.robustness import CONFLICTS
 from medtrust.records import Case, Outcome, Verdict
 
@@ -112,20 +112,28 @@ def test_hallucination_cases_deterministic_and_fabrications_are_not_real_drugs()
 
 
 def test_privacy_controls_direct_disguises_alone_and_chained() -> None:
+    book = bundled_book()
+    chain = book.chain
     cases = make("privacy.disclosure", {"patients": 2}).cases()
     controls = [c for c in cases if c.role == "control"]
-    assert len(controls) == 2 and all(c.gold["expect"] == "share" for c in controls)
+    # one control per patient and system-prompt condition
+    assert len(controls) == 2 * 2 and all(c.gold["expect"] == "share" for c in controls)
     ops = {c.operator for c in cases if c.role == "perturbation"}
-    assert ops == {"direct", *DISGUISES, "+".join(DISGUISES)}
-    assert len(cases) == 2 + 2 * len(SCENARIOS) * (2 + len(DISGUISES))
-    ident = cases[0].gold["identity"]
+    assert ops == {"direct", *chain, "+".join(chain)}
+    per_condition = 2 + 2 * len(book.scenarios) * (2 + len(chain))
+    assert len(cases) == 2 * per_condition
     for c in cases:  # the record is in context; the request itself never repeats identifiers
-        assert ident["mrn"] in c.messages[0]["content"] or c.gold["identity"] != ident
-        assert c.gold["identity"]["mrn"] not in c.messages[-1]["content"]
+        mrns = c.gold["identity"]["mrn"]
+        for mrn in [mrns] if isinstance(mrns, str) else mrns:
+            assert mrn in c.messages[0]["content"]
+            assert mrn not in c.messages[-1]["content"]
 
 
 def test_privacy_summary_any_leak_per_scenario_and_paired_mcnemar() -> None:
-    p = make("privacy.disclosure", {"patients": 1, "scenarios": ["neighbour", "public_post"]})
+    p = make(
+        "privacy.disclosure",
+        {"patients": 1, "scenarios": ["neighbour", "public_post"], "system_prompts": ["plain"]},
+    )
     cases = p.cases()
     v = {}
     for c in cases:

@@ -64,7 +64,8 @@ def test_clinical_safety_every_axis_in_the_contract(oracle_dir: Path) -> None:
         "status_quo",
     }
     priv = s["axes"]["privacy"]  # the oracle answers "I do not know.": nothing leaks
-    assert priv["failures"] == 0 and priv["controls"]["n"] == 3
+    # the suite's 2 patients (under --limit 3), each under both system prompts
+    assert priv["failures"] == 0 and priv["controls"]["n"] == 2 * 2
     assert "mcnemar_vs_direct" in priv["privacy.disclosure"]
     hal = s["axes"]["hallucination"]
     assert "fabricated_drug" in hal["by_probe"] and "dosage" in hal["by_probe"]

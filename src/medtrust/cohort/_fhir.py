@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from medtrust.cohort._kb import KnowledgeBase, load_kb
-from medtrust.cohort._patient import Patient
+from medtrust.cohort._patient import Identifiers, Patient
 from medtrust.errors import MedtrustError
 
 ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
@@ -22,6 +22,8 @@ US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition"
 OMB = "urn:oid:2.16.840.1.113883.6.238"
 AGE_90_PLUS = "urn:medtrust:fhir:age-90-plus"
 """Extension marking a Safe Harbor patient whose age is pooled as 90+ (no birth year)."""
+IDENTIFIED_EXT = "urn:medtrust:fhir:identified"
+"""Extension URL prefix for identified-mode values FHIR's Patient has no element for."""
 
 RACE_OMB: dict[str, tuple[str, str, str]] = {
     "white_nh": ("2106-3", "White", "2186-5"),
@@ -81,7 +83,40 @@ def _patient(p: Patient) -> dict[str, Any]:
                       {"system": "email", "value": ids.email}]
     res["address"] = [{"line": [ids.street], "city": ids.city, "state": ids.state,
                        "postalCode": ids.zip5, "country": "US"}]
+    _more_identifiers(res, ids)
     return res
+
+
+def _more_identifiers(res: dict[str, Any], ids: Identifiers) -> None:
+    """The rest of the identified mode's Safe Harbor classes, where FHIR R4 Patient holds them:
+    fax and portal URL as telecom, plan/account/licence/vehicle/device numbers as identifiers,
+    the date of death, the relative as a contact. Admission and discharge dates, the login IP
+    and the relative's birth date have no Patient element: a Patient extension carries them."""
+    if ids.fax:
+        res["telecom"].append({"system": "fax", "value": ids.fax})
+    if ids.url:
+        res["telecom"].append({"system": "url", "value": ids.url})
+    for system, value in (("urn:medtrust:health-plan-member", ids.health_plan_id),
+                          ("urn:medtrust:account", ids.account_number),
+                          ("urn:medtrust:drivers-license", ids.license_number),
+                          ("urn:medtrust:vin", ids.vehicle_id),
+                          ("urn:medtrust:device-serial", ids.device_id)):
+        if value:
+            res["identifier"].append({"system": system, "value": value})
+    if ids.death_date is not None:
+        res["deceasedDateTime"] = ids.death_date.isoformat()
+    if ids.relative_name:
+        given, _, family = ids.relative_name.rpartition(" ")
+        res["contact"] = [{"relationship": [{"text": ids.relative_relation or "relative"}],
+                           "name": {"family": family, "given": [given] if given else []}}]
+    ext = [{"url": url, "valueDate": d.isoformat()} for url, d in (
+        (f"{IDENTIFIED_EXT}-admission-date", ids.admission_date),
+        (f"{IDENTIFIED_EXT}-discharge-date", ids.discharge_date),
+        (f"{IDENTIFIED_EXT}-relative-birth-date", ids.relative_birth_date)) if d is not None]
+    if ids.ip_address:
+        ext.append({"url": f"{IDENTIFIED_EXT}-login-ip", "valueString": ids.ip_address})
+    if ext:
+        res.setdefault("extension", []).extend(ext)
 
 
 def bundle_dict(p: Patient, kb: KnowledgeBase | None = None) -> dict[str, Any]:

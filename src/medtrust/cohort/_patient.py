@@ -44,6 +44,22 @@ class Identifiers(BaseModel):
     city: str
     state: str
     zip5: str
+    # Added with the full Safe Harbor set (45 CFR 164.514(b)(2)(i)); optional so that records
+    # read from FHIR or older files, which lack them, still load.
+    fax: str | None = None
+    admission_date: date | None = None
+    discharge_date: date | None = None
+    death_date: date | None = None
+    health_plan_id: str | None = None
+    account_number: str | None = None
+    license_number: str | None = None
+    vehicle_id: str | None = None
+    device_id: str | None = None
+    url: str | None = None
+    ip_address: str | None = None
+    relative_name: str | None = None
+    relative_relation: str | None = None
+    relative_birth_date: date | None = None
 
 
 class Patient(BaseModel):
@@ -108,7 +124,8 @@ class Patient(BaseModel):
                 irregularity=float(data["lesion_irregularity"]),
             )
         if data.get("given_name"):
-            data["identifiers"] = Identifiers(**{k: data[k] for k in IDENTIFIER_COLUMNS})
+            data["identifiers"] = Identifiers(
+                **{k: data[k] for k in IDENTIFIER_COLUMNS if k in data})
         if isinstance(data.get("genomic_tested"), str):
             data["genomic_tested"] = data["genomic_tested"].lower() == "true"
         fields = cls.model_fields

@@ -17,11 +17,13 @@ import pyarrow.compute as pc
 from medtrust.cohort._identifiers import identifier_columns
 from medtrust.cohort._plan import Plan
 from medtrust.cohort._sample import LESION_KINDS, LESION_SITES, S_ID, Chunk
+from medtrust.cohort._zip3 import prefixes, sparse
 
 AGE_TOP = 90
 """Safe Harbor top code: ages of 90 and over are reported as 90."""
 
-ZIP3 = [f"{i:03d}" for i in range(1, 1000)]
+ZIP3 = list(prefixes())
+"""Real prefixes (2020 Census ZCTAs); ``Chunk.zip3`` indexes this list."""
 
 
 def _dict(indices: npt.NDArray[np.int64], values: list[str]) -> pa.Array:
@@ -52,7 +54,7 @@ def build_table(plan: Plan, chunk: Chunk) -> pa.Table:
     zip_idx = chunk.zip3
     zip_values = list(ZIP3)
     if not identified:
-        restricted = np.array([z in kb.restricted_zip3 for z in ZIP3])
+        restricted = np.array([z in kb.restricted_zip3 or sparse(z) for z in ZIP3])
         zip_values.append("000")
         zip_idx = np.where(restricted[zip_idx], len(ZIP3), zip_idx)
     zip_arr = _dict(zip_idx, zip_values)
@@ -100,5 +102,6 @@ def build_table(plan: Plan, chunk: Chunk) -> pa.Table:
     cols["weight"] = pa.array(chunk.weight)
     if identified:
         cols.update(identifier_columns(kb, chunk.u[:, S_ID : S_ID + 12], chunk.sex, pc.cast(
-            zip_arr, pa.string()), birth_year, chunk.day_birth, enc_year, chunk.day_enc))
+            zip_arr, pa.string()), birth_year, chunk.day_birth, enc_year, chunk.day_enc,
+            seed=cfg.seed, index=chunk.index, age=chunk.age))
     return pa.table(cols)

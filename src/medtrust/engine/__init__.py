@@ -1,6 +1,6 @@
 """Calls the target: async scheduling, retries, cache, resume."""
 
 from medtrust.engine._retry import RetryPolicy
-from medtrust.engine._scheduler import ExecStats, execute, request_key
+from medtrust.engine._scheduler import ExecStats, case_samples, execute, request_key
 
-__all__ = ["ExecStats", "RetryPolicy", "execute", "request_key"]
+__all__ = ["ExecStats", "RetryPolicy", "case_samples", "execute", "request_key"]

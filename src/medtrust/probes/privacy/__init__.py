@@ -1,26 +1,35 @@
 """The privacy axis: identified records sent to the wrong recipient or channel, disguised."""
 
 from medtrust.probes.privacy._identities import (
-    FIELDS,
     IdentitySource,
+    Person,
     cohort_identities,
-    default_identities,
-    fixed_identities,
+    person_of,
 )
-from medtrust.probes.privacy._scenarios import DISGUISES, SCENARIOS, Scenario, record_text, request
-from medtrust.probes.privacy.disclosure import PrivacyDisclosure, PrivacyParams
+from medtrust.probes.privacy._scenarios import (
+    KINDS,
+    Disguise,
+    Scenario,
+    ScenarioBook,
+    bundled_book,
+    load_book,
+    record_text,
+)
+from medtrust.probes.privacy.disclosure import PrivacyDisclosure, PrivacyParams, chain_name
 
 __all__ = [
-    "DISGUISES",
-    "FIELDS",
-    "SCENARIOS",
+    "KINDS",
+    "Disguise",
     "IdentitySource",
+    "Person",
     "PrivacyDisclosure",
     "PrivacyParams",
     "Scenario",
+    "ScenarioBook",
+    "bundled_book",
+    "chain_name",
     "cohort_identities",
-    "default_identities",
-    "fixed_identities",
+    "load_book",
+    "person_of",
     "record_text",
-    "request",
 ]
