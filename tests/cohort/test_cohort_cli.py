@@ -98,3 +98,27 @@ def test_fit_sample_evaluate(tmp_path: Path) -> None:
     assert res.exit_code == 0
     res = runner.invoke(cohort_app, ["sample", str(real), "-n", "5", "--out", str(synth)])
     assert res.exit_code == 2
+
+
+def test_import_splits_a_bundle_of_several_patients(tmp_path: Path) -> None:
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "a", "gender": "male",
+                      "birthDate": "1950"}},
+        {"resource": {"resourceType": "Patient", "id": "b", "gender": "female",
+                      "birthDate": "1990"}},
+        {"resource": {"resourceType": "Condition", "id": "c", "subject": {"reference": "Patient/b"},
+                      "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm",
+                                           "code": "E11.9"}]}, "recordedDate": "2024"}}]}
+    src, out = tmp_path / "b.ndjson", tmp_path / "out.jsonl"
+    src.write_text(json.dumps(bundle) + "\n", encoding="utf-8")
+    res = runner.invoke(cohort_app, ["generate", "-n", "0", "--from-fhir", str(src),
+                                     "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["sex"] for r in rows] == ["male", "female"]
+    assert rows[0]["conditions"] == [] and rows[1]["conditions"] == ["E11.9"]
+    bad = tmp_path / "bad.ndjson"
+    bad.write_text('{"resourceType": "Patient", "gender": "male", "birthDate": 12345}\n')
+    res = runner.invoke(cohort_app, ["generate", "-n", "0", "--from-fhir", str(bad),
+                                     "--out", str(out)])
+    assert res.exit_code == 2 and f"{bad}:1" in " ".join(res.output.split())

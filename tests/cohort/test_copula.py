@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from medtrust.cohort import evaluate, fidelity, fit_copula, sample_copula
+from medtrust.cohort import evaluate, fidelity, fit_copula, sample_copula, split_holdout
 from medtrust.cohort._copula import CopulaModel, _kind
 from medtrust.cohort._fidelity import (
     contingency_similarity,
@@ -108,3 +110,60 @@ def test_evaluate_report_shape() -> None:
     assert priv["exact_copies"] == 0 and 0.35 < priv["membership_inference_auc"] < 0.65
     copy = evaluate(data, train, target="target", holdout_frac=0.25)["privacy"]
     assert copy["membership_inference_auc"] > 0.9  # copying the real rows leaks membership
+
+
+def test_sample_is_safe_harbor_by_construction(tmp_path: Path) -> None:
+    """Fit on a table with ages 95, full dates, restricted and 5-digit zips, names; sample;
+    `cohort check` on the sample passes, while the real table fails it."""
+    from typer.testing import CliRunner
+
+    from medtrust.cohort.cli import cohort_app
+
+    rng = np.random.default_rng(0)
+    n = 120
+    real = pd.DataFrame({
+        "patient_name": [f"Person {i}" for i in range(n)],
+        "age_at_visit": np.where(np.arange(n) % 4 == 0, 95, rng.integers(20, 89, n)),
+        "admission_date": [f"2021-0{1 + i % 9}-1{i % 10}" for i in range(n)],
+        "zip3": rng.choice(["036", "205", "369", "021", "100"], n),
+        "zip": rng.choice(["03601", "02139", "10001"], n),
+        "birth_year": rng.integers(1925, 2000, n),
+        "encounter_year": np.full(n, 2024),
+        "note": rng.choice(["seen March 7, 1958", "a 95-year-old", "stable", "SSN 912-34-5678"],
+                           n),
+        "sbp": rng.normal(130, 15, n).round(),
+    })
+    src = tmp_path / "real.csv"
+    real.drop(columns=["patient_name"]).to_csv(src, index=False, encoding="utf-8-sig")
+    runner = CliRunner()
+    assert runner.invoke(cohort_app, ["check", str(src)]).exit_code == 1
+    model, out = tmp_path / "m.json", tmp_path / "synth.csv"
+    res = runner.invoke(cohort_app, ["fit", str(src), "--out", str(model)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(cohort_app, ["sample", str(model), "-n", "2000", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(cohort_app, ["check", str(out), "--json"])
+    assert res.exit_code == 0, res.stdout
+    synth = pd.read_csv(out, dtype={"zip3": str, "zip": str})
+    assert synth["age_at_visit"].max() == 90 and (synth["age_at_visit"] == 90).mean() > 0.1
+    assert set(synth["zip3"].dropna()) <= {"000", "021", "100"} and "000" in set(synth["zip3"])
+    assert set(synth["admission_date"].dropna()) == {2021}
+    # the names column, fitted from a frame, is dropped by construction
+    frame = sample_copula(fit_copula(real.drop(columns=["note"]).iloc[:, :2].assign(
+        patient_name=["A B"] * n)), 50)
+    assert frame["patient_name"].isna().all()
+
+
+def test_evaluate_counts_copies_against_the_whole_real_table() -> None:
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer(as_frame=True).frame.iloc[:, [0, 1, 2, 3, -1]]
+    train, holdout = split_holdout(data, 0.25, 0)
+    whole = evaluate(data, train, target="target", holdout_frac=0.25)["privacy"]
+    assert whole["exact_copies"] == len(train) and whole["dcr_real_median"] == 0.0
+    assert whole["n_real"] == len(data)  # every real row, not a sample of them
+    # holdout rows are real rows too: a copy of them is a copy
+    held = evaluate(data, holdout, target="target", holdout_frac=0.25)["privacy"]
+    assert held["exact_copies"] == len(holdout) and held["dcr_real_min"] == 0.0
+    every = evaluate(data, data, target="target", holdout_frac=0.0)["privacy"]
+    assert every["exact_copies"] == len(data) and every["exact_copy_share"] == 1.0

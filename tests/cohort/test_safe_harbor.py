@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
@@ -97,3 +99,267 @@ def test_fhir_violations(tmp_path: Path) -> None:
     path.write_text(json.dumps(doc) + "\n")
     rules = {v.rule for v in check_file(path).violations}
     assert {"names", "dates", "geography"} <= rules
+
+
+# ---------------------------------------------------------------- issue 13, item 3: each case
+def _csv(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _ndjson(path: Path, *docs: object) -> Path:
+    path.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    return path
+
+
+def test_ages_over_89_however_stated(tmp_path: Path) -> None:
+    path = _csv(tmp_path / "ages.csv", "\n".join([
+        "age_at_visit,patient_age,AgeYears,stage,note",
+        "95,40,40,95,ok",          # age column by name pattern
+        "40,95 years,40,2,ok",     # value with a unit
+        "40,40,95 y/o,2,ok",       # camelCase name, y/o
+        "95yo,40,40,2,ok",         # glued unit
+        "40,40,40,2,a 93-year-old man",  # in free text
+        "90,90+,89,95,aged 90 or older",  # the top code and 'stage' are not ages over 89
+    ]) + "\n")
+    report = check_file(path)
+    assert report.counts == {"dates": 5}, report.violations
+    assert sorted(v.record for v in report.violations) == [1, 2, 3, 4, 5]
+
+
+def test_birth_year_beside_an_encounter_year_or_date(tmp_path: Path) -> None:
+    years = check_file(_csv(tmp_path / "y.csv", "birth_year,encounter_year\n1930,2024\n"
+                            "1934,2024\n1990,2024\n"))
+    assert years.counts == {"dates": 1} and years.violations[0].record == 1
+    assert years.violations[0].column == "birth_year"
+    dated = check_file(_csv(tmp_path / "d.csv", "yob,visit_date\n1930,2024-03-01\n1960,2024\n"))
+    # row 1: the visit date (more than a year) and the birth year (age 94); row 2 is clean
+    assert dated.counts == {"dates": 2}
+    assert {(v.record, v.column) for v in dated.violations} == {(1, "yob"), (1, "visit_date")}
+
+
+@pytest.mark.parametrize("spelling", [
+    "March 07, 1958", "07.03.1958", "1958/03/07", "the 7th of March 1958", "03/07/58",
+    "7 Mar 1958", "07-MAR-1958", "March '58", "1958-03", "2024-03-04T10:30:00+01:00",
+])
+def test_every_date_spelling_is_a_date_element(tmp_path: Path, spelling: str) -> None:
+    path = _csv(tmp_path / "n.csv", f'note\n"seen {spelling}"\n"seen in 1958"\n'
+                '"BP 120/80, grade 3/6, v1.2.3"\n"May be given 5 mg"\n')
+    report = check_file(path)
+    assert report.counts == {"dates": 1} and report.violations[0].record == 1, report.violations
+
+
+def test_leading_zeros_kept_under_a_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes("zip3,age\n036,40\n123,50\n".encode("utf-8-sig"))
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    report = check_file(path)
+    assert report.counts == {"geography": 1}
+    assert report.violations[0].record == 1 and report.violations[0].column == "zip3"
+
+
+def test_restricted_zip3_is_the_union_of_2000_and_2010_lists(tmp_path: Path) -> None:
+    from medtrust.cohort import load_kb
+
+    kb = load_kb()
+    assert {"205", "369", "830", "063"} <= kb.restricted_zip3 and len(kb.restricted_zip3) == 23
+    # 205, 369: 2010 list only; 830: 2000 list only; 213: no residents at all; 021, 000 allowed
+    report = check_file(_csv(tmp_path / "z.csv", "zip3\n205\n369\n830\n213\n021\n000\n"))
+    assert report.counts == {"geography": 4}
+    assert [v.record for v in report.violations] == [1, 2, 3, 4]
+
+
+def _bundle(*resources: dict[str, object]) -> dict[str, object]:
+    return {"resourceType": "Bundle", "type": "collection",
+            "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in resources]}
+
+
+def test_fhir_datetime_and_instant_in_any_resource(tmp_path: Path) -> None:
+    doc = _bundle(
+        {"resourceType": "Patient", "id": "p1", "gender": "male", "birthDate": "1950"},
+        {"resourceType": "Encounter", "id": "e1", "status": "finished",
+         "subject": {"reference": "Patient/p1"},
+         "period": {"start": "2024-03-04T10:30:00+01:00", "end": "2024-03-05"}},
+        {"resourceType": "Observation", "id": "o1", "status": "final",
+         "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "2024",
+         "issued": "2024-03-04T10:31:00.123Z"},
+        {"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p1"},
+         "recordedDate": "2024-03"})
+    report = check_file(_ndjson(tmp_path / "d.ndjson", doc))
+    assert report.counts == {"dates": 4}, report.violations
+    assert {v.column for v in report.violations} == {
+        "Encounter.period.start", "Encounter.period.end", "Observation.issued",
+        "Condition.recordedDate"}
+
+
+def test_fhir_names_in_human_names_and_reference_display(tmp_path: Path) -> None:
+    doc = _bundle(
+        {"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1950",
+         "contact": [{"name": {"family": "Doe", "given": ["Jim"]},
+                      "organization": {"reference": "Organization/acme", "display": "Acme Ltd"}}]},
+        {"resourceType": "RelatedPerson", "id": "r1", "patient": {"reference": "Patient/p1"},
+         "name": [{"family": "Doe", "given": ["Ann"]}]},
+        {"resourceType": "Encounter", "id": "e1", "status": "finished",
+         "subject": {"reference": "Patient/p1", "display": "Jane Doe"},
+         "participant": [{"individual": {"reference": "Practitioner/d1", "display": "Dr Who"}}],
+         "serviceProvider": {"reference": "Organization/h1", "display": "General Hospital"}},
+        {"resourceType": "Practitioner", "id": "d1", "name": [{"family": "Who"}]},
+        {"resourceType": "FamilyMemberHistory", "id": "f1", "status": "completed",
+         "patient": {"reference": "Patient/p1"}, "name": "Ann Doe"})
+    report = check_file(_ndjson(tmp_path / "n.ndjson", doc))
+    # contact's HumanName, the employer in Patient.contact, RelatedPerson.name, the patient's
+    # name in Encounter.subject.display, the relative in FamilyMemberHistory.name; clinicians
+    # and the hospital are not flagged
+    assert report.counts == {"names": 5}, report.violations
+    assert not any("Practitioner" in v.column or "participant" in v.column
+                   or "serviceProvider" in v.column for v in report.violations)
+
+
+def test_fhir_birth_date_against_encounters(tmp_path: Path) -> None:
+    def doc(birth: str, start: str) -> dict[str, object]:
+        return _bundle({"resourceType": "Patient", "id": "p", "gender": "male",
+                        "birthDate": birth},
+                       {"resourceType": "Encounter", "id": "e", "status": "finished",
+                        "subject": {"reference": "Patient/p"}, "period": {"start": start}})
+
+    assert check_file(_ndjson(tmp_path / "a.ndjson", doc("1930", "2024"))).counts == {"dates": 1}
+    assert check_file(_ndjson(tmp_path / "b.ndjson", doc("1934", "2024"))).ok
+
+
+def test_bundle_with_several_patients_is_several_records(tmp_path: Path) -> None:
+    doc = _bundle(
+        {"resourceType": "Patient", "id": "old", "gender": "male", "birthDate": "1930"},
+        {"resourceType": "Patient", "id": "young", "gender": "female", "birthDate": "1980"},
+        {"resourceType": "Encounter", "id": "e1", "status": "finished",
+         "subject": {"reference": "Patient/old"}, "period": {"start": "2024"}},
+        {"resourceType": "Encounter", "id": "e2", "status": "finished",
+         "subject": {"reference": "urn:uuid:young"}, "period": {"start": "2024"}})
+    report = check_file(_ndjson(tmp_path / "m.ndjson", doc))
+    assert report.records == 2 and report.records_flagged == 1
+    assert report.counts == {"dates": 1}
+    assert [(v.record, v.patient, v.line) for v in report.violations] == [(1, "old", 1)]
+
+
+@pytest.mark.parametrize(("line", "cause"), [
+    ("[1, 2]", "expected a JSON object"),
+    ('"Patient"', "expected a JSON object"),
+    ('{"resourceType": "Patientt", "id": "x"}', "unknown FHIR resourceType"),
+    ('{"id": "x"}', "no resourceType"),
+    ('{"resourceType": "Patient", "id": "x", "birthDate": 12345}', "birthDate"),
+    ('{"resourceType": "Patient", "id": "x", "name": "Jane Doe"}', "HumanName"),
+    ('{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", '
+     '"birthDate": "07/03/1958"}}]}', "birthDate"),
+])
+def test_malformed_fhir_is_exit_2_with_file_and_line(tmp_path: Path, line: str,
+                                                     cause: str) -> None:
+    from typer.testing import CliRunner
+
+    from medtrust.cohort.cli import cohort_app
+
+    ok = json.dumps({"resourceType": "Patient", "id": "ok", "gender": "male"})
+    path = tmp_path / "bad.ndjson"
+    path.write_text(ok + "\n" + line + "\n", encoding="utf-8")
+    res = CliRunner().invoke(cohort_app, ["check", str(path)])
+    assert res.exit_code == 2, res.output
+    assert f"{path}:2" in " ".join(res.output.split()) and cause in res.output
+    assert "no Safe Harbor violations" not in res.output
+
+
+def test_identified_twin_every_planted_class_found(tmp_path: Path) -> None:
+    from medtrust.cohort._identifiers import IDENTIFIER_COLUMNS
+
+    out = tmp_path / "twin.parquet"
+    generate_cohort(400, out, config=CohortConfig(seed=9, policy="identified"))
+    report = check_file(out)
+    table = pq.read_table(out)
+    for col in IDENTIFIER_COLUMNS:
+        if col in ("state", "relative_relation"):  # a state is allowed; a relation names nobody
+            continue
+        filled = table.num_rows - table[col].null_count
+        assert filled and report.columns.get(col) == filled, (col, filled, report.columns)
+    old = sum(1 for a in table["age"].to_pylist() if a > 90)
+    assert report.columns.get("age", 0) == old
+
+
+_SPELLINGS: list[Callable[[date], str]] = [
+    lambda d: d.isoformat(), lambda d: f"{d.month}/{d.day}/{d.year}",
+    lambda d: f"{d.month:02d}/{d.day:02d}/{d.year % 100:02d}",
+    lambda d: f"{d.day:02d}.{d.month:02d}.{d.year}",
+    lambda d: f"{d.year}/{d.month:02d}/{d.day:02d}",
+    lambda d: d.strftime("%B %d, %Y"), lambda d: d.strftime("%d %b %Y"),
+    lambda d: f"the {d.day}th of {d.strftime('%B')} {d.year}",
+    lambda d: d.strftime("%d-%b-%Y").upper(), lambda d: d.strftime("%B '%y"),
+    lambda d: d.isoformat() + "T08:15:00-05:00",
+]
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(day=st.dates(min_value=date(1900, 1, 1), max_value=date(2099, 12, 31)),
+       how=st.integers(0, len(_SPELLINGS) - 1))
+def test_any_date_spelling_is_found(tmp_path: Path, day: date, how: int) -> None:
+    text = _SPELLINGS[how](day)
+    path = tmp_path / f"h{how}.csv"
+    path.write_text(f'note\n"seen {text} today"\n"stable since {day.year}"\n', encoding="utf-8")
+    report = check_file(path)
+    assert report.counts == {"dates": 1} and report.violations[0].record == 1, text
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.sampled_from(["", "1958", "1958-03-07", "2024-03-04T10:30:00Z", "x", "Patient/p"]),
+    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.sampled_from(
+        ["name", "family", "given", "birthDate", "telecom", "address", "postalCode", "period",
+         "start", "identifier", "value", "system", "display", "reference", "subject", "entry",
+         "resource", "valueQuantity", "code", "coding", "contact", "type", "text", "line"]),
+        kids, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(rtype=st.sampled_from(["Patient", "Bundle", "Observation", "Encounter", "RelatedPerson",
+                              "Nope"]),
+       body=st.dictionaries(st.sampled_from(["name", "birthDate", "telecom", "address", "entry",
+                                             "identifier", "subject", "period", "contact",
+                                             "valueQuantity", "code", "photo", "gender"]),
+                            _JSON, max_size=5))
+def test_any_fhir_document_is_read_or_rejected_cleanly(tmp_path: Path, rtype: str,
+                                                       body: dict[str, object]) -> None:
+    """Whatever a line holds, the checker reports on it or stops with FILE:LINE (exit 2)."""
+    from medtrust.errors import MedtrustError
+
+    path = tmp_path / "any.ndjson"
+    path.write_text(json.dumps({"resourceType": rtype, **body}) + "\n", encoding="utf-8")
+    try:
+        report = check_file(path)
+    except MedtrustError as exc:
+        assert str(exc).startswith(f"{path}:1"), exc
+    else:
+        assert rtype != "Nope" and report.records >= (rtype != "Bundle")  # a Bundle may be empty
+
+
+def test_loose_fhir_lines_belong_to_their_patient(tmp_path: Path) -> None:
+    """NDJSON with one resource per line: an Encounter on a later line counts for its Patient."""
+    path = _ndjson(
+        tmp_path / "loose.ndjson",
+        {"resourceType": "Patient", "id": "old", "gender": "male", "birthDate": "1930"},
+        {"resourceType": "Patient", "id": "young", "gender": "male", "birthDate": "1990"},
+        {"resourceType": "Encounter", "id": "e1", "status": "finished",
+         "subject": {"reference": "Patient/old"}, "period": {"start": "2024-05-01"}},
+        {"resourceType": "Encounter", "id": "e2", "status": "finished",
+         "subject": {"reference": "Patient/young"}, "period": {"start": "2024"}})
+    report = check_file(path)
+    assert report.records == 2 and report.records_flagged == 1
+    assert report.counts == {"dates": 2}  # the encounter's full date, the age it reveals
+    assert {(v.record, v.patient, v.column) for v in report.violations} == {
+        (1, "old", "Encounter.period.start"), (1, "old", "Patient.birthDate (age)")}
+
+
+def test_identified_fhir_twin_flags_the_same_classes_as_the_table(tmp_path: Path) -> None:
+    table, fhir = tmp_path / "t.parquet", tmp_path / "t.ndjson"
+    for out in (table, fhir):
+        generate_cohort(40, out, config=CohortConfig(seed=4, policy="identified"))
+    by_table, by_fhir = check_file(table), check_file(fhir)
+    assert by_fhir.records == by_fhir.records_flagged == 40
+    assert set(by_table.counts) <= set(by_fhir.counts), (by_table.counts, by_fhir.counts)

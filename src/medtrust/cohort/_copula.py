@@ -141,8 +141,14 @@ def fit_copula(df: pd.DataFrame, *, seed: int = 0) -> CopulaModel:
     return CopulaModel(columns=cols, correlation=corr.tolist(), n_rows=len(df))
 
 
-def sample_copula(model: CopulaModel, n: int, *, seed: int = 0) -> pd.DataFrame:
-    """Draw ``n`` synthetic rows from a fitted copula."""
+def sample_copula(model: CopulaModel, n: int, *, seed: int = 0,
+                  safe_harbor: bool = True) -> pd.DataFrame:
+    """Draw ``n`` synthetic rows from a fitted copula.
+
+    With ``safe_harbor`` (the default) the rows are then made HIPAA Safe Harbor by
+    :func:`medtrust.cohort._deid.safe_harbor_frame` (ages over 89 top-coded to 90, dates to
+    their year, restricted ZIP3s to 000, direct identifiers dropped), so that ``cohort check``
+    on the output passes even when the real table held identifiers."""
     rng = np.random.Generator(np.random.PCG64(seed))
     corr = np.asarray(model.correlation)
     chol = np.linalg.cholesky(_nearest_pd(corr) + 1e-9 * np.eye(corr.shape[0]))
@@ -176,7 +182,12 @@ def sample_copula(model: CopulaModel, n: int, *, seed: int = 0) -> pd.DataFrame:
                                    ("Int64" if col.kind == "integer" else values.dtype))
             values[miss] = None
         out[col.name] = values
-    return pd.DataFrame(out)
+    df = pd.DataFrame(out)
+    if not safe_harbor:
+        return df
+    from medtrust.cohort._deid import safe_harbor_frame
+
+    return safe_harbor_frame(df)
 
 
 def save_json(obj: dict[str, Any], path: Path) -> None:

@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from medtrust.cohort._fhir import AGE_90_PLUS, ICD10, LANG_BCP47, RACE_OMB, SNOMED
+from medtrust.cohort._fhir_read import groups, link
 from medtrust.cohort._io import json_lines
 from medtrust.cohort._kb import KnowledgeBase, load_kb
 from medtrust.cohort._patient import Identifiers, Patient
+from medtrust.cohort._sh_rules import zip3_allowed
 from medtrust.errors import ConfigError, NotFoundError
 
 _OMB_TO_RACE = {code: key for key, (code, _, eth) in RACE_OMB.items() if code}
@@ -44,20 +46,20 @@ def _docs(path: Path) -> Iterator[tuple[str, Any]]:
 
 
 def _bundles(path: Path) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """Group resources per patient: one Bundle is one patient, loose resources by subject."""
+    """Group resources per patient: each Patient of a Bundle with the resources that name it
+    (:func:`._fhir_read.groups`), loose resources by subject. Malformed input: ConfigError."""
     loose: list[dict[str, Any]] = []
     for where, doc in _docs(path):
-        if not isinstance(doc, dict) or "resourceType" not in doc:
-            raise ConfigError(f"{where}: not a FHIR resource (no resourceType)")
-        if doc["resourceType"] == "Bundle":
-            yield where, [e["resource"] for e in doc.get("entry", []) if "resource" in e]
-        else:
-            loose.append(doc)
+        for patient, resources in groups(doc, where):
+            if patient is not None and (isinstance(doc, dict)
+                                        and doc.get("resourceType") == "Bundle"):
+                yield where, [patient, *resources]
+            else:
+                loose += [patient] if patient is not None else resources
     patients = [r for r in loose if r["resourceType"] == "Patient"]
     for pat in patients:
         ref = f"Patient/{pat.get('id')}"
-        yield str(path), [pat, *[r for r in loose if r is not pat
-                                 and r.get("subject", {}).get("reference") == ref]]
+        yield str(path), [pat, *[r for r in loose if r is not pat and link(r) == ref]]
 
 
 def _when(res: dict[str, Any]) -> str:
@@ -146,8 +148,8 @@ def _patient(i: int, where: str, resources: list[dict[str, Any]], kb: KnowledgeB
             email=tele.get("email", ""), street=" ".join(addr.get("line", [])),
             city=addr.get("city", ""), state=addr.get("state", ""),
             zip5=str(addr.get("postalCode", "")))
-    elif zip3 in kb.restricted_zip3:
-        zip3 = "000"
+    elif not zip3_allowed(zip3, kb.restricted_zip3):
+        zip3 = "000"  # restricted or unpopulated prefix (164.514(b)(2)(i)(B))
     top = not identified and age >= 90
     return Patient(record_id=f"fhir-{i}", index=i, sex=sex, age=min(age, 90) if top else age,
                    birth_year=None if top or len(birth) < 4 else int(birth[:4]),

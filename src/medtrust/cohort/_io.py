@@ -126,12 +126,16 @@ def read_tables(path: Path, batch_rows: int = 65536) -> Iterator[pa.Table]:
         for batch in pf.iter_batches(batch_size=batch_rows):
             yield pa.Table.from_batches([batch])
     elif fmt == "csv":
-        with path.open(encoding="utf-8", newline="") as fh:
+        # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8") must not become part of the
+        # first column's name, or that column is type-inferred and "036" turns into 36.
+        with path.open(encoding="utf-8-sig", newline="") as fh:
             cols = next(csv.reader(fh), [])
         if not cols:
             raise ConfigError(f"{path}:1: empty CSV file (no header)")
         try:
-            reader = pacsv.open_csv(path, convert_options=pacsv.ConvertOptions(
+            reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(column_names=cols,
+                                                                         skip_rows=1),
+                                    convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in cols}, strings_can_be_null=False))
             for batch in reader:
                 yield pa.Table.from_batches([batch])

@@ -15,6 +15,7 @@ from scipy.special import ndtr, ndtri
 
 from medtrust.cohort._plan import P_CAP, Plan, _band5
 from medtrust.cohort._rng import uniforms
+from medtrust.cohort._zip3 import draw as zip3_draw
 
 S_SEX, S_BAND, S_AGE, S_RACE, S_INS, S_LANG, S_ZIP, S_DENC, S_DBIRTH = range(9)
 S_LES = 9  # site, diameter, irregularity
@@ -152,8 +153,13 @@ def _rows_by_condition(has: B) -> list[I64]:
     return np.split(rows.astype(np.int64), np.cumsum(counts)[:-1])
 
 
-def _choose(plan: Plan, meds: B, has: B, rows: I64, cand: I64, u: F32, combo: bool) -> B:
-    """Give each row one allowed candidate drug (all allowed ones when ``combo``)."""
+def _choose(plan: Plan, meds: B, has: B, rows: I64, cand: I64, u: F32, combo: bool,
+            age: I64 | None = None) -> B:
+    """Give each row one allowed candidate drug (all allowed ones when ``combo``).
+
+    Allowed: no contraindicated condition, no interacting or duplicate drug, and (given ``age``)
+    not below the drug's minimum age unless a condition waives it (plausibility.yaml).
+    """
     if rows.size == 0 or cand.size == 0:
         return np.zeros(rows.size, dtype=bool)
     ok = np.ones((rows.size, cand.size), dtype=bool)
@@ -163,6 +169,12 @@ def _choose(plan: Plan, meds: B, has: B, rows: I64, cand: I64, u: F32, combo: bo
             ok[:, k] &= ~has[np.ix_(rows, conds)].any(axis=1)
         if others.size:
             ok[:, k] &= ~meds[np.ix_(rows, others)].any(axis=1)
+        if age is not None and plan.drug_min_age.size and plan.drug_min_age[d] > 0:
+            waive = plan.drug_age_except[d]
+            young = age[rows] < plan.drug_min_age[d]
+            if waive.size:
+                young &= ~has[np.ix_(rows, waive)].any(axis=1)
+            ok[:, k] &= ~young
     if combo:
         hit_r, hit_k = np.nonzero(ok)
         meds[rows[hit_r], cand[hit_k]] = True
@@ -195,7 +207,7 @@ def sample_chunk(plan: Plan, start: int, stop: int) -> Chunk:
     weight *= plan.sex.ratio[0, sex] * plan.age.ratio[0, band] * plan.race.ratio[0, race]
     weight *= plan.insurance.ratio[np.minimum(group, plan.insurance.probs.shape[0] - 1), ins]
     weight *= plan.language.ratio[lrow, lang]
-    zip3 = np.minimum((u[:, S_ZIP] * 999).astype(np.int64), 998)
+    zip3 = zip3_draw(u[:, S_ZIP])  # index into _zip3.prefixes(), drawn by 2020 population
 
     has, base = condition_probs(plan, u, sex, age, race, weight)
     rows_of = _rows_by_condition(has)
@@ -224,9 +236,9 @@ def sample_chunk(plan: Plan, start: int, stop: int) -> Chunk:
         if rows.size == 0:
             continue
         uj = u[rows, med0 + j]
-        got = _choose(plan, meds, has, rows, t.first, uj, t.combo)
+        got = _choose(plan, meds, has, rows, t.first, uj, t.combo, age)
         if not got.all() and t.alt.size:
-            _choose(plan, meds, has, rows[~got], t.alt, uj[~got], False)
+            _choose(plan, meds, has, rows[~got], t.alt, uj[~got], False, age)
 
     variants = np.zeros((n, len(plan.variants)), dtype=bool)
     tested = np.zeros(n, dtype=bool)
@@ -241,7 +253,7 @@ def sample_chunk(plan: Plan, start: int, stop: int) -> Chunk:
         rows = np.flatnonzero(variants[:, v])
         if rows.size:
             cand = plan.therapy[v : v + 1]
-            _choose(plan, meds, has, rows, cand, u[rows, S_GEN], True)
+            _choose(plan, meds, has, rows, cand, u[rows, S_GEN], True, age)
 
     lesion_cond = np.full(n, -1, dtype=np.int64)
     for j in plan.lesion:
