@@ -30,25 +30,30 @@ if TYPE_CHECKING:
         iter_chunks,
         patient_at,
     )
+    from medtrust.cohort._identifiers import IDENTIFIER_COLUMNS
     from medtrust.cohort._image import LesionImage, render_lesion_image
     from medtrust.cohort._io import read_patients, read_tables
     from medtrust.cohort._kb import Condition, KnowledgeBase, Variant, load_kb
     from medtrust.cohort._note import render_note
     from medtrust.cohort._patient import Identifiers, Lesion, Patient
+    from medtrust.cohort._phi_classes import COLUMN_OF_CLASS, PHI_CLASSES
     from medtrust.cohort._safe_harbor import RULES, CheckReport, Violation, check_file
     from medtrust.cohort._vcf import render_vcf
 
 _EXPORTS: dict[str, str] = {
     "ATTRIBUTES": "_config",
+    "COLUMN_OF_CLASS": "_phi_classes",
     "CheckReport": "_safe_harbor",
     "CohortConfig": "_config",
     "Condition": "_kb",
     "CopulaModel": "_copula",
+    "IDENTIFIER_COLUMNS": "_identifiers",
     "Identifiers": "_patient",
     "KnowledgeBase": "_kb",
     "Lesion": "_patient",
     "LesionImage": "_image",
     "OpenQuestion": "_cases",
+    "PHI_CLASSES": "_phi_classes",
     "Patient": "_patient",
     "RULES": "_safe_harbor",
     "RecommendationScenario": "_cases",
@@ -86,6 +91,9 @@ __getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
 
 __all__ = [
     "ATTRIBUTES",
+    "COLUMN_OF_CLASS",
+    "IDENTIFIER_COLUMNS",
+    "PHI_CLASSES",
     "RULES",
     "CheckReport",
     "CohortConfig",
