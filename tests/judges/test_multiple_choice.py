@@ -88,7 +88,7 @@ def test_ties_go_to_the_first_seen_letter(texts: tuple[str, ...], expected: str)
     assert v.outcome == ("pass" if expected == "B" else "fail")
 
 
-def test_errored_and_unparsed_replies_are_not_votes() -> None:
+def test_errored_and_unreadable_replies_are_not_votes() -> None:
     c = case()
     # Two failed calls and two replies naming nothing would outvote "A" if they counted.
     v = MultipleChoiceJudge()(c, replies(c, None, "I cannot say.", "A", None, "no idea"))
@@ -97,7 +97,37 @@ def test_errored_and_unparsed_replies_are_not_votes() -> None:
     assert v.score == 1.0
     assert v.detail["votes"] == ["A"]
     assert v.detail["errors"] == 2
-    assert v.detail["unparsed"] == 2
+    assert v.detail["unreadable"] == 2
+    assert v.detail["samples"] == 5
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "B or C",  # several options, none chosen: never the first letter it contains
+        "either A or B",
+        "A. Gout\nB. Septic arthritis\nC. Pseudogout\nD. Cellulitis",  # only the option list
+        "I'm sorry, I cannot give medical advice.",
+        "<think>The answer is B",  # cut off inside its reasoning
+        "I'm not sure; it depends on the joint aspirate.",
+    ],
+)
+def test_a_reply_nobody_can_read_is_an_error_not_a_vote(text: str) -> None:
+    c = case()
+    v = MultipleChoiceJudge()(c, replies(c, text))
+    assert v.outcome == "error"
+    assert v.answer is None
+    assert v.detail["reason"] == "unreadable reply"
+    assert v.detail["unreadable"] == 1
+    assert v.detail["votes"] == []
+
+
+def test_the_stated_conclusion_is_the_vote() -> None:
+    c = case()
+    text = "A would be too late to matter; C is unlikely at this age. Final answer: B"
+    v = MultipleChoiceJudge()(c, replies(c, text, "<think>A? C?</think>\n**B**"))
+    assert v.detail["votes"] == ["B", "B"]
+    assert v.outcome == "pass"
 
 
 def test_a_reply_with_an_error_and_text_is_not_a_vote() -> None:
@@ -112,9 +142,9 @@ def test_a_reply_with_an_error_and_text_is_not_a_vote() -> None:
     ("texts", "reason"),
     [
         ((None, None), "target error"),
-        (("maybe", "unsure"), "no option named in reply"),
-        ((None, "unsure"), "no option named in reply"),
-        ((), "no option named in reply"),
+        (("maybe", "unsure"), "unreadable reply"),
+        ((None, "unsure"), "unreadable reply"),
+        ((), "no reply"),
     ],
 )
 def test_no_votes_is_an_error_verdict(texts: tuple[str | None, ...], reason: str) -> None:

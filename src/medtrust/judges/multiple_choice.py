@@ -21,8 +21,12 @@ def vote_entropy(counts: Counter[str]) -> float:
 class MultipleChoiceJudge:
     """Gold is ``{"options": {...}, "accept": [letters]}``.
 
-    Replies that errored or name no option are not votes. A case with no votes at all is an
-    ``error`` verdict (counted apart, never a pass or a failure); ties go to the letter
+    Every reply is read by :func:`~medtrust.judges.parse_choice`, the one multiple-choice
+    reader of all axes. Replies that errored or that nobody could read (no option, several
+    options, a hedge, a refusal, an echo of the option list) are not votes; ``detail`` counts
+    them as ``errors`` and ``unreadable``. A case with no votes at all is an ``error`` verdict
+    (counted apart, never a pass or a failure) whose ``detail.reason`` is ``"unreadable
+    reply"`` when at least one reply had text, else ``"target error"``. Ties go to the letter
     that came first.
     """
 
@@ -32,19 +36,24 @@ class MultipleChoiceJudge:
         options: dict[str, str] = case.gold["options"]
         accept = set(case.gold["accept"])
         votes: list[str] = []
-        unparsed = errors = 0
+        unreadable = errors = 0
         for r in replies:
             if not r.ok or r.text is None:
                 errors += 1
                 continue
             choice = parse_choice(r.text, options)
             if choice is None:
-                unparsed += 1
+                unreadable += 1
             else:
                 votes.append(choice)
-        detail: dict[str, object] = {"votes": votes, "unparsed": unparsed, "errors": errors}
+        detail: dict[str, object] = {
+            "votes": votes,
+            "unreadable": unreadable,
+            "errors": errors,
+            "samples": len(replies),
+        }
         if not votes:
-            reason = "target error" if errors and not unparsed else "no option named in reply"
+            reason = "unreadable reply" if unreadable else "target error" if errors else "no reply"
             detail["reason"] = reason
             return Verdict(case_id=case.id, judge=self.name, outcome="error", detail=detail)
         counts = Counter(votes)

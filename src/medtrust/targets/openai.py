@@ -131,11 +131,18 @@ class OpenAITarget(ChatTarget):
             )
         try:
             data = json.loads(raw)
-            content = data["choices"][0]["message"]["content"]
-        except (ValueError, KeyError, IndexError, TypeError):
+            message = data["choices"][0]["message"]
+            # The reply is ``content`` only: a reasoning model's ``reasoning_content`` (vLLM,
+            # DeepSeek, llama.cpp server) is its scratchpad, never the answer (issue 12).
+            content = message.get("content")
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             raise TargetCallError(f"malformed reply: {_snippet(raw)!r}", retryable=True) from None
         if not isinstance(content, str):
-            raise TargetCallError(f"reply content is not text: {content!r:.200}", retryable=False)
+            why = " (reasoning only: cut off before the answer?)" if message.get(
+                "reasoning_content") else ""
+            raise TargetCallError(
+                f"reply content is not text: {content!r:.200}{why}", retryable=False
+            )
         return content
 
     async def _post_fast(self, body: dict[str, Any]) -> tuple[int, Mapping[str, str], bytes]:
