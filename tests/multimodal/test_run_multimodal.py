@@ -54,7 +54,7 @@ def test_multimodal_suite_catches_a_model_that_ignores_the_vcf(workdir: Path) ->
     assert fid["n"] == 3 and fid["failures"] == 3  # "A" is not a note
     assert mm["fidelity"]["sentence_chrf"]["mean"] < 5
     assert mm["controls"]["accuracy"] == 1.0  # the text modality, read correctly
-    assert (workdir / "medtrust-report" / "index.html").exists()
+    assert (workdir / "medtrust-report" / s["run_id"] / "index.html").exists()
 
 
 def test_images_reach_an_image_capable_python_target(workdir: Path) -> None:
@@ -71,5 +71,5 @@ def test_images_reach_an_image_capable_python_target(workdir: Path) -> None:
     report = runner.invoke(app, ["report", s["run_id"], "--format", "json", "--db",
                                  "sqlite:///t.db"], catch_exceptions=False)
     assert report.exit_code == 0
-    html = (workdir / "medtrust-report" / "index.html").read_text()
+    html = (workdir / "medtrust-report" / "latest" / "index.html").read_text()
     assert "multimodal" in html

@@ -54,5 +54,6 @@ def test_default_run_end_to_end(tmp_path: Path) -> None:
     assert rob["informative"] is False and rob["note"].startswith("not informative")
     assert "not informative" in " ".join(res.stderr.split())
     assert (tmp_path / "medtrust.db").exists()
-    assert (tmp_path / "medtrust-report" / "index.html").exists()
+    assert (tmp_path / "medtrust-report" / s["run_id"] / "index.html").exists()
+    assert (tmp_path / "medtrust-report" / "latest" / "index.html").exists()
     assert "baseline" in res.stderr  # the progress bar was drawn

