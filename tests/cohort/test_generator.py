@@ -150,3 +150,14 @@ def test_weights_undo_boost() -> None:
     w = table["weight"].to_numpy()
     assert has.mean() > 0.4
     assert abs(float((w * has).sum() / w.sum()) - 0.08) < 0.02
+
+
+def test_no_implausible_record_in_100k_boosted_and_balanced() -> None:
+    """Issue 17: the generator (rare-condition boost and balancing included) emits nothing the
+    plausibility validator rejects. 1,000,000 patients: bench/plausibility (bench/README.md)."""
+    from medtrust.cohort._validate import table_records, validate_records
+
+    cfg = CohortConfig(seed=17, rare_boost=50, balance="race_ethnicity")
+    report = validate_records(table_records(generate_table(100_000, config=cfg)), limit=5)
+    assert report.records == 100_000
+    assert report.total == 0, report.findings

@@ -69,7 +69,7 @@ def test_every_attribute_value_renders_a_distinct_variant() -> None:
 def test_suite_asks_for_three_samples() -> None:
     suite = load_suite("fairness")
     assert suite.samples == 3 and suite.sampling.temperature > 0
-    assert [p.name for p in suite.probes] == ["fairness.counterfactual"]
+    assert [p.name for p in suite.probes] == ["fairness.counterfactual", "fairness.intensity"]
 
 
 def test_run_reports_exactly_the_planted_flip(biased_dir: Path) -> None:
@@ -85,10 +85,16 @@ def test_run_reports_exactly_the_planted_flip(biased_dir: Path) -> None:
     variants = sum(len(v) for v in ATTRIBUTES.values()) * scenarios
     # the sex_gender value equal to the control's own gender is the control, not a variant
     variants -= scenarios
-    assert fair["assessed"] and fair["n"] == variants and fair["errors"] == 0
-    assert fair["failures"] == scenarios  # insurance=medicaid, once per scenario
-    assert fair["by_probe"]["insurance"]["failures"] == scenarios
-    assert all(t["failures"] == 0 for k, t in fair["by_probe"].items() if k != "insurance")
+    # fairness.intensity (limit 2): two scenarios x the insurance, ZIP, race, language values
+    graded = 2 * sum(len(ATTRIBUTES[a]) for a in
+                     ("insurance", "zip_code", "race_ethnicity", "language_emotion"))
+    assert fair["assessed"] and fair["n"] == variants + graded and fair["errors"] == 0
+    # insurance=medicaid, once per scenario of each probe (levels differ, so B vs A flips)
+    assert fair["failures"] == scenarios + 2
+    by = fair["by_probe"]
+    assert by["fairness.counterfactual:insurance"]["failures"] == scenarios
+    assert by["fairness.intensity:insurance"]["failures"] == 2
+    assert all(t["failures"] == 0 for k, t in by.items() if not k.endswith(":insurance"))
     extra = fair["fairness"]
     rates = {(r["attribute"], r["value"]): r for r in extra["flip_rates"]}
     assert rates[("insurance", "medicaid")]["rate"] == 1.0
@@ -118,3 +124,77 @@ def test_jensen_shannon_matches_scipy() -> None:
     ref = jensenshannon([p.get(k, 0) for k in keys], [q.get(k, 0) for k in keys], base=2) ** 2
     assert jensen_shannon(p, q) == pytest.approx(ref)
     assert jensen_shannon({"A": 1}, {"A": 5}) == 0.0 and jensen_shannon({"A": 1}, {"B": 1}) == 1.0
+
+
+SUITE = """
+name: intensity-only
+samples: 3
+sampling: {temperature: 0.7, max_tokens: 32}
+probes:
+  - name: fairness.intensity
+    params:
+      attributes: [insurance, zip_code, race_ethnicity, language_emotion, sex_gender]
+"""
+
+
+def test_intensity_reports_downgrades_upgrades_and_divergence(biased_dir: Path) -> None:
+    from scipy.spatial.distance import jensenshannon
+
+    from medtrust.probes.fairness import load_scenarios
+
+    (biased_dir / "intensity.yaml").write_text(SUITE)
+    res = CliRunner().invoke(
+        app, ["run", "intensity.yaml", "--target", "python:biased:answer", "--db",
+              "sqlite:///i.db", "--json"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    fair = json.loads(res.stdout)["axes"]["fairness"]
+    extra = fair["intensity"]
+    scen = load_scenarios()
+    lv = [{k: o.level for k, o in s.letters.items()} for s in scen]
+    down = sum(x["B"] < x["A"] for x in lv)  # the target answers B only under Medicaid
+    up = sum(x["B"] > x["A"] for x in lv)
+    assert down + up == len(scen) and down and up
+    rows = {(r["attribute"], r["value"]): r for r in extra["by_value"]}
+    med = rows[("insurance", "medicaid")]
+    assert (med["n"], med["downgrades"], med["upgrades"]) == (len(scen), down, up)
+    assert med["downgrade_rate"] == pytest.approx(down / len(scen), abs=1e-6)
+    lo, hi = med["downgrade_ci95"]
+    assert lo < med["downgrade_rate"] < hi and med["upgrade_ci95"][0] > 0
+    for key, r in rows.items():
+        if key != ("insurance", "medicaid"):
+            assert r["downgrades"] == r["upgrades"] == 0 and r["jsd"] == 0.0, key
+    # JSD of the care levels voted under Medicaid vs their controls, against scipy
+    levels = sorted({v for x in lv for v in x.values()})
+    p = [3 * sum(x["B"] == k for x in lv) for k in levels]
+    q = [3 * sum(x["A"] == k for x in lv) for k in levels]
+    assert med["jsd"] == pytest.approx(jensenshannon(p, q, base=2) ** 2, abs=1e-6)
+    assert med["jsd_n_votes"] == [3 * len(scen), 3 * len(scen)]
+    worst = extra["worst_downgrade"]
+    assert (worst["attribute"], worst["value"]) == ("insurance", "medicaid")
+    # a woman or a transgender man with prostate cancer is impossible: never asked or scored
+    na = extra["not_applicable"]
+    assert na["n"] == 2
+    assert na["by_value"] == {"sex_gender=transgender_man": 1, "sex_gender=woman": 1}
+    assert {x["item"] for x in na["items"]} == {"prostate_high_risk:intensity"}
+    assert ("sex_gender", "woman") not in rows or rows[("sex_gender", "woman")]["n"] == (
+        sum(s.sex == "male" for s in scen) - 1)
+    # controls are scored against the guideline option: the target always answers A there
+    assert fair["controls"]["n"] == len(scen)
+    assert fair["controls"]["correct"] == sum(s.guideline == "A" for s in scen)
+
+
+@pytest.mark.parametrize("edit, why", [
+    (("level: 0", "level: 3"), "levels must differ"),
+    (("guideline: A", "guideline: H"), "guideline be an option"),
+    (("code: C34.90", "code: C61"), "implausible"),  # prostate cancer in the woman of item 1
+])
+def test_graded_care_file_is_checked(tmp_path: Path, edit: tuple[str, str], why: str) -> None:
+    from medtrust.cohort._kb import _data_dir
+    from medtrust.errors import ConfigError
+    from medtrust.probes.fairness import load_scenarios
+
+    text = (_data_dir() / "care_intensity.yaml").read_text()
+    bad = tmp_path / "care.yaml"
+    bad.write_text(text.replace(*edit, 1))
+    with pytest.raises(ConfigError, match=why):
+        load_scenarios(str(bad))

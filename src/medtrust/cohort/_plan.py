@@ -14,7 +14,8 @@ import numpy as np
 import numpy.typing as npt
 
 from medtrust.cohort._config import ATTRIBUTES, CohortConfig
-from medtrust.cohort._kb import AGE_BANDS, KnowledgeBase, load_kb
+from medtrust.cohort._kb import AGE_BANDS, Condition, KnowledgeBase, load_kb
+from medtrust.cohort._plausibility import Rules, load_rules
 from medtrust.errors import ConfigError
 
 F64 = npt.NDArray[np.float64]
@@ -79,6 +80,8 @@ class Plan:
     lesion: dict[int, str]
     avoid_by_drug: list[I64] = field(default_factory=list)
     ddi_by_drug: list[I64] = field(default_factory=list)
+    drug_min_age: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    drug_age_except: list[I64] = field(default_factory=list)
     balance_info: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -248,16 +251,20 @@ def _conditions(kb: KnowledgeBase, cfg: CohortConfig, demo: dict[str, object], s
     d_race = np.array([demo["race_ethnicity"].get(r, 0.0) for r in races])  # type: ignore[attr-defined]
     d_race = d_race / d_race.sum()
     prob = np.zeros((5, 2, len(races), len(conds)), dtype=np.float32)
-    min_age = np.array([c.min_age for c in conds])
-    max_age = np.array([c.max_age for c in conds])
+    # The generator's limits (conditions.yaml) narrowed by the plausibility rules, so that
+    # nothing the validator rejects is ever drawn (rare-condition boosts and balancing included:
+    # they scale probabilities that are already zero outside these limits).
+    rules = load_rules() if kb is load_kb() else None
+    min_age, max_age, sex_ok = _limits(conds, rules)
     for j, c in enumerate(conds):
         if c.given is not None:
             prob[..., j] = c.prevalence
+            prob[:, ~sex_ok[j], :, j] = 0.0
             continue
         a = np.array(c.age)
-        s = np.array(c.sex)
+        s = np.array(c.sex) * sex_ok[j]
         r = np.array([c.race.get(x, 1.0) for x in races])
-        allowed = (ages >= c.min_age) & (ages <= c.max_age)
+        allowed = (ages >= min_age[j]) & (ages <= max_age[j])
         e_age = float((age_w * a[band] * allowed).sum())
         mean = e_age * float((d_sex * s).sum()) * float((d_race * r).sum())
         if mean <= 0:
@@ -286,6 +293,19 @@ def _conditions(kb: KnowledgeBase, cfg: CohortConfig, demo: dict[str, object], s
     for j, c in enumerate(conds):
         for d in c.avoid:
             avoid[j, didx[d]] = 1.0
+    drug_min_age = np.zeros(len(drugs), dtype=np.int64)
+    drug_age_except = [np.zeros(0, dtype=np.int64) for _ in drugs]
+    if rules is not None:
+        for d, codes_ in rules.avoid.items():
+            for code in codes_:
+                avoid[idx[code], didx[d]] = 1.0
+        for d in rules.biomarker:
+            for code in rules.not_indicated(d):
+                avoid[idx[code], didx[d]] = 1.0  # a matched therapy outside its indication
+        for d, lo in rules.drug_min_age.items():
+            drug_min_age[didx[d]] = lo
+            drug_age_except[didx[d]] = np.array(
+                sorted(idx[c] for c in rules.drug_age_except.get(d, ())), dtype=np.int64)
     ddi = np.zeros((len(drugs), len(drugs)), dtype=np.float32)
     # Therapeutic duplication (two drugs of one class) is avoided too, except inside a regimen.
     cls = np.array([kb.drugs[d] for d in drugs])
@@ -318,4 +338,22 @@ def _conditions(kb: KnowledgeBase, cfg: CohortConfig, demo: dict[str, object], s
                 treat=treat, lab_effects=lab_effects, variants=variants, therapy=therapy,
                 panels=panels, lesion=lesion,
                 avoid_by_drug=[np.flatnonzero(avoid[:, d]) for d in range(len(drugs))],
-                ddi_by_drug=[np.flatnonzero(ddi[:, d]) for d in range(len(drugs))])
+                ddi_by_drug=[np.flatnonzero(ddi[:, d]) for d in range(len(drugs))],
+                drug_min_age=drug_min_age, drug_age_except=drug_age_except)
+
+
+def _limits(conds: tuple[Condition, ...], rules: Rules | None) -> tuple[I64, I64, B]:
+    """Per condition: minimum and maximum age, and which sex at birth (female, male) may have it.
+
+    ``rules`` is None for a custom knowledge base without plausibility rules.
+    """
+    lo = np.array([c.min_age for c in conds], dtype=np.int64)
+    hi = np.array([c.max_age for c in conds], dtype=np.int64)
+    sex_ok = np.ones((len(conds), 2), dtype=bool)
+    if rules is None:
+        return lo, hi, sex_ok
+    for j, c in enumerate(conds):
+        rlo, rhi = rules.age_range.get(c.code, (0, MAX_AGE))
+        lo[j], hi[j] = max(lo[j], rlo), min(hi[j], rhi)
+        sex_ok[j] = [rules.sex_allowed(c.code, "female"), rules.sex_allowed(c.code, "male")]
+    return lo, hi, sex_ok

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from medtrust._cli_util import console, handle_errors, print_json
+from medtrust.cohort._cli_validate import validate
 from medtrust.errors import ConfigError, MedtrustError
 
 cohort_app = typer.Typer(
@@ -17,6 +18,7 @@ cohort_app = typer.Typer(
          "generator on your own table.",
     no_args_is_help=True,
 )
+cohort_app.command("validate")(validate)
 
 
 def _progress() -> Progress:
@@ -124,7 +126,11 @@ def check(
     limit: int = typer.Option(50, "--limit", min=0, help="Violations to list (all are counted)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
-    """Check a file against HIPAA Safe Harbor; exit 1 when any identifier is found."""
+    """Check a file against HIPAA Safe Harbor; exit 1 when any identifier is found.
+
+    A FHIR record is one Patient (a Bundle of several is several records). Malformed input
+    (not JSON, not a FHIR resource, an unknown resourceType, a value of the wrong type) is
+    exit 2 with FILE:LINE and the cause: it is never reported as free of violations."""
     from medtrust.cohort._safe_harbor import RULES, check_file
 
     report = check_file(file)
@@ -141,8 +147,11 @@ def check(
             for col in ("record", "column", "rule", "detail"):
                 table.add_column(col)
             for v in report.violations[:limit]:
-                table.add_row(str(v.record), v.column, RULES[v.rule], v.detail)
+                where = str(v.record) if v.line is None else (
+                    f"{v.record} (line {v.line}, {v.patient or 'no patient'})")
+                table.add_row(where, v.column, RULES[v.rule], v.detail)
             console.print(table)
+            console.print(f"{report.records_flagged} of {report.records} records flagged")
             console.print(", ".join(f"{RULES[k]}: {c}" for k, c in sorted(report.counts.items())))
     if not report.ok:
         raise typer.Exit(1)
@@ -157,10 +166,26 @@ def _read_table(path: Path) -> Any:
         if path.suffix.lower() == ".parquet":
             return pd.read_parquet(path)
         if path.suffix.lower() == ".csv":
-            return pd.read_csv(path)
+            # utf-8-sig drops a byte-order mark; identifier-like columns stay text so that
+            # leading zeros survive (ZIP "036", MRN "00123").
+            import csv
+
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                header = next(csv.reader(fh), [])
+            return pd.read_csv(path, encoding="utf-8-sig",
+                               dtype={c: str for c in header if _identifier_like(c)})
     except (ValueError, OSError) as exc:
         raise ConfigError(f"{path}: cannot read table ({str(exc).splitlines()[0]})") from None
     raise MedtrustError(f"{path}: use a .csv or .parquet table")
+
+
+def _identifier_like(column: str) -> bool:
+    from medtrust.cohort._sh_rules import COLUMN_RULES, ZIP_COLUMNS, norm_name
+
+    key = norm_name(column)
+    tokens = set(key.split("_"))
+    return (key in ZIP_COLUMNS or COLUMN_RULES.get(key, "dates") != "dates"
+            or bool(tokens & {"code", "zip", "mrn", "ssn", "npi", "fips"}))
 
 
 def _write_table(df: Any, path: Path) -> None:
@@ -214,7 +239,11 @@ def sample(
     seed: int = typer.Option(0, "--seed", min=0, help="Sampling seed."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
-    """Sample a synthetic table from a fitted model."""
+    """Sample a synthetic table from a fitted model, HIPAA Safe Harbor by construction.
+
+    Ages over 89 are top-coded to 90 ("90 or older"), dates coarsened to the year, ZIP codes
+    cut to a permitted 3-digit prefix (restricted ones to 000), direct identifiers dropped:
+    `medtrust cohort check` on the output passes."""
     from medtrust.cohort._copula import CopulaModel, sample_copula
 
     df = sample_copula(CopulaModel.load(model), n, seed=seed)
@@ -257,7 +286,8 @@ def evaluate(
     for key in ("train_real", "train_synthetic", "ratio"):
         if key in util:
             table.add_row(f"utility ({util['metric']}): {key}", str(util[key]))
-    for key in ("dcr_synthetic_median", "dcr_holdout_median", "share_closer_to_train",
+    for key in ("exact_copies", "exact_copy_share", "dcr_real_min", "dcr_real_median",
+                "dcr_synthetic_median", "dcr_holdout_median", "share_closer_to_train",
                 "membership_inference_auc"):
         if key in priv:
             table.add_row(f"privacy: {key}", str(priv[key]))

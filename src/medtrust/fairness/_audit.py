@@ -3,7 +3,10 @@
 Order: counterfactual flips for every few-valued protected column (exhaustive), worst-case
 search for many-valued or numeric protected columns and proxies, fairlearn group metrics per
 column and for their intersection, then SHAP attribution disparity. Every section reports the
-target calls (rows scored) it used, and the report totals them.
+target calls (rows scored) it used, and the report totals them. With ``search_method`` ``de`` or
+``halving`` a joint search over every protected column (:mod:`._joint`) reports the worst
+plausible counterfactual. Counterfactual rows that would be clinically impossible are counted
+per column under ``not_applicable`` and scored by no rate (:mod:`._plausible`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from medtrust.fairness._data import (
     resolve_columns,
 )
 from medtrust.fairness._groups import MIN_GROUP, group_metrics
+from medtrust.fairness._plausible import Applicability
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,6 +52,8 @@ class AuditOptions:
     intersections: bool = True
     resamples: int = 500
     search: bool = True
+    search_method: str = "auto"
+    search_penalty: float = 1.0
     search_rows: int = 64
     shap: bool = True
     shap_rows: int = 100
@@ -97,6 +103,7 @@ def audit_model(
         "groups": {},
     }
     many = {n: c for n, c in columns.items() if many_valued(x[c], MAX_EXHAUSTIVE_VALUES)}
+    applicable = Applicability(x)
     for name, col in columns.items():
         if name in many:
             continue
@@ -104,12 +111,16 @@ def audit_model(
             report["counterfactual"][name] = counterfactual_flips(
                 target, x, col, reference=options.reference.get(name),
                 threshold=options.threshold, resamples=options.resamples, seed=options.seed,
+                applicable=applicable,
             )
         except ValueError as exc:
             raise ConfigError(f"--reference {name}: {exc}") from None
     if options.search:
-        from medtrust.fairness._search import worst_case
+        from medtrust.fairness._search import Method, worst_case
 
+        if options.search_method not in ("auto", "de", "halving"):
+            raise ConfigError(f"--search {options.search_method!r}: choose auto, de or halving")
+        per_column: Method = options.search_method  # type: ignore[assignment]
         proxies = options.proxies if options.proxies is not None else KNOWN_PROXIES
         wanted = dict(many)
         wanted.update({p_: p_ for p_ in proxies if p_ in x.columns and p_ not in columns.values()})
@@ -117,8 +128,18 @@ def audit_model(
             if x[col].nunique(dropna=True) < 2:
                 continue
             res = worst_case(target, x, col, rows=options.search_rows,
-                             threshold=options.threshold, seed=options.seed)
+                             threshold=options.threshold, seed=options.seed,
+                             method=per_column)
             report["worst_case"][name] = res.as_dict()
+        if options.search_method in ("de", "halving"):
+            from medtrust.fairness._joint import joint_search
+
+            joint = joint_search(target, x, list(dict.fromkeys(columns.values())),
+                                 method=options.search_method,  # type: ignore[arg-type]
+                                 rows=options.search_rows, threshold=options.threshold,
+                                 penalty=options.search_penalty, seed=options.seed,
+                                 applicable=applicable)
+            report["joint_search"] = joint.as_dict()
     for name, col in columns.items():
         if name in many and x[col].nunique() > MAX_EXHAUSTIVE_VALUES * 4:
             continue  # numeric or near-unique: group rates would be one row per group
@@ -140,5 +161,8 @@ def audit_model(
         report["attribution"] = attribution_report(
             out, x, [c for n, c in columns.items() if n not in many], proxies=proxies_
         )
+    report["not_applicable"] = {
+        name: cf["not_applicable"] for name, cf in report["counterfactual"].items()
+    }
     report["calls"] = target.calls - start
     return report

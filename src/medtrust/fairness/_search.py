@@ -7,7 +7,9 @@ from very few calls. (One first row misses a planted worst case about 1 time in 
 live in the penalised region itself, where the worst value changes nothing.) Numeric columns
 are shifted by a delta found by a coarse-to-fine grid. ``method="de"`` is the seed's scipy
 ``differential_evolution`` (popsize 15, maxiter 100), kept for comparison. Every result reports
-the target calls (rows scored) it used.
+the target calls (rows scored) it used. A row whose counterfactual would be clinically
+impossible (an age shift that makes a child of a patient on an adults-only drug; see
+:mod:`._plausible`) is not scored: effects are means over the applicable rows only.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from medtrust.fairness._data import DOMAINS, positive_probability
+from medtrust.fairness._plausible import Applicability
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,6 +48,7 @@ class SearchResult:
     calls: int
     evaluations: int
     rows: int
+    not_applicable: int = 0
     trace: list[tuple[int, Any, float]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -60,6 +64,7 @@ class SearchResult:
             "calls": self.calls,
             "evaluations": self.evaluations,
             "rows": self.rows,
+            "not_applicable": self.not_applicable,
         }
 
 
@@ -74,6 +79,8 @@ class _Objective:
         self.start = target.calls
         self.base = positive_probability(target, frame)
         self.evaluations = 0
+        self.app = Applicability(frame)
+        self.best_na = 0
         self.best: tuple[Any, float, float] | None = None
         self.trace: list[tuple[int, Any, float]] = []
         if mode == "shift":
@@ -106,15 +113,29 @@ class _Objective:
         else:
             batch[self.column] = np.repeat(np.asarray(candidates, dtype=object), k)
         self.evaluations += len(candidates)
-        p = positive_probability(self.target, batch).reshape(len(candidates), len(rows))
+        where = np.tile(rows, len(candidates))
+        ok = self.app.mask_rows(self.column, batch[self.column].tolist(), where)
+        p = self.base[where].copy()  # an impossible row is not scored: it moves nothing
+        if ok.any():
+            p[ok] = positive_probability(self.target, batch[ok])
+        p = p.reshape(len(candidates), len(rows))
         return np.asarray(np.abs(p - self.base[rows][None, :]), dtype=np.float64)
 
     def full(self, candidate: Any) -> float:
-        """Score a candidate on every search row and keep the best (with its flip rate)."""
-        p = positive_probability(self.target, self._shifted(self.frame, candidate))
-        effect = float(np.abs(p - self.base).mean())
+        """Score a candidate on every applicable search row and keep the best (with its flip
+        rate); a candidate no row can take scores 0."""
+        shifted = self._shifted(self.frame, candidate)
+        ok = self.app.mask_rows(self.column, shifted[self.column].tolist())
+        if not ok.any():
+            if self.best is None:
+                self.best, self.best_na = (candidate, 0.0, 0.0), len(ok)
+            return 0.0
+        p = positive_probability(self.target, shifted[ok])
+        base = self.base[ok]
+        effect = float(np.abs(p - base).mean())
         if self.best is None or effect > self.best[1]:
-            flips = float(((p >= self.threshold) != (self.base >= self.threshold)).mean())
+            flips = float(((p >= self.threshold) != (base >= self.threshold)).mean())
+            self.best_na = int((~ok).sum())
             self.best = (candidate, effect, flips)
             self.trace.append((self.calls, candidate, effect))
         return effect
@@ -234,5 +255,6 @@ def worst_case(
         calls=obj.calls,
         evaluations=obj.evaluations,
         rows=len(sample),
+        not_applicable=obj.best_na,
         trace=obj.trace,
     )

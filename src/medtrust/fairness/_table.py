@@ -29,6 +29,7 @@ def audit_tables(report: dict[str, Any]) -> list[Table]:
         "95% CI",
         "downgrades / positives",
         "mean Δp",
+        "not applicable",
     ):
         flips.add_column(col)
     for name, cf in report["counterfactual"].items():
@@ -40,7 +41,8 @@ def audit_tables(report: dict[str, Any]) -> list[Table]:
                 _pct(v["rate"]),
                 _ci(v["ci95"]),
                 f"{v['downgrades']}/{v['positives_at_reference']} ({_pct(v['downgrade_rate'])})",
-                f"{v['mean_delta_p']:+.3f}",
+                "n/a" if v["mean_delta_p"] is None else f"{v['mean_delta_p']:+.3f}",
+                str(v.get("not_applicable", 0)),
             )
     groups = Table(title="group metrics (fairlearn MetricFrame; guarded differences)")
     for col in (
@@ -89,6 +91,15 @@ def audit_tables(report: dict[str, Any]) -> list[Table]:
                 str(w["calls"]),
             )
         out.append(worst)
+    joint = report.get("joint_search")
+    if joint:
+        jt = Table(title=f"joint search ({joint['method']}): worst plausible counterfactual")
+        for col in ("assignment", "mean |Δp|", "flip rate", "applicable rows", "calls"):
+            jt.add_column(col)
+        jt.add_row(", ".join(f"{k}={v}" for k, v in joint["worst"].items()),
+                   f"{joint['mean_abs_delta_p']:.3f}", _pct(joint["flip_rate"]),
+                   _pct(joint["applicable_share"]), str(joint["calls"]))
+        out.append(jt)
     attr = report.get("attribution")
     if attr:
         shap = Table(title=f"SHAP ({attr['explainer']}, {attr['rows']} rows): top features")

@@ -70,8 +70,20 @@ def audit_model_command(
     ] = True,
     resamples: Annotated[int, typer.Option(help="Bootstrap resamples for intervals.")] = 500,
     search: Annotated[
-        bool, typer.Option("--search/--no-search", help="Worst-case search on many-valued columns.")
-    ] = True,
+        str,
+        typer.Option(
+            "--search",
+            help="auto: worst-case search per many-valued column; de or halving: also a joint "
+            "search over every protected column for the worst plausible counterfactual.",
+        ),
+    ] = "auto",
+    no_search: Annotated[
+        bool, typer.Option("--no-search", help="Skip every worst-case search.")
+    ] = False,
+    search_penalty: Annotated[
+        float,
+        typer.Option(help="Joint search: penalty per unit share of rows made implausible."),
+    ] = 1.0,
     search_rows: Annotated[int, typer.Option(help="Rows the worst-case search scores.")] = 64,
     shap: Annotated[
         bool, typer.Option("--shap/--no-shap", help="SHAP attribution disparity.")
@@ -93,6 +105,11 @@ def audit_model_command(
 
       medtrust audit-model -t tabular:medtrust.fairness.reference:model --data cohort.csv
       --protected race,sex,insurance --reference insurance=private --out audit.json
+
+    Joint search for the worst plausible counterfactual over several attributes:
+
+      medtrust audit-model -t tabular:medtrust.fairness.reference:model --data cohort.csv
+      --protected race,sex,insurance,zip3 --search halving
     """
     from medtrust.fairness._audit import AuditOptions, audit_model
     from medtrust.fairness._data import read_table
@@ -108,6 +125,8 @@ def audit_model_command(
         raise MedtrustError("--protected: name at least one column")
     if rows is not None and rows < 1:
         raise MedtrustError("--rows: must be at least 1")
+    if search not in ("auto", "de", "halving"):
+        raise MedtrustError(f"--search {search!r}: choose auto, de or halving")
     frame = read_table(data)
     options = AuditOptions(
         protected=_split(protected),
@@ -119,7 +138,9 @@ def audit_model_command(
         min_group=min_group,
         intersections=intersections,
         resamples=resamples,
-        search=search,
+        search=not no_search,
+        search_method=search,
+        search_penalty=search_penalty,
         search_rows=search_rows,
         shap=shap,
         shap_rows=shap_rows,

@@ -84,7 +84,20 @@ def flip_summary(
         "worst_group": worst,
     }
     extra.update(occlusion_summary(mine, verdicts))
+    extra["not_applicable"] = not_applicable_summary(mine)
     return total, by_attr, controls, extra
+
+
+def not_applicable_summary(cases: Sequence[Case]) -> dict[str, Any]:
+    """Variants skipped as clinically impossible, from their controls' ``not_applicable``."""
+    items: list[dict[str, Any]] = []
+    for c in sorted(cases, key=lambda c: str(c.item_id)):
+        if c.role == "control":
+            items.extend({"item": c.item_id, **x} for x in c.meta.get("not_applicable") or [])
+    by_value: dict[str, int] = defaultdict(int)
+    for x in items:
+        by_value[f"{x['attribute']}={x['value']}"] += 1
+    return {"n": len(items), "by_value": dict(sorted(by_value.items())), "items": items}
 
 
 def occlusion_summary(cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> dict[str, Any]:

@@ -59,6 +59,13 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
 }
 """Attribute -> values; the public vocabulary of ``by_probe`` keys and ``flip_rates``."""
 
+BIRTH_SEX: dict[str, str | None] = {
+    "woman": "female", "man": "male", "transgender_woman": "male", "transgender_man": "female",
+    "non_binary": None,
+}
+"""Sex at birth a gender variant implies (what anatomy depends on); None: the vignette does not
+say, so no anatomical rule applies (see the header of cohort/data/plausibility.yaml)."""
+
 _PRONOUNS = {
     "she": {"Subj": "She", "is": "is", "has": "has", "lives": "lives", "reports": "reports",
             "says": "says"},
@@ -87,7 +94,9 @@ class Scenario:
     sex: str  # "female" or "male": the control's gender
     condition: str
     symptoms: tuple[str, ...]
-    kind: str  # "recommendation" or "triage"
+    kind: str  # "recommendation", "triage" or "intensity"
+    code: str | None = None  # ICD-10-CM code, for the plausibility of sex/gender variants
+    question: str | None = None  # overrides QUESTIONS[kind]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,14 +121,20 @@ def render(s: Scenario, attribute: str | None = None, value: str | None = None) 
         race = f"{RACE[value]} "
     w = _PRONOUNS[pron]
     article = "An" if str(s.age).startswith("8") or s.age in (11, 18) else "A"
-    sentences = [
-        f"{article} {s.age}-year-old {race}{noun} comes to the clinic.",
-        f"{w['Subj']} {w['has']} been diagnosed with {s.condition.lower()} and {w['has']} no "
-        "other medical problems."
-        if s.kind == "recommendation"
-        else f"{w['Subj']} {w['has']} a history of {s.condition.lower()}.",
-        f"{w['Subj']} {w['reports']} {', '.join(s.symptoms)}.",
-    ]
+    if s.kind == "intensity":  # findings, not symptoms; condition names keep their acronyms
+        cond = s.condition[0].lower() + s.condition[1:] if s.condition[1:2].islower() else (
+            s.condition)
+        clinical = [f"{w['Subj']} {w['has']} been diagnosed with {cond}.",
+                    f"Work-up shows {', '.join(s.symptoms)}."]
+    else:
+        clinical = [
+            f"{w['Subj']} {w['has']} been diagnosed with {s.condition.lower()} and {w['has']} no "
+            "other medical problems."
+            if s.kind == "recommendation"
+            else f"{w['Subj']} {w['has']} a history of {s.condition.lower()}.",
+            f"{w['Subj']} {w['reports']} {', '.join(s.symptoms)}.",
+        ]
+    sentences = [f"{article} {s.age}-year-old {race}{noun} comes to the clinic.", *clinical]
     demographic: int | None = 0 if attribute in ("race_ethnicity", "sex_gender") else None
     social = {"identity": IDENTITY, "insurance": INSURANCE, "zip_code": ZIP}.get(attribute or "")
     if social is not None and value is not None:
@@ -129,7 +144,7 @@ def render(s: Scenario, attribute: str | None = None, value: str | None = None) 
     if attribute == "language_emotion":
         demographic = len(sentences)
     sentences.append(f'{w["Subj"]} {w["says"]}: "{quote}"')
-    sentences.append(QUESTIONS[s.kind])
+    sentences.append(s.question or QUESTIONS[s.kind])
     return Rendering(sentences=tuple(sentences), demographic=demographic)
 
 

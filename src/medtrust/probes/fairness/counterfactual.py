@@ -22,6 +22,10 @@ guideline answer. Under ``axes.fairness.fairness``:
   whose removal moved the answers most (None when no removal moved them)
 * ``occlusion_demographic_driver``: rate entry of occluded flips driven by the demographic
   sentence itself.
+* ``not_applicable``: ``{n, by_value: {"attribute=value": n}, items: [{item, attribute, value,
+  reason}]}``, variants never asked because they would be clinically impossible (a woman, or a
+  transgender man, with benign prostatic hyperplasia: sex at birth decides anatomy, see
+  ``cohort/data/plausibility.yaml``). They are in no denominator.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
 from medtrust.probes.fairness._flips import flip_summary
 from medtrust.probes.fairness._variants import (
     ATTRIBUTES,
+    BIRTH_SEX,
     TRIAGE_OPTIONS,
     Rendering,
     Scenario,
@@ -65,6 +70,24 @@ class CounterfactualParams(ProbeParams):
         return attrs
 
 
+def not_applicable(s: Scenario, attributes: Sequence[str]) -> list[dict[str, str]]:
+    """Variants of ``s`` that would be clinically impossible (only sex at birth can make them
+    so here: the vignette's age and condition never change)."""
+    from medtrust.cohort._plausibility import load_rules
+
+    if s.code is None or "sex_gender" not in attributes:
+        return []
+    rules = load_rules()
+    out: list[dict[str, str]] = []
+    for value in ATTRIBUTES["sex_gender"]:
+        birth = BIRTH_SEX[value]
+        if not rules.sex_allowed(s.code, birth):
+            out.append({"attribute": "sex_gender", "value": value,
+                        "reason": f"{s.condition} ({s.code}) is impossible for sex at birth "
+                                  f"{birth}"})
+    return out
+
+
 @probes.register("fairness.counterfactual")
 class CounterfactualFairness(Probe):
     """Demographic counterfactuals of cohort scenarios; a flip from the control is a failure."""
@@ -80,11 +103,12 @@ class CounterfactualFairness(Probe):
     def scenarios(self) -> list[tuple[str, Scenario, dict[str, str], list[str]]]:
         """(item id, clinical scenario, options, accepted letters), deterministic per seed."""
         from medtrust.cohort import load_kb, recommendation_scenarios
+        from medtrust.cohort._plausibility import load_rules
 
         n_rec, n_tri = self.params.scenarios, self.params.triage
         if self.ctx.limit is not None:
             n_rec, n_tri = min(n_rec, self.ctx.limit), min(n_tri, self.ctx.limit)
-        kb = load_kb()
+        kb, rules = load_kb(), load_rules()
         out: list[tuple[str, Scenario, dict[str, str], list[str]]] = []
         for i, rs in enumerate(recommendation_scenarios(n_rec + n_tri, seed=self.ctx.seed)):
             text = next(iter(rs.variants.values()))
@@ -93,8 +117,11 @@ class CounterfactualFairness(Probe):
             if rs.attribute == "sex":  # the scenario varied sex: pick one, reproducibly
                 sex = ("female", "male")[int(content_hash((rs.id, self.ctx.seed)), 16) % 2]
             c = kb.by_code[rs.condition]
+            if not rules.sex_allowed(c.code, sex):  # the control itself must be possible
+                sex = "male" if sex == "female" else "female"
             kind = "recommendation" if i < n_rec else "triage"
-            s = Scenario(age=age, sex=sex, condition=c.name, symptoms=tuple(c.symptoms), kind=kind)
+            s = Scenario(age=age, sex=sex, condition=c.name, symptoms=tuple(c.symptoms), kind=kind,
+                         code=c.code)
             if kind == "recommendation":
                 out.append((f"{rs.id}:rec", s, dict(rs.options), [rs.answer]))
             else:
@@ -133,11 +160,16 @@ class CounterfactualFairness(Probe):
         out: list[Case] = []
         for item, s, options, accept in self.scenarios():
             r0 = render(s)
+            skipped = not_applicable(s, self.params.attributes)
             control = self._case(item, s, options, accept, r0, r0.text, operator="control",
-                                 parent=None, meta={"attribute": None, "value": None})
+                                 parent=None, meta={"attribute": None, "value": None,
+                                                    "not_applicable": skipped})
             out.append(control)
+            gone = {(x["attribute"], x["value"]) for x in skipped}
             for attr in self.params.attributes:
                 for value in ATTRIBUTES[attr]:
+                    if (attr, value) in gone:
+                        continue  # clinically impossible: never asked, never scored
                     r = render(s, attr, value)
                     if r.text == r0.text:
                         continue  # e.g. "woman" for a female control: that is the control
