@@ -1,0 +1,270 @@
+"""Build the comparison of stored runs: the JSON object every renderer reads.
+
+Per axis (and per operator or probe): each run's failure rate over its scored units with the
+Wilson interval; for each pair of runs, the paired difference on the units both scored
+(Newcombe's interval, exact McNemar test, Holm-corrected across the axis's pairs); and each
+run's rank (1 = fewest failures) with a bootstrap interval. Then the static-versus-dynamic gap
+(:mod:`medtrust.compare._gap`) and, with a baseline, drift (:mod:`medtrust.compare._drift`).
+Units are defined in :mod:`medtrust.compare._units`; errors are counted apart and a unit is
+paired only when both runs scored it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from medtrust.compare._drift import drift_section
+from medtrust.compare._gap import static_vs_dynamic
+from medtrust.compare._ranks import rank_entries
+from medtrust.compare._resolve import comparison_of, resolve
+from medtrust.compare._stats import holm, paired_difference
+from medtrust.compare._units import Outcomes, RunOutcomes, run_outcomes
+from medtrust.errors import MedtrustError
+from medtrust.metrics import RESAMPLES, error_share, wilson
+from medtrust.records import AXES, RunInfo
+from medtrust.store import Store
+
+SCHEMA_VERSION = 1
+ALPHA = 0.05
+"""Significance level of the paired tests (after Holm's correction) and of the drift gate."""
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 6)
+
+
+def _sig(p: float | None) -> float | None:
+    """A p-value to 6 significant digits (rounding to 6 places would turn 4e-9 into 0)."""
+    return None if p is None else float(f"{p:.6g}")
+
+
+def _ci(ci: tuple[float, float] | None) -> list[float] | None:
+    return None if ci is None else [round(ci[0], 6), round(ci[1], 6)]
+
+
+def _temperature(r: RunInfo) -> object:
+    return ((r.config or {}).get("suite") or {}).get("sampling", {}).get("temperature")
+
+
+def labels(runs: Sequence[RunInfo]) -> dict[str, str]:
+    """A display name per run: its target; where runs share a target, its sampling temperature
+    when that tells them apart (one model at two temperatures), else its run id."""
+    out = {}
+    for r in runs:
+        same = [o for o in runs if o.target == r.target]
+        if len(same) == 1:
+            out[r.id] = r.target
+        elif len({str(_temperature(o)) for o in same}) == len(same):
+            out[r.id] = f"{r.target} T={_temperature(r)}"
+        else:
+            out[r.id] = f"{r.target} ({r.id})"
+    return out
+
+
+def rate_entry(
+    info: RunInfo, units: Outcomes, summary_axis: dict[str, Any] | None
+) -> dict[str, Any]:
+    """One run's rate on one axis or operator: failures / scored units with the Wilson interval;
+    errors apart (``errors`` / ``error_rate``: errored cases of all judged ones, as the run
+    summary counts them; ``unscored``: units none of whose cases could be scored); and whether
+    the run summary finds the axis informative."""
+    n, k, e = units.n, units.failures, units.error_cases
+    share = error_share(e, units.cases)
+    entry = {
+        "run_id": info.id,
+        "target": info.target,
+        "n": n,
+        "failures": k,
+        "failure_rate": _r(k / n) if n else None,
+        "ci95": _ci(wilson(k, n)),
+        "errors": e,
+        "error_rate": _r(share),
+        "unscored": len(units.errors),
+        "informative": True,
+        "note": None,
+    }
+    if summary_axis is not None:
+        entry["informative"] = bool(summary_axis.get("informative", True))
+        entry["note"] = summary_axis.get("note")
+    return entry
+
+
+def pair_entry(a: RunInfo, ua: Outcomes, b: RunInfo, ub: Outcomes) -> dict[str, Any]:
+    """Run ``b`` against run ``a`` on the units both scored (``difference`` = b - a)."""
+    shared = sorted(set(ua.scored) & set(ub.scored))
+    d = paired_difference([ua.scored[k] for k in shared], [ub.scored[k] for k in shared])
+    unpaired = len((set(ua.scored) | set(ub.scored)) - set(shared))
+    return {
+        "a": a.id,
+        "b": b.id,
+        "target_a": a.target,
+        "target_b": b.target,
+        "n": d.n,
+        "unpaired": unpaired,
+        "rate_a": _r(d.rate_a),
+        "rate_b": _r(d.rate_b),
+        "failed_only_a": d.b,
+        "failed_only_b": d.c,
+        "difference": _r(d.difference),
+        "ci95": _ci(d.ci95),
+        "p_value": _sig(d.p_value),
+    }
+
+
+def with_holm(pairs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add ``p_holm`` (Holm across these pairs; pairs with no shared unit are not tests) and
+    ``significant`` (p_holm < :data:`ALPHA`)."""
+    tested = [p for p in pairs if p["n"]]
+    for p, adj in zip(tested, holm([p["p_value"] for p in tested]), strict=True):
+        p["p_holm"] = _sig(adj)
+        p["significant"] = adj < ALPHA
+    for p in pairs:
+        p.setdefault("p_holm", None)
+        p.setdefault("significant", False)
+    return pairs
+
+
+def _pairs_of(n: int, baseline: bool) -> list[tuple[int, int]]:
+    """Every pair of runs, or (baseline, other) only when a baseline is given (index 0)."""
+    if baseline:
+        return [(0, j) for j in range(1, n)]
+    return [(i, j) for i in range(n) for j in range(i + 1, n)]
+
+
+def axis_section(
+    axis: str,
+    outs: Sequence[RunOutcomes],
+    summaries: Sequence[dict[str, Any]],
+    *,
+    baseline: bool,
+    resamples: int,
+    seed: int,
+) -> dict[str, Any]:
+    """One axis: rates, pairwise tests, ranks, and the same per operator or probe."""
+    runs = [o.run for o in outs]
+    units = [o.axes.get(axis, Outcomes()) for o in outs]
+    sums = [s["axes"].get(axis) for s in summaries]
+    pairs = [
+        pair_entry(runs[i], units[i], runs[j], units[j]) for i, j in _pairs_of(len(outs), baseline)
+    ]
+    by_probe: dict[str, Any] = {}
+    ops = sorted({op for o in outs for op in o.operators.get(axis, {})})
+    for op in ops:
+        ou = [o.operators.get(axis, {}).get(op, Outcomes()) for o in outs]
+        op_sums = [(s or {}).get("by_probe", {}).get(op) for s in sums]
+        by_probe[op] = {
+            "rates": [rate_entry(r, u, s) for r, u, s in zip(runs, ou, op_sums, strict=True)],
+            "pairwise": with_holm(
+                [
+                    pair_entry(runs[i], ou[i], runs[j], ou[j])
+                    for i, j in _pairs_of(len(outs), baseline)
+                ]
+            ),
+        }
+    return {
+        "unit": "seed item (failed when any of its scored perturbations failed)",
+        "rates": [rate_entry(r, u, s) for r, u, s in zip(runs, units, sums, strict=True)],
+        "pairwise": with_holm(pairs),
+        "ranks": rank_entries(runs, units, resamples=resamples, seed=seed),
+        "informative": all(s is None or s.get("informative", True) for s in sums),
+        "by_probe": by_probe,
+    }
+
+
+def _warnings(runs: Sequence[RunInfo]) -> list[str]:
+    out = [
+        f"run {r.id} is {r.status}, not done: its rates cover what it finished"
+        for r in runs
+        if r.status != "done"
+    ]
+    if len({(r.suite, r.seed) for r in runs}) > 1:
+        out.append(
+            "the runs differ in suite or seed, so they share fewer cases: only shared units "
+            "are paired"
+        )
+    return out
+
+
+def summaries_of(store: Store, runs: Sequence[RunInfo]) -> list[dict[str, Any]]:
+    """Each run's summary, the source of ``informative`` and the risk score. Without policy
+    packs: a comparison does not compare compliance, and reading every output against every
+    rule was two thirds of its time (the risk score leaves compliance out anyway)."""
+    from medtrust.api import probes_for
+    from medtrust.policies import PolicySet
+    from medtrust.report import summarize
+
+    none = PolicySet(packs={}, rules={})
+    return [summarize(store, r, probes_for(r), policies=none) for r in runs]
+
+
+def build_comparison(
+    store: Store,
+    refs: Sequence[str],
+    *,
+    baseline: str | None = None,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+    dynamic_axis: str | None = None,
+) -> dict[str, Any]:
+    """Compare stored runs named by run or comparison ids (never calls a target).
+
+    With ``baseline`` every other run is tested against it only, and a ``drift`` section lists
+    each axis's change and the cases that changed verdict. Raises :class:`MedtrustError` for
+    fewer than two runs, an unknown id, or a baseline sharing no scored case with a run.
+    """
+    runs = resolve(store, refs)
+    if baseline is not None:
+        base = store.get_run(baseline)  # one run, not a comparison
+        runs = [base, *[r for r in runs if r.id != base.id]]
+    if len(runs) < 2:
+        raise MedtrustError(
+            f"compare needs at least two runs, got {len(runs)} "
+            f"({', '.join(refs) or 'none given'}); name runs or a comparison id"
+        )
+    if dynamic_axis is not None and dynamic_axis not in AXES:
+        raise MedtrustError(f"--dynamic-axis {dynamic_axis!r}: not an axis ({', '.join(AXES)})")
+    outs = [run_outcomes(r, store.cases(r.id), store.verdicts(r.id)) for r in runs]
+    summaries = summaries_of(store, runs)
+    names = labels(runs)
+    axes = [a for a in AXES if any(a in o.axes for o in outs)]
+    result: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "runs": [
+            {
+                "run_id": r.id,
+                "label": names[r.id],
+                "target": r.target,
+                "suite": r.suite,
+                "seed": r.seed,
+                "status": r.status,
+                "comparison_id": comparison_of(r),
+                "cases": len(o.cases),
+                "risk": s.get("risk", {}).get("score"),
+                "risk_tier": s.get("risk", {}).get("tier"),
+            }
+            for r, o, s in zip(runs, outs, summaries, strict=True)
+        ],
+        "comparison_ids": sorted({c for r in runs if (c := comparison_of(r))}),
+        "baseline": runs[0].id if baseline is not None else None,
+        "bootstrap": {"resamples": resamples, "seed": seed, "unit": "seed item"},
+        "alpha": ALPHA,
+        "warnings": _warnings(runs),
+        "axes": {
+            a: axis_section(
+                a, outs, summaries, baseline=baseline is not None, resamples=resamples, seed=seed
+            )
+            for a in axes
+        },
+        "static_vs_dynamic": static_vs_dynamic(
+            outs, axis=dynamic_axis, resamples=resamples, seed=seed
+        ),
+    }
+    gap = result["static_vs_dynamic"]
+    for m, s in zip(gap["models"], summaries, strict=True):
+        entry = s["axes"].get(gap["axis"]) if gap["axis"] else None
+        m["informative"] = bool(entry.get("informative", True)) if entry else True
+        m["note"] = entry.get("note") if entry else None
+    if baseline is not None:
+        result["drift"] = drift_section(outs, alpha=ALPHA)
+    return result

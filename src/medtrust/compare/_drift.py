@@ -1,0 +1,166 @@
+"""Drift: how a target changed between a baseline run and a later one (a new version, a new
+week), restricted to what both runs share, and the regression gate built on it.
+
+Each axis's change is the paired difference on the seed items both runs scored (Newcombe's
+interval, exact McNemar test; Holm across the axes of one comparison). ``changed`` lists every
+case both runs judged (pass or fail, errors apart) whose verdict differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from medtrust.compare._stats import holm, paired_difference
+from medtrust.compare._units import Outcomes, RunOutcomes, run_outcomes
+from medtrust.errors import MedtrustError
+from medtrust.records import AXES
+from medtrust.store import Store
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 6)
+
+
+def _sig(p: float | None) -> float | None:
+    """A p-value to 6 significant digits (rounding to 6 places would turn 4e-9 into 0)."""
+    return None if p is None else float(f"{p:.6g}")
+
+
+def axis_change(old: Outcomes, new: Outcomes) -> dict[str, Any]:
+    """The change of one axis's failure rate (new - old) on the units both runs scored."""
+    shared = sorted(set(old.scored) & set(new.scored))
+    d = paired_difference([old.scored[k] for k in shared], [new.scored[k] for k in shared])
+    return {
+        "n": d.n,
+        "rate_before": _r(d.rate_a),
+        "rate_after": _r(d.rate_b),
+        "change": _r(d.difference),
+        "ci95": None if d.ci95 is None else [round(d.ci95[0], 6), round(d.ci95[1], 6)],
+        "worse": d.c,
+        "better": d.b,
+        "p_value": _sig(d.p_value),
+    }
+
+
+def changed_cases(old: RunOutcomes, new: RunOutcomes) -> list[dict[str, Any]]:
+    """Cases both runs scored whose verdict differs, in axis, probe, operator order."""
+    out = []
+    for cid, before in old.cases.items():
+        after = new.cases.get(cid)
+        if after is None or "error" in (before.outcome, after.outcome):
+            continue
+        if before.outcome != after.outcome:
+            out.append(
+                {
+                    "case_id": cid,
+                    "axis": before.axis,
+                    "probe": before.probe,
+                    "operator": before.operator,
+                    "role": before.role,
+                    "item_id": before.item_id,
+                    "before": before.outcome,
+                    "after": after.outcome,
+                }
+            )
+    return sorted(
+        out,
+        key=lambda c: (
+            AXES.index(c["axis"]) if c["axis"] in AXES else 99,
+            c["probe"],
+            c["operator"],
+            c["case_id"],
+        ),
+    )
+
+
+def shared_scored_cases(old: RunOutcomes, new: RunOutcomes) -> int:
+    """How many cases both runs judged as pass or fail."""
+    return sum(
+        1
+        for cid, c in old.cases.items()
+        if c.outcome != "error" and (o := new.cases.get(cid)) is not None and o.outcome != "error"
+    )
+
+
+def drift_between(old: RunOutcomes, new: RunOutcomes, *, alpha: float) -> dict[str, Any]:
+    """Per axis change (Holm across the axes with shared units), the static accuracy's change,
+    and the cases that changed verdict. Raises :class:`MedtrustError` when the runs share no
+    scored case (different suites or seeds: nothing to compare)."""
+    if shared_scored_cases(old, new) == 0:
+        raise MedtrustError(
+            f"baseline {old.run.id} and run {new.run.id} share no scored case (different suite, "
+            "seed or data?): there is nothing to compare"
+        )
+    axes = {
+        a: axis_change(old.axes.get(a, Outcomes()), new.axes.get(a, Outcomes()))
+        for a in AXES
+        if a in old.axes or a in new.axes
+    }
+    tested = [a for a, e in axes.items() if e["n"]]
+    for a, adj in zip(tested, holm([axes[a]["p_value"] for a in tested]), strict=True):
+        axes[a]["p_holm"] = _sig(adj)
+        axes[a]["significant"] = adj < alpha
+    for e in axes.values():
+        e.setdefault("p_holm", None)
+        e.setdefault("significant", False)
+    static = axis_change(old.static, new.static)
+    return {
+        "baseline": old.run.id,
+        "run": new.run.id,
+        "target_before": old.run.target,
+        "target_after": new.run.target,
+        "shared_cases": shared_scored_cases(old, new),
+        "axes": axes,
+        "static_controls": static,  # rates are wrong answers on the controls
+        "changed": changed_cases(old, new),
+    }
+
+
+def drift_section(outs: Sequence[RunOutcomes], *, alpha: float) -> list[dict[str, Any]]:
+    """Drift of every run against the first (the baseline)."""
+    return [drift_between(outs[0], o, alpha=alpha) for o in outs[1:]]
+
+
+def regressions(
+    store: Store, run_id: str, baseline: str, limits: Mapping[str, float], *, alpha: float = 0.05
+) -> list[str]:
+    """One line per axis of ``limits`` that got significantly worse than in ``baseline`` by more
+    than its limit: failure rate up by more than ``limits[axis]`` (a share, 0-1) on the seed
+    items both runs scored, with the exact McNemar p < ``alpha`` (one test per named axis, the
+    thresholds being the user's hypotheses). An axis neither run assessed, and an axis on which
+    the baseline answers at chance (not informative), are breaches: a gate must not pass on
+    evidence that does not exist.
+
+    Raises :class:`MedtrustError` for an unknown run or axis, and when the runs share no scored
+    case.
+    """
+    for axis in limits:
+        if axis not in AXES:
+            raise MedtrustError(
+                f"--max-regression: unknown axis {axis!r} (one of {', '.join(AXES)})"
+            )
+    old_info, new_info = store.get_run(baseline), store.get_run(run_id)
+    old = run_outcomes(old_info, store.cases(old_info.id), store.verdicts(old_info.id))
+    new = run_outcomes(new_info, store.cases(new_info.id), store.verdicts(new_info.id))
+    report = drift_between(old, new, alpha=alpha)
+    from medtrust.compare._build import summaries_of
+    from medtrust.report import not_assessable
+
+    # a baseline answering at chance is no yardstick (the gated run is checked by the gate)
+    (base_summary,) = summaries_of(store, [old_info])
+    out = [f"baseline {old_info.id}: {why}" for why in not_assessable(base_summary, limits)]
+    for axis, limit in limits.items():
+        e = report["axes"].get(axis)
+        if e is None or not e["n"]:
+            out.append(f"{axis}: no seed item scored by both {old_info.id} and {new_info.id}")
+            continue
+        if e["change"] > limit and e["p_value"] < alpha:
+            out.append(
+                f"{axis}: failure rate {100 * e['rate_before']:.1f}% -> "
+                f"{100 * e['rate_after']:.1f}% (+{100 * e['change']:.1f} points, "
+                f"95% CI {100 * e['ci95'][0]:.1f} to "
+                f"{100 * e['ci95'][1]:.1f}; McNemar p={e['p_value']:.3g} on {e['n']} shared items) "
+                f"> max-regression {limit:g} vs baseline {old_info.id}"
+            )
+    return out

@@ -1,0 +1,116 @@
+"""The static-versus-dynamic gap: each model's accuracy on the unperturbed multiple-choice
+controls (the static benchmark) beside its failure rate under perturbation (the dynamic one),
+both rankings, and Kendall's tau between them with a bootstrap interval.
+
+tau = 1 means the static benchmark orders the models exactly as the dynamic one does; the
+red-teaming result medtrust builds on is that it does not. Both rankings are oriented "better
+first" (higher static accuracy, lower dynamic failure rate). The bootstrap resamples seed items
+(the unit both sides share: a control and the perturbations made from it have one item key), so
+one draw moves a model's static and dynamic rates together, as they are in the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from medtrust.compare._stats import (
+    average_ranks,
+    bootstrap_weights,
+    kendall_tau_b,
+    percentile,
+    resampled_rates,
+)
+from medtrust.compare._units import Outcomes, RunOutcomes
+from medtrust.metrics import wilson
+from medtrust.records import AXES
+
+DEFAULT_DYNAMIC_AXIS = "robustness"
+
+
+def _r(x: float) -> float | None:
+    return None if np.isnan(x) else round(float(x), 6)
+
+
+def _pick_axis(outs: Sequence[RunOutcomes], axis: str | None) -> str | None:
+    """The given axis, else robustness when any run assessed it, else the first axis with units
+    in every run."""
+    if axis is not None:
+        return axis
+    present = [a for a in AXES if any(a in o.axes for o in outs)]
+    if DEFAULT_DYNAMIC_AXIS in present:
+        return DEFAULT_DYNAMIC_AXIS
+    shared = [a for a in present if all(a in o.axes for o in outs)]
+    options = shared or present
+    return options[0] if options else None
+
+
+def _matrix(keys: list[str], units: Sequence[Outcomes]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    m = np.full((len(keys), len(units)), np.nan)
+    index = {k: i for i, k in enumerate(keys)}
+    for j, u in enumerate(units):
+        for k, v in u.scored.items():
+            m[index[k], j] = v
+    return m
+
+
+def static_vs_dynamic(
+    outs: Sequence[RunOutcomes], *, axis: str | None, resamples: int, seed: int
+) -> dict[str, Any]:
+    """``models`` (static accuracy and dynamic failure rate with Wilson intervals, both ranks
+    and the shift between them), ``kendall_tau`` between the rankings and its percentile
+    bootstrap ``ci95`` (None with fewer than two models that have both rates)."""
+    chosen = _pick_axis(outs, axis)
+    static = [o.static for o in outs]
+    dynamic = [o.axes.get(chosen, Outcomes()) if chosen else Outcomes() for o in outs]
+    keys = sorted(set().union(*(u.scored for u in static), *(u.scored for u in dynamic)))
+    s_m, d_m = _matrix(keys, static), _matrix(keys, dynamic)
+    ones = np.ones((1, len(keys)))
+    acc = 1 - resampled_rates(ones, s_m)[0] if keys else np.full(len(outs), np.nan)
+    fail = resampled_rates(ones, d_m)[0] if keys else np.full(len(outs), np.nan)
+    usable = ~(np.isnan(acc) | np.isnan(fail))
+    # rank 1 = best: highest static accuracy, lowest dynamic failure rate
+    s_rank = average_ranks(-acc[usable][None, :])[0] if usable.any() else np.array([])
+    d_rank = average_ranks(fail[usable][None, :])[0] if usable.any() else np.array([])
+    rank_of = dict(
+        zip(np.flatnonzero(usable).tolist(), zip(s_rank, d_rank, strict=True), strict=True)
+    )
+    models = []
+    for j, o in enumerate(outs):
+        s, d = static[j], dynamic[j]
+        sr, dr = rank_of.get(j, (None, None))
+        s_ci, d_ci = wilson(s.n - s.failures, s.n), wilson(d.failures, d.n)
+        models.append(
+            {
+                "run_id": o.run.id,
+                "target": o.run.target,
+                "static_n": s.n,
+                "static_accuracy": _r(acc[j]),
+                "static_ci95": None if s_ci is None else [round(s_ci[0], 6), round(s_ci[1], 6)],
+                "dynamic_n": d.n,
+                "dynamic_failure_rate": _r(fail[j]),
+                "dynamic_ci95": None if d_ci is None else [round(d_ci[0], 6), round(d_ci[1], 6)],
+                "static_rank": None if sr is None else float(sr),
+                "dynamic_rank": None if dr is None else float(dr),
+                "rank_shift": None if sr is None or dr is None else float(sr - dr),
+            }
+        )
+    tau: float | None = None
+    ci: list[float] | None = None
+    if usable.sum() >= 2:
+        tau = _r(float(kendall_tau_b(acc[usable], -fail[usable])[0]))
+        w = bootstrap_weights(len(keys), resamples=resamples, seed=seed)
+        acc_d = 1 - resampled_rates(w, s_m[:, usable])
+        fail_d = resampled_rates(w, d_m[:, usable])
+        (bounds,) = percentile(kendall_tau_b(acc_d, -fail_d)[:, None])
+        ci = None if bounds is None else [round(bounds[0], 6), round(bounds[1], 6)]
+    return {
+        "axis": chosen,
+        "static": "accuracy on the unperturbed multiple-choice controls",
+        "dynamic": f"failure rate of {chosen} perturbations (per seed item)" if chosen else None,
+        "models": models,
+        "kendall_tau": tau,
+        "ci95": ci,
+    }

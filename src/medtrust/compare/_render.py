@@ -1,0 +1,204 @@
+"""Render a comparison (the dict of :func:`build_comparison`): JSON, Markdown and one offline
+HTML leaderboard page (inline CSS and SVG, no script, no external resource). Renderers only
+read the comparison; they compute nothing but chart coordinates."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from medtrust.errors import MedtrustError
+
+FORMATS = ("table", "json", "html", "md")
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+def _ci(ci: list[float] | None) -> str:
+    """A rate's interval in percent."""
+    return "n/a" if not ci else f"{100 * ci[0]:.1f}-{100 * ci[1]:.1f}%"
+
+
+def _dci(ci: list[float] | None) -> str:
+    """A difference's interval in percentage points."""
+    return "n/a" if not ci else f"{100 * ci[0]:+.1f} to {100 * ci[1]:+.1f}"
+
+
+def _nci(ci: list[float] | None) -> str:
+    """A rank's or tau's interval as plain numbers."""
+    return "n/a" if not ci else f"{ci[0]:.3g} to {ci[1]:.3g}"
+
+
+def _signed(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:+.1f}"
+
+
+def _p(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3g}"
+
+
+def label_of(c: dict[str, Any]) -> dict[str, str]:
+    """Run id -> display label."""
+    return {r["run_id"]: r["label"] for r in c["runs"]}
+
+
+def by_rank(sec: dict[str, Any]) -> list[dict[str, Any]]:
+    """An axis's rates, best rank first (runs without a rank last)."""
+    ranks = {r["run_id"]: r["rank"] for r in sec["ranks"]}
+    return sorted(sec["rates"], key=lambda e: ranks.get(e["run_id"]) or float("inf"))
+
+
+def rank_chart(c: dict[str, Any], axis: str) -> dict[str, Any]:
+    """Rows (best rank first) for the rank chart: x in 0-1 along ranks 1..M."""
+    ranks = [r for r in c["axes"][axis]["ranks"] if r["rank"] is not None]
+    m = max(len(c["runs"]), 2)
+    names = label_of(c)
+
+    def x(rank: float) -> float:
+        return (rank - 1) / (m - 1)
+
+    rows = [
+        {
+            "name": names[r["run_id"]],
+            "rank": r["rank"],
+            "x": x(r["rank"]),
+            "lo": x(r["ci95"][0]) if r["ci95"] else x(r["rank"]),
+            "hi": x(r["ci95"][1]) if r["ci95"] else x(r["rank"]),
+            "ci": r["ci95"],
+        }
+        for r in sorted(ranks, key=lambda r: r["rank"])
+    ]
+    return {"rows": rows, "ticks": [{"x": x(k), "label": k} for k in range(1, m + 1)]}
+
+
+def scatter(c: dict[str, Any]) -> list[dict[str, Any]]:
+    """Points of the static-versus-dynamic scatter, coordinates in 0-1; ``stack`` counts the
+    earlier points close by, so that their labels are set one under another, never on top."""
+    names = label_of(c)
+    points = [
+        {
+            "name": names[m["run_id"]],
+            "x": m["static_accuracy"],
+            "y": m["dynamic_failure_rate"],
+            "x_ci": m["static_ci95"] or [m["static_accuracy"]] * 2,
+            "y_ci": m["dynamic_ci95"] or [m["dynamic_failure_rate"]] * 2,
+            "static_rank": m["static_rank"],
+            "dynamic_rank": m["dynamic_rank"],
+            "informative": m.get("informative", True),
+        }
+        for m in c["static_vs_dynamic"]["models"]
+        if m["static_accuracy"] is not None and m["dynamic_failure_rate"] is not None
+    ]
+    for i, p in enumerate(points):
+        p["stack"] = sum(
+            1 for q in points[:i] if abs(q["x"] - p["x"]) < 0.2 and abs(q["y"] - p["y"]) < 0.04
+        )
+    return points
+
+
+def render_html(c: dict[str, Any]) -> str:
+    """The leaderboard page."""
+    env = Environment(
+        loader=PackageLoader("medtrust", "compare/templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(pct=_pct, ci=_ci, dci=_dci, nci=_nci, signed=_signed, p=_p)
+    return env.get_template("leaderboard.html.j2").render(
+        c=c,
+        names=label_of(c),
+        rank_charts={a: rank_chart(c, a) for a in c["axes"]},
+        ordered={a: by_rank(sec) for a, sec in c["axes"].items()},
+        points=scatter(c),
+    )
+
+
+def render_md(c: dict[str, Any]) -> str:
+    """A Markdown leaderboard: per axis, rates and ranks, then the significant pairs."""
+    names = label_of(c)
+    lines = ["# medtrust comparison", ""]
+    lines += [
+        f"- `{r['run_id']}` {r['label']} (suite {r['suite']}, seed {r['seed']})" for r in c["runs"]
+    ]
+    lines += [f"\n> warning: {w}" for w in c["warnings"]]
+    for axis, sec in c["axes"].items():
+        ranks = {r["run_id"]: r for r in sec["ranks"]}
+        flag = "" if sec["informative"] else " (not informative for some runs)"
+        lines += [
+            "",
+            f"## {axis}{flag}",
+            "",
+            "| rank (95% CI) | target | failure rate | 95% CI | n | errors |",
+            "|---|---|---:|---|---:|---:|",
+        ]
+        for e in sorted(sec["rates"], key=lambda e: ranks.get(e["run_id"], {}).get("rank") or 1e9):
+            rk = ranks.get(e["run_id"], {})
+            rank = "n/a" if rk.get("rank") is None else f"{rk['rank']:g} ({_nci(rk['ci95'])})"
+            note = "" if e["informative"] else " (not informative)"
+            lines.append(
+                f"| {rank} | {names[e['run_id']]}{note} | {_pct(e['failure_rate'])} | "
+                f"{_ci(e['ci95'])} | {e['n']} | {e['errors']} |"
+            )
+        sig = [p for p in sec["pairwise"] if p["significant"]]
+        lines += [
+            "",
+            f"Paired tests: {len(sig)} of {len(sec['pairwise'])} pairs differ "
+            f"(exact McNemar, Holm, alpha {c['alpha']}).",
+        ]
+        for p in sig:
+            lines.append(
+                f"- {names[p['b']]} vs {names[p['a']]}: {_signed(p['difference'])} points "
+                f"({_dci(p['ci95'])}), p_holm {_p(p['p_holm'])}, n={p['n']}"
+            )
+    g = c["static_vs_dynamic"]
+    lines += [
+        "",
+        "## static versus dynamic",
+        "",
+        f"Kendall's tau between the static ranking ({g['static']}) and the dynamic one "
+        f"({g['dynamic']}): {g['kendall_tau']} (95% CI {_nci(g['ci95'])}).",
+        "",
+        "| target | static accuracy | static rank | dynamic failure | dynamic rank |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for m in g["models"]:
+        lines.append(
+            f"| {names[m['run_id']]} | {_pct(m['static_accuracy'])} | {m['static_rank']} | "
+            f"{_pct(m['dynamic_failure_rate'])} | {m['dynamic_rank']} |"
+        )
+    for d in c.get("drift") or []:
+        lines += [
+            "",
+            f"## drift: {d['run']} against baseline {d['baseline']}",
+            "",
+            "| axis | before | after | change (points) | 95% CI | p | p_holm |",
+            "|---|---:|---:|---:|---|---:|---:|",
+        ]
+        for axis, e in d["axes"].items():
+            lines.append(
+                f"| {axis} | {_pct(e['rate_before'])} | {_pct(e['rate_after'])} | "
+                f"{_signed(e['change'])} | {_dci(e['ci95'])} | {_p(e['p_value'])} | "
+                f"{_p(e['p_holm'])} |"
+            )
+        lines += ["", f"{len(d['changed'])} cases changed verdict."]
+        lines += [
+            f"- `{x['case_id']}` {x['axis']}/{x['operator']}: {x['before']} -> {x['after']}"
+            for x in d["changed"]
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def render_comparison(c: dict[str, Any], fmt: str) -> str:
+    """The comparison as text in ``fmt`` (json, md or html; ``table`` is the terminal's)."""
+    if fmt == "json":
+        return json.dumps(c, indent=2) + "\n"
+    if fmt == "md":
+        return render_md(c)
+    if fmt == "html":
+        return render_html(c)
+    raise MedtrustError(f"--format {fmt!r}: one of json, md, html (or table on the terminal)")
