@@ -42,8 +42,13 @@ def test_run_summary_contract_and_exact_rates(oracle_dir: Path) -> None:
     assert acc >= 0.9
     correct = round(acc * rob["controls"]["n"])
     assert set(rob["by_probe"]) == FOOLED | KEPT
+    # impossible_measurement applies only to stems with a measurement; the rest are counted
+    # apart (3 bundled items state no number), never given an unrelated sentence
+    na = rob["not_applicable"]
+    assert na == {"impossible_measurement": 3}
     for op in FOOLED:
-        assert rob["by_probe"][op]["n"] == correct and rob["by_probe"][op]["failure_rate"] == 1.0
+        assert rob["by_probe"][op]["n"] == correct - na.get(op, 0)
+        assert rob["by_probe"][op]["failure_rate"] == 1.0
     for op in KEPT:
         assert rob["by_probe"][op]["failures"] == 0
         lo, hi = rob["by_probe"][op]["ci95"]
@@ -51,7 +56,7 @@ def test_run_summary_contract_and_exact_rates(oracle_dir: Path) -> None:
     assert rob["n"] == correct and rob["failures"] == correct and rob["errors"] == 0
     assert s["risk"]["tier"] == "critical" and {"score", "tier"} <= set(s["risk"])
     assert s["axes"]["privacy"]["n"] == 0 and s["axes"]["privacy"]["failure_rate"] is None
-    html = (oracle_dir / "medtrust-report" / "index.html").read_text()
+    html = (oracle_dir / "medtrust-report" / s["run_id"] / "index.html").read_text()
     assert "robustness" in html and "<svg" in html and "http" not in html.split("<main>")[0]
 
 
@@ -65,7 +70,10 @@ def test_runs_report_and_store_roundtrip(oracle_dir: Path) -> None:
     again = json.loads(res.stdout)
     assert again["axes"] == s["axes"] and again["risk"] == s["risk"]
     res = invoke("report", s["run_id"], "--format", "md", "--out", "r.md", "--db", "sqlite:///t.db")
-    assert res.exit_code == 0 and "| **robustness** |" in Path("r.md").read_text()
+    # 8 items: fewer than 10 correct controls, so robustness is flagged not informative
+    md = Path("r.md").read_text()
+    assert res.exit_code == 0 and "| **robustness** (not informative) |" in md
+    assert "only 8 of 8 controls answered correctly" in md
     res = invoke(
         "report", s["run_id"], "--format", "html", "--out", "rep", "--db", "sqlite:///t.db"
     )
@@ -131,7 +139,9 @@ def test_cases_export_is_deterministic_and_complete(oracle_dir: Path) -> None:
     a = Path("a.jsonl").read_text()
     assert a == Path("b.jsonl").read_text()
     rows = [json.loads(x) for x in a.splitlines()]
-    assert len(rows) == 48 * 8  # every item plainly plus once per operator
+    # every item plainly plus once per operator, less the 3 items with no measurement in the
+    # stem that impossible_measurement cannot apply to
+    assert len(rows) == 48 * 8 - 3
     assert all(r["gold"]["accept"] for r in rows)
     assert len({r["id"] for r in rows}) == len(rows)
     invoke("cases", "export", "robustness", "--out", "c.jsonl", "--limit", "5", "--seed", "1")
@@ -160,7 +170,7 @@ def test_user_data_jsonl(oracle_dir: Path) -> None:
     res = invoke("cases", "export", "robustness", "--data", "mine.jsonl", "--out", "x.jsonl")
     assert res.exit_code == 0
     sources = {json.loads(x)["meta"]["source"] for x in Path("x.jsonl").read_text().splitlines()}
-    assert sources == {"bundled", "mine.jsonl"}
+    assert sources == {"mine.jsonl"}  # --data replaces the bundled items
 
 
 BAD_INPUTS = [
@@ -291,3 +301,78 @@ def test_privacy_without_presidio_is_said_not_silent(
     res = invoke("run", "robustness", "--target", "python:oracle:answer", "--db",
                  "sqlite:///t.db", "--limit", "1")
     assert "Presidio" not in res.output
+
+
+def test_runs_table_on_stdout_with_whole_ids_at_any_width(oracle_dir: Path) -> None:
+    """Issue 16 item 4: `medtrust runs` is the command's output (stdout), ids never cut."""
+    ids = [
+        run_json("robustness", "--target", "python:oracle:answer", "--db", "sqlite:///w.db",
+                 "--limit", "2")["run_id"]
+        for _ in range(2)
+    ]
+    for columns in ("40", "200"):
+        res = runner.invoke(app, ["runs", "--db", "sqlite:///w.db"], env={"COLUMNS": columns})
+        assert res.exit_code == 0, res.output
+        for rid in ids:
+            assert rid in res.stdout, (columns, res.stdout)
+            assert rid not in res.stderr
+        assert "robustness" in res.stdout and "python:oracle:answer" in res.stdout
+        assert "…" not in res.stdout
+
+
+def test_each_run_writes_its_own_report_and_latest_points_to_it(oracle_dir: Path) -> None:
+    """Issue 16 item 4: medtrust-report/RUN_ID/index.html per run; `latest` is the newest."""
+    first = run_json("robustness", "--target", "python:oracle:answer", "--db", "sqlite:///r.db",
+                     "--limit", "2")["run_id"]
+    second = run_json("robustness", "--target", "python:oracle:answer", "--db", "sqlite:///r.db",
+                      "--limit", "3")["run_id"]
+    folder = oracle_dir / "medtrust-report"
+    assert first != second
+    for rid in (first, second):
+        assert rid in (folder / rid / "index.html").read_text()
+        assert json.loads((folder / rid / "summary.json").read_text())["run_id"] == rid
+    latest = folder / "latest"
+    assert latest.is_symlink() and latest.resolve() == (folder / second).resolve()
+    assert (latest / "index.html").read_text() == (folder / second / "index.html").read_text()
+    assert not (folder / "index.html").exists()
+
+
+def test_out_ending_in_html_is_that_one_file(oracle_dir: Path) -> None:
+    s = run_json("robustness", "--target", "python:oracle:answer", "--db", "sqlite:///h.db",
+                 "--limit", "2", "--out", "mine.html")
+    assert s["run_id"] in (oracle_dir / "mine.html").read_text()
+    assert not (oracle_dir / "latest").exists() and not (oracle_dir / "medtrust-report").exists()
+
+
+def test_latest_is_a_text_file_where_symlinks_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from medtrust.api import point_latest
+
+    def refuse(*_: object, **__: object) -> None:
+        raise OSError("symbolic links are not allowed here")
+
+    monkeypatch.setattr(Path, "symlink_to", refuse)
+    (tmp_path / "20260101-000000-abcdef").mkdir()
+    latest = point_latest(tmp_path, "20260101-000000-abcdef")
+    assert not latest.is_symlink() and latest.read_text() == "20260101-000000-abcdef\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".latest")] == []
+
+
+def test_user_text_is_printed_literally(oracle_dir: Path) -> None:
+    """A suite called `ward [/] audit` and brackets in paths are not rich markup; a target
+    spec `python:smile:answer` is not an emoji code."""
+    Path("w.yaml").write_text("name: 'ward [/] audit'\nprobes:\n  - name: robustness.das\n")
+    res = runner.invoke(
+        app,
+        ["run", "w.yaml", "--target", "python:oracle:answer", "--db", "sqlite:///l.db",
+         "--limit", "2", "--out", "rep[1]"],
+        env={"COLUMNS": "200"},
+    )
+    assert res.exit_code == 0, res.output
+    assert "ward [/] audit" in res.output and "rep[1]" in res.output
+    listed = runner.invoke(app, ["runs", "--db", "sqlite:///l.db"], env={"COLUMNS": "200"})
+    assert "ward [/] audit" in listed.stdout
+    res = runner.invoke(app, ["run", "--target", "python:smile:answer", "--db", "sqlite:///l.db"])
+    assert res.exit_code == 2 and "python:smile:answer" in res.output
+    assert "\U0001f604" not in res.output  # rich's :smile: emoji

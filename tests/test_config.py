@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from medtrust.config import Suite, bundled_suites, load_suite
-from medtrust.errors import ConfigError
+from medtrust.errors import ConfigError, read_text
 
 
 def write(tmp_path: Path, text: str, name: str = "suite.yaml") -> Path:
@@ -174,3 +177,98 @@ def test_unknown_suite_name_lists_the_bundled_ones() -> None:
 def test_missing_suite_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_suite(str(tmp_path / "absent.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "fragment"),
+    [
+        (
+            """
+            name: s
+            probes:
+              - name: robustness.das
+              - name: robustness.nope
+            """,
+            ":4:",
+            "probes.1.name: unknown probe 'robustness.nope'",
+        ),
+        (
+            """
+            name: s
+            probes:
+              - name: cognitive_bias.biasmedqa
+                limit: 2
+                params:
+                  k: lots
+            """,
+            ":6:",
+            "probes.0.params.k",
+        ),
+        (
+            """
+            name: s
+            probes:
+              - name: privacy.disclosure
+                params:
+                  chain: false
+                  colour: red
+            """,
+            ":6:",
+            "probes.0.params.colour: Extra inputs are not permitted",
+        ),
+    ],
+)
+def test_probe_and_parameter_errors_name_file_and_line(
+    tmp_path: Path, text: str, where: str, fragment: str
+) -> None:
+    """Issue 16: unknown probes and bad or unknown parameters are found when the suite loads,
+    with the line of the name or parameter, not later as "probe 'x': params.k"."""
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as exc:
+        load_suite(str(path))
+    assert str(exc.value).startswith(f"{path}{where}"), str(exc.value)
+    assert fragment in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00binary", 1),
+        ("name: s\nprobes:\n  - name: caf\xe9\n".encode("latin-1"), 3),
+        (b"name: s\n\xff\xfe\n", 2),
+    ],
+)
+def test_binary_or_non_utf8_suite_names_file_and_line(
+    tmp_path: Path, content: bytes, line: int
+) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError, match=rf"^{path}:{line}: (binary content|not UTF-8 text)"):
+        load_suite(str(path))
+
+
+@given(st.binary(max_size=200))
+@settings(max_examples=200, deadline=None)
+def test_read_text_decodes_or_names_the_first_bad_line(data: bytes) -> None:
+    """``errors.read_text`` returns the UTF-8 text, or names the line of the first byte that is
+    not UTF-8 (1 + the newlines before it) and that byte."""
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "f.txt"
+        path.write_bytes(data)
+        try:
+            expected = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            with pytest.raises(ConfigError) as exc:
+                read_text(path)
+            line = data[: err.start].count(b"\n") + 1
+            assert str(exc.value).startswith(f"{path}:{line}: ")
+            assert f"byte 0x{data[err.start]:02x}" in str(exc.value)
+        else:
+            assert read_text(path) == expected
+
+
+def test_read_text_of_a_folder_or_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        read_text(tmp_path)
+    with pytest.raises(ConfigError, match="cannot read"):
+        read_text(tmp_path / "missing.txt")

@@ -95,7 +95,7 @@ def report(
         return
     path = write_report(store, info, summary, out, fmt=fmt, redact=not no_redact)
     record_report(store, info.id, fmt=fmt, summary=summary, path=path)
-    console.print(f"report: {path}")
+    console.print(f"report: {path}", markup=False)
 
 
 def _pairs(items: list[str] | None, flag: str) -> dict[str, float]:
@@ -144,6 +144,17 @@ def gate(
     config: Annotated[
         Path | None, typer.Option("--config", help="Gate YAML file; flags override it.")
     ] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(help="An earlier run of the same suite and seed, for --max-regression."),
+    ] = None,
+    max_regression: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="AXIS=X: fail when AXIS's failure rate rose by more than X over --baseline, "
+            "significantly (exact McNemar p < 0.05 on the shared items); repeatable."
+        ),
+    ] = None,
     db: DbOpt = None,
     policies: PoliciesOpt = None,
     declare: DeclareOpt = None,
@@ -168,13 +179,20 @@ def gate(
         err = exc.errors()[0]
         raise MedtrustError(f"--{str(err['loc'][0]).replace('_', '-')}: {err['msg']}") from None
     cfg = base.overridden(flags)
+    regress = _pairs(max_regression, "--max-regression")
     store, info, summary = _summary(db, run_id, policies, declare)
-    info, reasons = api.gate(store, info.id, cfg, summary=summary)
+    info, reasons = api.gate(
+        store, info.id, cfg, summary=summary, baseline=baseline, max_regression=regress
+    )
+    used = {**cfg.used(), "baseline": baseline, "max_regression": regress}
     if json_out:
         print_json(
-            {"run_id": info.id, "passed": not reasons, "reasons": reasons, "thresholds": cfg.used()}
+            {"run_id": info.id, "passed": not reasons, "reasons": reasons, "thresholds": used}
         )
-    console.print(f"thresholds: {escape(cfg.describe())}", highlight=False, soft_wrap=True)
+    described = cfg.describe() + "".join(f", max-regression {a}={x:g}" for a, x in regress.items())
+    if baseline:
+        described += f" against baseline {baseline}"
+    console.print(f"thresholds: {escape(described)}", highlight=False, soft_wrap=True)
     for r in reasons:
         console.print(f"[red]gate failed:[/] {escape(r)}", highlight=False, soft_wrap=True)
     if reasons:
@@ -230,7 +248,7 @@ def docs(
         write_text_atomic(out, render_docs(store, info, summary))
     except OSError as exc:
         raise MedtrustError(f"{out}: cannot write: {exc.strerror or exc}") from None
-    console.print(f"documentation: {out}")
+    console.print(f"documentation: {out}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

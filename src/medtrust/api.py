@@ -8,6 +8,7 @@ and a report can be rebuilt from the store alone.
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from pydantic import ValidationError
 
 from medtrust.audit import record_gate, record_report
 from medtrust.config import RunConfig, Suite, load_suite
-from medtrust.engine import RetryPolicy, execute
+from medtrust.engine import ExecStats, RetryPolicy, case_samples, execute
 from medtrust.errors import ConfigError, MedtrustError
 from medtrust.judges import judges
 from medtrust.probes import Probe, ProbeContext, probes
@@ -34,6 +35,7 @@ __all__ = [
     "gate",
     "load_suite",
     "make_config",
+    "point_latest",
     "probes_for",
     "report",
     "run",
@@ -81,6 +83,7 @@ def build_probes(config: RunConfig, *, accepts_images: bool | None = None) -> li
             seed=config.seed,
             accepts_images=accepts_images,
             data=data,
+            with_bundled=config.with_bundled,
             limit=min(limits) if limits and focus is None else None,
             focus=frozenset(focus) if focus is not None else None,
         )
@@ -136,6 +139,9 @@ class RunResult:
     run: RunInfo
     summary: dict[str, Any]
     report_path: Path | None
+    stats: ExecStats | None = None
+    """What this invocation's engine did (replies sent, from the cache, rejected cache
+    entries, errors); a resumed run counts only what this invocation added."""
 
 
 def judge_cases(
@@ -175,6 +181,7 @@ async def _stages(
     store: Store,
     plist: list[Probe],
     hook: StageHook | None,
+    stats: ExecStats,
 ) -> None:
     by_name = {p.name: p for p in plist}
     retry = RetryPolicy(max_retries=config.max_retries)
@@ -191,9 +198,11 @@ async def _stages(
             all_cases += new
             answered = {(cid, r.sample) for cid, rs in store.replies(run_id).items() for r in rs}
             label = "baseline" if stage == 0 else f"attack round {stage}"
-            todo = sum(1 for c in new for s in range(samples) if (c.id, s) not in answered)
+            todo = sum(
+                1 for c in new for s in range(case_samples(c, samples)) if (c.id, s) not in answered
+            )
             advance = hook(label, todo) if hook else None
-            await execute(
+            done_stage = await execute(
                 target=target,
                 cases=new,
                 samples=samples,
@@ -208,6 +217,7 @@ async def _stages(
                 progress=advance,
                 seed=config.seed,
             )
+            stats.merge(done_stage)
             verdicts.update(judge_cases(new, by_name, store, run_id))
             stage += 1
             if stage > MAX_STAGES:
@@ -226,8 +236,13 @@ def run(
     hook: StageHook | None = None,
     redact: bool = True,
     policy_dirs: Sequence[Path] | None = None,
+    per_run: bool = False,
 ) -> RunResult:
     """Run (or resume) a suite against a target, persist everything, write the report.
+
+    With ``per_run`` the HTML report goes to ``out_dir/RUN_ID/`` and ``out_dir/latest`` points
+    to it (see :func:`point_latest`), so a run never overwrites an earlier run's report;
+    otherwise it goes to ``out_dir`` itself.
 
     Bad input raises before anything is written. An interrupted run keeps every reply received
     and is marked ``interrupted``; ``resume`` finishes it without duplicating any result.
@@ -269,10 +284,11 @@ def run(
                 config=config.model_dump(mode="json"),
             )
         started.append(rid)
-        await _stages(config, rid, target, store, plist, hook)
+        await _stages(config, rid, target, store, plist, hook, stats)
         return rid
 
     started: list[str] = []
+    stats = ExecStats()
     try:
         run_id = asyncio.run(lifecycle())
     except (KeyboardInterrupt, MedtrustError, asyncio.CancelledError):
@@ -286,12 +302,36 @@ def run(
     store.set_status(run_id, "done")
     info = store.get_run(run_id)
     summary = summarize(store, info, plist, policy_dirs=policy_dirs)
+    folder = out_dir / info.id if out_dir is not None and per_run else out_dir
     path = (
-        write_report(store, info, summary, out_dir, fmt="html", redact=redact) if out_dir else None
+        write_report(store, info, summary, folder, fmt="html", redact=redact) if folder else None
     )
     if path is not None:
         record_report(store, info.id, fmt="html", summary=summary, path=path)
-    return RunResult(run=info, summary=summary, report_path=path)
+        if per_run and out_dir is not None:
+            point_latest(out_dir, info.id)
+    return RunResult(run=info, summary=summary, report_path=path, stats=stats)
+
+
+def point_latest(out_dir: Path, run_id: str) -> Path:
+    """Make ``out_dir/latest`` point to ``out_dir/run_id`` and return it.
+
+    A relative symbolic link where the OS allows one (replaced atomically: a reader never sees
+    it missing); where it does not (Windows without the symlink privilege, some network file
+    systems) a small text file ``latest`` holding the run id and a newline.
+    """
+    latest = out_dir / "latest"
+    tmp = out_dir / f".latest-{secrets.token_hex(4)}"
+    try:
+        tmp.symlink_to(run_id, target_is_directory=True)
+        os.replace(tmp, latest)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        from medtrust.report import write_text_atomic
+
+        if latest.is_symlink() or not latest.is_dir():
+            write_text_atomic(latest, run_id + "\n")
+    return latest
 
 
 def probes_for(info: RunInfo) -> list[Probe]:
@@ -312,13 +352,21 @@ def report(
     return summary, path
 
 
-def export_cases(suite: str, *, seed: int, limit: int | None, data: str | None, out: Path) -> int:
+def export_cases(
+    suite: str,
+    *,
+    seed: int,
+    limit: int | None,
+    data: str | None,
+    out: Path,
+    with_bundled: bool = False,
+) -> int:
     """Write the exact cases a run would send, with gold, as JSONL; returns how many.
 
     Stage-0 cases are always sent; attack cases are sent only for items the target answers
     correctly at baseline, so they are exported for every item, marked with their stage.
     """
-    config = make_config(suite, seed=seed, limit=limit, data=data)
+    config = make_config(suite, seed=seed, limit=limit, data=data, with_bundled=with_bundled)
     plist = build_probes(config)
     rows: list[Case] = [c for p in plist for c in p.cases()]
     passed = {c.id: Verdict(case_id=c.id, judge="export", outcome="pass") for c in rows}
@@ -338,16 +386,34 @@ def export_cases(suite: str, *, seed: int, limit: int | None, data: str | None, 
 
 
 def gate(
-    store: Store, run_id: str, cfg: GateConfig, *, summary: dict[str, Any] | None = None
+    store: Store,
+    run_id: str,
+    cfg: GateConfig,
+    *,
+    summary: dict[str, Any] | None = None,
+    baseline: str | None = None,
+    max_regression: dict[str, float] | None = None,
 ) -> tuple[RunInfo, list[str]]:
     """Evaluate a release gate on a stored run and record the decision in the audit trail.
 
+    ``baseline`` with ``max_regression`` ({axis: largest allowed rise of its failure rate}) also
+    fails the gate on a significant regression against that earlier run
+    (:func:`medtrust.compare.regressions`; a baseline sharing no case is a
+    :class:`MedtrustError`, raised before anything is recorded).
     Returns the run and one line per breached threshold (empty: the gate passes).
     """
     info = store.get_run(run_id)
     if summary is None:
         summary = summarize(store, info, probes_for(info))
     reasons = evaluate_gate(summary, cfg)
+    if max_regression or baseline:  # drift against an earlier run (issue 14)
+        if not (max_regression and baseline):
+            raise MedtrustError("--max-regression AXIS=X and --baseline RUN go together: give both")
+        from medtrust.compare import regressions
+        from medtrust.report import not_assessable
+
+        reasons += not_assessable(summary, max_regression)
+        reasons += regressions(store, info.id, baseline, max_regression)
     record_gate(
         store,
         info.id,

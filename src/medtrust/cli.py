@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -16,25 +19,31 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from medtrust import api
 from medtrust._cli_report import register as register_report_commands
 from medtrust._cli_util import DbOpt, JsonOpt, console, fail, handle_errors, open_store, print_json
 from medtrust.audit.cli import audit_app
 from medtrust.cohort.cli import cohort_app
+from medtrust.compare import comparison_of
+from medtrust.compare.cli import register as register_compare_command
+from medtrust.compare.cli import run_members
 from medtrust.config import DEFAULT_SUITE, DEFAULT_TARGET, bundled_suites, load_declared
 from medtrust.errors import MedtrustError
 from medtrust.fairness.cli import audit_model_command
 from medtrust.judges.cli import judge_app
 from medtrust.multimodal.cli import multimodal_app
 from medtrust.records import AXES
+from medtrust.report import ERROR_WARN
 from medtrust.review.cli import review_app
 
 app = typer.Typer(
     name="medtrust",
     help="Dynamic benchmarking and red-teaming for healthcare AI.\n\n"
     "Run `medtrust run` with no arguments for the quickstart suite against the embedded "
-    "SmolLM2 model; results go to ./medtrust.db and ./medtrust-report/index.html.",
+    "SmolLM2 model; results go to ./medtrust.db and ./medtrust-report/RUN_ID/index.html "
+    "(./medtrust-report/latest points to the newest).",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
@@ -60,7 +69,11 @@ def _note_missing_detectors(suite: Any) -> None:
 
 
 def _summary_table(summary: dict[str, Any]) -> Table:
-    t = Table(title=f"run {summary['run_id']}  ·  {summary['target']}  ·  suite {summary['suite']}")
+    # Names are the user's: escaped so that a suite called "ward [/] audit" prints as typed.
+    t = Table(
+        title=f"run {escape(str(summary['run_id']))}  ·  {escape(str(summary['target']))}  ·  "
+        f"suite {escape(str(summary['suite']))}"
+    )
     # Short numeric headers that never wrap; the name column takes the rest of the width and
     # folds a long name onto a second line rather than cutting it ("fabricated_drug_op…" would
     # be ambiguous).
@@ -74,12 +87,12 @@ def _summary_table(summary: dict[str, Any]) -> Table:
             continue
         ci = e["ci95"]
         t.add_row(
-            f"[bold]{axis}[/]",
+            f"[bold]{axis}[/]{_flag(e)}",
             str(e["n"]),
             str(e["failures"]),
             _pct(e["failure_rate"]),
             f"{_pct(ci[0])}-{_pct(ci[1])}" if ci else "n/a",
-            str(e["errors"]),
+            _err_cell(e),
         )
         for op, p in e["by_probe"].items():
             ci = p["ci95"]
@@ -93,20 +106,47 @@ def _summary_table(summary: dict[str, Any]) -> Table:
             )
         c = e.get("controls")
         if c and c["n"]:
+            cci = c.get("ci95")
             t.add_row(
                 "  [dim]controls: accuracy[/]",
                 str(c["n"]),
                 "",
                 _pct(c["accuracy"]),
-                "",
+                f"{_pct(cci[0])}-{_pct(cci[1])}" if cci else "",
                 str(c["errors"]),
             )
     r = summary["risk"]
+    lines = []
     if r["score"] is not None:
-        t.caption = (
+        lines.append(
             f"risk {r['score']:.1f}/100 ({r['tier']}), 95% CI {r['ci95'][0]:.1f}-{r['ci95'][1]:.1f}"
         )
+    elif r.get("reason"):
+        lines.append(f"risk not assessed: {r['reason']}")
+    # Errors above 10% and uninformative baselines, said in words under the numbers.
+    lines += [f"[yellow]warning:[/] {escape(w)}" for w in summary.get("warnings") or []]
+    t.caption = "\n".join(lines) or None
     return t
+
+
+def _flag(e: dict[str, Any]) -> str:
+    return "" if e.get("informative", True) else " [yellow](not informative)[/]"
+
+
+def _err_cell(e: dict[str, Any]) -> str:
+    """Errors with their share of calls, in red above the 10% warning level."""
+    rate = e.get("error_rate")
+    if rate is None:
+        return str(e["errors"])
+    cell = f"{e['errors']} ({_pct(rate)})"
+    return f"[red]{cell}[/]" if rate > ERROR_WARN else cell
+
+
+def _with_bundled(flag: bool, data: Path | None) -> bool:
+    """``--with-bundled`` only means something beside ``--data``; alone it is a mistake."""
+    if flag and data is None:
+        raise MedtrustError("--with-bundled adds the bundled items to --data FILE; give --data")
+    return flag
 
 
 @app.command()
@@ -120,14 +160,15 @@ def run(
         ),
     ] = DEFAULT_SUITE,
     target: Annotated[
-        str,
+        list[str] | None,
         typer.Option(
             "--target",
             "-t",
-            help="System under test: local:smollm2, local:PATH.gguf, "
-            "openai:MODEL@BASE_URL, python:MODULE:ATTR.",
+            help="System under test: local:smollm2 (default), local:PATH.gguf, "
+            "openai:MODEL@BASE_URL, python:MODULE:ATTR. Repeat to compare targets: every "
+            "target is asked the same cases, one run each, grouped under a comparison id.",
         ),
-    ] = DEFAULT_TARGET,
+    ] = None,
     db: DbOpt = None,
     seed: Annotated[int, typer.Option(help="Seed for item sampling and mutations.")] = 0,
     limit: Annotated[
@@ -150,16 +191,31 @@ def run(
     data: Annotated[
         Path | None,
         typer.Option(
-            help="Your own seed items: MedQA-style JSONL (question, options, answer_idx)."
+            help="Your own multiple-choice seed items: MedQA-style JSONL (question, options, "
+            "answer_idx). They REPLACE the bundled items: only your items are asked by the "
+            "multiple-choice probes (robustness, cognitive bias); add --with-bundled to ask "
+            "the bundled ones too."
         ),
     ] = None,
+    with_bundled: Annotated[
+        bool,
+        typer.Option(
+            "--with-bundled",
+            help="With --data: ask the bundled seed items as well as yours (ids must differ).",
+        ),
+    ] = False,
     resume: Annotated[
         str | None,
         typer.Option(help="Finish an interrupted run (its stored configuration is used)."),
     ] = None,
-    out: Annotated[Path, typer.Option(help="Folder for the HTML report.")] = Path(
-        "medtrust-report"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="Folder for the HTML reports: each run writes OUT/RUN_ID/index.html and "
+            "OUT/latest points to the newest (a symlink, or a text file holding the run id "
+            "where the OS allows no symlinks). An OUT ending in .html is that one file."
+        ),
+    ] = Path("medtrust-report"),
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Always call the target, ignoring cached replies.")
     ] = False,
@@ -216,14 +272,21 @@ def run(
 
       medtrust run robustness -t openai:gpt-4o-mini@https://api.openai.com/v1 --concurrency 16
 
-      medtrust run --data my_medqa.jsonl --limit 200 --json
+      medtrust run --data my_medqa.jsonl --limit 200 --json   # only your items
+
+      medtrust run --data my_medqa.jsonl --with-bundled      # yours plus the bundled ones
     """
+    from medtrust.policies import load_policies
+
+    # Policy packs are read only when the run is scored: a bad pack must stop it before the
+    # first call, not after the last one.
+    load_policies(policies)
     store = open_store(db)
     config = None
     if from_feedback:
         if resume:
             raise MedtrustError("--from-feedback starts a new run; it cannot be used with --resume")
-        if attacker or judge or target != DEFAULT_TARGET or suite != DEFAULT_SUITE:
+        if attacker or judge or target or suite != DEFAULT_SUITE:
             raise MedtrustError(
                 "--from-feedback reuses the reviewed run's suite, target and settings; drop "
                 "the suite argument and --target/--attacker/--judge"
@@ -253,7 +316,7 @@ def run(
                 raise MedtrustError(f"invalid sampling option: {exc}") from None
         config = api.make_config(
             suite_obj,
-            target=target,
+            target=(target or [DEFAULT_TARGET])[0],
             seed=seed,
             limit=limit,
             samples=samples,
@@ -261,11 +324,23 @@ def run(
             timeout_s=timeout,
             max_retries=retries,
             data=str(data) if data else None,
+            with_bundled=_with_bundled(with_bundled, data),
             use_cache=not no_cache,
             declared=load_declared(declare) if declare else None,
         )
     if config is not None:
         _note_missing_detectors(config.suite)
+    if target and len(target) > 1:  # a comparison: medtrust.compare runs the members
+        if config is None:
+            raise MedtrustError(
+                "--resume takes one target: resume each member of a comparison by its run id "
+                "(`medtrust runs` lists them)"
+            )
+        run_members(
+            config, target, store=store, out=out, redact=not no_redact, policy_dirs=policies,
+            table=_summary_table, json_out=json_out,
+        )
+        return
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -286,6 +361,7 @@ def run(
                 config if config is not None else api.make_config(),
                 store=store,
                 out_dir=out,
+                per_run=out.suffix.lower() != ".html",  # --out FILE.html: exactly that file
                 resume=resume,
                 hook=hook,
                 redact=not no_redact,
@@ -299,8 +375,17 @@ def run(
             )
             raise typer.Exit(130) from None
     console.print(_summary_table(result.summary))
+    if result.stats is not None:
+        st = result.stats
+        line = f"{st.cached} of {st.replies} replies from the cache"
+        if st.cache_rejected:
+            line += (
+                f"; {st.cache_rejected} cached replies rejected (text no longer matches its "
+                "audited digest) and asked again"
+            )
+        console.print(line)
     if result.report_path:
-        console.print(f"report: {result.report_path}")
+        console.print(f"report: {result.report_path}", markup=False, highlight=False)
     if json_out:
         print_json(result.summary)
 
@@ -320,6 +405,7 @@ def runs(db: DbOpt = None, json_out: JsonOpt = False) -> None:
                         "target": r.target,
                         "seed": r.seed,
                         "status": r.status,
+                        "comparison": comparison_of(r),
                         "created_at": r.created_at.isoformat(),
                         "finished_at": r.finished_at.isoformat() if r.finished_at else None,
                     }
@@ -328,12 +414,39 @@ def runs(db: DbOpt = None, json_out: JsonOpt = False) -> None:
             }
         )
         return
-    t = Table(title="runs")
-    for col in ("id", "suite", "target", "status", "started"):
-        t.add_column(col)
-    for r in rows:
-        t.add_row(r.id, r.suite, r.target, r.status, f"{r.created_at:%Y-%m-%d %H:%M}")
-    console.print(t)
+    _print_runs(rows)
+
+
+def _print_runs(rows: list[Any]) -> None:
+    """The runs table on stdout (it is the command's output), every run id whole.
+
+    Where the terminal is too narrow for the table with whole ids, one run per line (fields
+    separated by two spaces) instead: an id is never cut or folded, so it can be copied into
+    ``medtrust report``. Every cell is the user's text, printed literally (no markup).
+    """
+    out = Console(file=sys.stdout, emoji=False, highlight=False)
+    header = ("id", "suite", "target", "status", "started", "comparison")
+    cells = [
+        (
+            r.id, r.suite, r.target, r.status, f"{r.created_at:%Y-%m-%d %H:%M}",
+            comparison_of(r) or "",
+        )
+        for r in rows
+    ]
+    widths = [max([len(col), *(len(c[i]) for c in cells)]) for i, col in enumerate(header)]
+    # each cell has one space of padding either side; one border between and around columns
+    if sum(w + 3 for w in widths) + 1 <= out.width:
+        t = Table(title="runs")
+        for col, width in zip(header, widths, strict=True):
+            t.add_column(col, no_wrap=True, min_width=width)
+        for c in cells:
+            t.add_row(*(Text(x) for x in c))
+        out.print(t)
+        return
+    sys.stdout.write("  ".join(header) + "\n")
+    for c in cells:
+        sys.stdout.write("  ".join(x for x in c if x) + "\n")
+    sys.stdout.flush()
 
 
 @cases_app.command("export")
@@ -346,12 +459,26 @@ def cases_export(
         int | None, typer.Option(help="At most this many seed items per probe.")
     ] = None,
     data: Annotated[
-        Path | None, typer.Option(help="Your MedQA-style JSONL, as for `run --data`.")
+        Path | None,
+        typer.Option(
+            help="Your MedQA-style JSONL, as for `run --data` (replaces the bundled items)."
+        ),
     ] = None,
+    with_bundled: Annotated[
+        bool,
+        typer.Option("--with-bundled", help="With --data: include the bundled items too."),
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Write the exact cases a run would send, with their gold answers, as JSONL."""
-    n = api.export_cases(suite, seed=seed, limit=limit, data=str(data) if data else None, out=out)
+    n = api.export_cases(
+        suite,
+        seed=seed,
+        limit=limit,
+        data=str(data) if data else None,
+        out=out,
+        with_bundled=_with_bundled(with_bundled, data),
+    )
     if json_out:
         print_json({"suite": suite, "cases": n, "out": str(out)})
     else:
@@ -359,6 +486,7 @@ def cases_export(
 
 
 register_report_commands(app)  # report, gate, compliance, docs
+register_compare_command(app)  # compare
 app.add_typer(cases_app, name="cases")
 app.add_typer(cohort_app, name="cohort")
 app.add_typer(audit_app, name="audit")

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from medtrust.errors import ConfigError
+from medtrust.errors import ConfigError, read_text
 from medtrust.records import SamplingParams
 
 DEFAULT_SUITE = "quickstart"
@@ -137,11 +137,9 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    """Parse a YAML file, raising :class:`ConfigError` with ``file:line`` on syntax errors."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    """Parse a YAML file, raising :class:`ConfigError` with ``file:line`` on syntax errors,
+    binary or non-UTF-8 content, or a path that cannot be read (a folder, a missing file)."""
+    text = read_text(path)  # binary or non-UTF-8 content: ConfigError naming file and line
     try:
         return yaml.load(text, Loader=_LOADER), yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
@@ -189,9 +187,32 @@ def load_suite(name_or_path: str) -> Suite:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}:1: a suite must be a YAML mapping")
     try:
-        return Suite.model_validate(data)
+        suite = Suite.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(validation_message(path, node, exc)) from None
+    _check_probes(suite, path, node)
+    return suite
+
+
+def _check_probes(suite: Suite, path: Path, node: yaml.Node | None) -> None:
+    """Every probe is registered and its ``params`` validate against the probe's ``Params``;
+    else :class:`ConfigError` naming ``file:line`` of the probe's name or faulty parameter."""
+    from medtrust.probes import probes  # the registry imports probe modules: only when needed
+
+    for i, spec in enumerate(suite.probes):
+        try:
+            cls = probes.get(spec.name)
+        except LookupError as exc:
+            line = _line_of(node, ("probes", i, "name"))
+            raise ConfigError(f"{path}:{line}: probes.{i}.name: {exc}") from None
+        try:
+            cls.Params.model_validate(dict(spec.params))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ("probes", i, "params", *err["loc"])
+            line = _line_of(node, loc)
+            field = ".".join(str(p) for p in loc)
+            raise ConfigError(f"{path}:{line}: {field}: {err['msg']}") from None
 
 
 def load_declared(path: Path) -> Declarations:

@@ -21,3 +21,37 @@ class TargetUnreachableError(MedtrustError):
 
 class NotFoundError(MedtrustError):
     """A run, case or file named by the user does not exist."""
+
+
+def not_utf8(path: object, data: bytes, exc: UnicodeDecodeError) -> str:
+    """``FILE:LINE: not UTF-8 text (...)`` for bytes of ``path`` that failed to decode.
+
+    The line and column are 1-based and count the bytes before the first undecodable one.
+    """
+    start = max(0, min(exc.start, len(data)))
+    line = data.count(b"\n", 0, start) + 1
+    column = start - (data.rfind(b"\n", 0, start) + 1) + 1
+    kind = "binary content" if b"\x00" in data[:8192] else "not UTF-8 text"
+    bad = data[start : start + 1].hex() or "??"
+    return (
+        f"{path}:{line}: {kind} (byte 0x{bad} at column {column}); medtrust reads UTF-8 text"
+    )
+
+
+def read_text(path: object) -> str:
+    """The UTF-8 text of ``path`` (a :class:`pathlib.Path` or str).
+
+    Raises :class:`ConfigError` with one line naming the file (and the line of the first byte
+    that is not UTF-8) for binary or non-UTF-8 content, a folder, a missing or unreadable file.
+    """
+    from pathlib import Path
+
+    p = Path(str(path))
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(not_utf8(path, data, exc)) from None

@@ -76,6 +76,12 @@ def _text(value: Any) -> Any:
     return _DATE.sub(lambda m: str(_year_of(m.group()) or ""), value)
 
 
+def _is_text(s: pd.Series) -> bool:
+    """Text, however pandas stores it: ``object``, or the ``str``/``string`` dtype that pandas 3
+    uses by default (checking ``dtype == object`` alone lets free text through unscrubbed)."""
+    return bool(s.dtype == object or pd.api.types.is_string_dtype(s))
+
+
 def safe_harbor_frame(df: pd.DataFrame, restricted: frozenset[str] | None = None
                       ) -> pd.DataFrame:
     """A copy of ``df`` with every Safe Harbor identifier removed or generalised (see module)."""
@@ -98,9 +104,9 @@ def safe_harbor_frame(df: pd.DataFrame, restricted: frozenset[str] | None = None
         elif rule is not None:
             out[col] = pd.Series([None] * len(s), index=s.index, dtype=object)
         elif is_age_column(key):
-            out[col] = s.map(_age) if s.dtype == object else s.where(
+            out[col] = s.map(_age) if _is_text(s) else s.where(
                 s.isna() | (s < AGE_TOP), AGE_TOP)
-        elif s.dtype == object:
+        elif _is_text(s):
             out[col] = s.map(_text)
     births = [c for c, k in keys.items() if k in BIRTH_YEAR_COLUMNS | BIRTH_DATE_COLUMNS]
     ages = [c for c, k in keys.items() if is_age_column(k)]

@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from medtrust.errors import ConfigError
+from medtrust.errors import ConfigError, read_text
 from medtrust.judges._base import judges
 from medtrust.judges._llm import judge_key, llm_judge
 from medtrust.metrics._agreement import agreement
@@ -48,10 +48,7 @@ def _label(value: Any, where: str) -> bool:
 
 def read_labelled(path: Path) -> list[dict[str, Any]]:
     """Validated rows; a bad line raises ``ConfigError`` naming ``file:line``."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    lines = read_text(path).splitlines()  # not UTF-8, a folder, missing: ConfigError file:line
     rows = []
     for i, line in enumerate(lines, 1):
         if not line.strip():

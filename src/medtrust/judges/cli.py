@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from medtrust._cli_util import console, handle_errors, print_json
@@ -53,7 +54,7 @@ def validate(
     if json_out:
         print_json(result)
     else:
-        t = Table(title=f"judge {judge}  ·  key {result['judge_key']}  ·  n={result['n']}")
+        t = Table(title=f"judge {escape(judge)}  ·  key {result['judge_key']}  ·  n={result['n']}")
         t.add_column("metric")
         t.add_column("value [95% CI]")
         for name in ("precision", "recall", "f1", "kappa"):
@@ -66,6 +67,6 @@ def validate(
                 f"were left out" + (f" (judge errors: {errs})" if errs else "")
             )
         if result["reason"]:
-            console.print(f"[yellow]agreement not assessable[/]: {result['reason']}")
+            console.print(f"[yellow]agreement not assessable[/]: {escape(result['reason'])}")
     if result["reason"]:
         raise typer.Exit(1)

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import socket
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, inspect, select, text, update
+from sqlalchemy import Engine, create_engine, event, func, inspect, make_url, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.schema import Table
 
@@ -44,6 +46,31 @@ from medtrust.store._reviews import ReviewsMixin
 def default_db_url() -> str:
     """``$MEDTRUST_DB`` or ``sqlite:///medtrust.db`` in the working directory."""
     return os.environ.get("MEDTRUST_DB", "sqlite:///medtrust.db")
+
+
+def _masked(url: str) -> str:
+    """``url`` with its password hidden, for error messages (SQLAlchemy's own rendering)."""
+    try:
+        parsed = make_url(url)
+        return url if parsed.password is None else parsed.render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", url)
+
+
+def _why_unopenable(url: str) -> str | None:
+    """Why SQLite said "unable to open database file", in the user's terms (None: unknown)."""
+    try:
+        database = make_url(url).database or ""
+    except (ArgumentError, ValueError):
+        return None
+    if not database or database.startswith("file:") or database == ":memory:":
+        return None
+    path = Path(database)
+    if path.is_dir():
+        return f"{path} is a folder, not a SQLite database file"
+    if not path.parent.is_dir():
+        return f"folder {path.parent} does not exist"
+    return None
 
 
 def _now() -> datetime:
@@ -100,25 +127,44 @@ class Store(AuditMixin, AccountsMixin, ReviewsMixin):
     """
 
     def __init__(self, url: str | None = None, *, audit: bool = True) -> None:
-        self.url = url or default_db_url()
+        """Open (and, for a new database, create) the store at ``url``.
+
+        Raises :class:`MedtrustError`, one line with the URL's password masked, when the URL
+        does not parse, its driver is not installed ("install medtrust[pg]"), or the database
+        cannot be opened (unreachable server, a file that is not a database, a folder).
+        """
+        real = url or default_db_url()
+        shown = _masked(real)
+        self.url = shown  # for messages and banners: the password is never shown
         self._init_audit(audit)
         try:
-            self.engine: Engine = create_engine(self.url, future=True)
-        except (ArgumentError, ImportError, ValueError) as exc:
-            raise MedtrustError(f"--db {self.url!r}: {exc}") from None
+            self.engine: Engine = create_engine(real, future=True)
+        except ImportError as exc:
+            extra = "pg" if (exc.name or "").startswith("psycopg") else None
+            hint = f": install medtrust[{extra}] (pip install 'medtrust[{extra}]')" if extra else ""
+            raise MedtrustError(f"--db {shown}: the {exc.name} driver is missing{hint}") from None
+        except (ArgumentError, ValueError) as exc:
+            raise MedtrustError(f"--db {shown}: not a database URL ({exc})") from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
             schema.metadata.create_all(self.engine)
-        except OperationalError as exc:
-            raise MedtrustError(f"--db {self.url!r}: cannot open database: {exc.orig}") from None
-        self._migrate_cache()
-        head = schema.audit_head
-        with self.engine.connect() as conn:
-            missing = conn.execute(select(head.c.id).where(head.c.id == 1)).first() is None
-        if missing:  # a new database: the empty chain (no write when merely reading a store)
-            with self.engine.begin() as conn:
-                conn.execute(self._insert_ignore(head).values(id=1, seq=0, hash=GENESIS))
+            self._migrate_cache()
+            head = schema.audit_head
+            with self.engine.connect() as conn:
+                missing = conn.execute(select(head.c.id).where(head.c.id == 1)).first() is None
+            if missing:  # a new database: the empty chain (no write when merely reading a store)
+                with self.engine.begin() as conn:
+                    conn.execute(self._insert_ignore(head).values(id=1, seq=0, hash=GENESIS))
+        except DBAPIError as exc:
+            self.engine.dispose()
+            cause = str(exc.orig or exc).strip().splitlines()
+            text_ = " ".join(c.strip() for c in cause if c.strip())
+            if "file is not a database" in text_:
+                text_ = "not a SQLite database (file is not a database)"
+            elif "unable to open database file" in text_:
+                text_ = _why_unopenable(real) or text_
+            raise MedtrustError(f"--db {shown}: cannot open database: {text_}") from None
 
     # -- helpers -------------------------------------------------------------------------
     def _insert_ignore(self, table: Table) -> Insert:
