@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from medtrust.fairness import attribution_report, audit_rossi, rossi_model, shap_values
 from medtrust.targets import load_target
@@ -29,6 +30,7 @@ def test_permutation_shap_sums_to_prediction_minus_base(cohort: pd.DataFrame) ->
 
 
 def test_tree_shap_on_a_real_table_sums_to_prediction_minus_base() -> None:
+    pytest.importorskip("lifelines")  # the Rossi data ship with lifelines (`crosscheck` extra)
     model, table = rossi_model(seed=0)
     t = TabularTarget(spec="tabular:rossi", model=model)
     x = table.drop(columns=["arrest"])
@@ -38,6 +40,7 @@ def test_tree_shap_on_a_real_table_sums_to_prediction_minus_base() -> None:
 
 
 def test_rossi_example_audit_runs_end_to_end() -> None:
+    pytest.importorskip("lifelines")
     rep = audit_rossi(seed=0, shap_rows=40, resamples=100)
     assert rep["rows"] == 432 and rep["label"] == "arrest"
     race = rep["counterfactual"]["race"]
