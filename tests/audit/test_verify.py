@@ -16,13 +16,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from medtrust.audit import verify
+from medtrust.audit import VerifyReport, public_key_hex
+from medtrust.audit import verify as verify_with_keys
 from medtrust.audit._hashing import event_hash
 from medtrust.store import Store
 
 from ._fixtures import populate
 
 Mutation = Callable[[sqlite3.Connection], None]
+TRUSTED: list[str] = []
+
+
+def verify(store: Store, run_id: str | None = None) -> VerifyReport:
+    """Verify trusting the template writer's key (kept outside the store, in a file)."""
+    return verify_with_keys(store, run_id, public_keys=TRUSTED)
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +43,13 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     populate(store)
     assert verify(store).ok
     store.close()
+    # the verifying tests run with another MEDTRUST_HOME (no local key): they trust the writer's
+    # key through a file, as a second machine would
+    db.with_suffix(".pub").write_text(public_key_hex() + "\n", encoding="utf-8")
     mp.undo()
     with sqlite3.connect(db) as con:  # fold the WAL in: examples copy the main file only
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    TRUSTED[:] = [str(db.with_suffix(".pub"))]
     return db
 
 

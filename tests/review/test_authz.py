@@ -37,6 +37,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/admin/assign"): "admin_page",
     ("POST", "/admin/redaction"): "admin_page",
     ("POST", "/admin/tokens"): "admin_page",
+    ("POST", "/admin/users/active"): "admin_page",
+    ("POST", "/admin/users/password"): "admin_page",
+    ("POST", "/admin/users/role"): "admin_page",
+    ("POST", "/admin/users/revoke-tokens"): "admin_page",
+    ("POST", "/admin/users/unlock"): "admin_page",
     ("GET", "/api/openapi.json"): "schema",
     ("GET", "/api/v1/me"): "api",
     ("GET", "/api/v1/runs"): "api",
@@ -68,6 +73,14 @@ def _body(method: str, path: str, run: str, csrf: str | None, n: int) -> dict[st
         form.update(run_id=run, unredacted="yes")
     elif path == "/admin/tokens":
         form.update(user="rita", label="t")
+    elif path == "/admin/users/active":
+        form.update(user="ned", active="yes")
+    elif path == "/admin/users/password":
+        form.update(user="ned", password=PASSWORD)
+    elif path == "/admin/users/role":
+        form.update(user="ned", role="reviewer")
+    elif path in ("/admin/users/revoke-tokens", "/admin/users/unlock"):
+        form.update(user="ned")
     if not path.startswith("/api/"):
         return {"data": form} if method == "POST" else {}
     body: dict[str, Any] | None = {

@@ -16,7 +16,7 @@ runner = CliRunner()
 
 
 def test_accounts_assignments_redaction_and_tokens_from_the_shell(seeded: Seeded) -> None:
-    db = seeded.store.url
+    db = seeded.store.engine.url.render_as_string(hide_password=False)  # url hides the password
 
     def review(*args: str, stdin: str | None = None) -> str:
         res = runner.invoke(app, ["review", *args, "--db", db], input=stdin)
@@ -51,6 +51,6 @@ def test_accounts_assignments_redaction_and_tokens_from_the_shell(seeded: Seeded
     assert json.loads(review("assign", RUN, "uma", "--remove", "--json"))["changed"] is True
     assert client.get(f"/api/v1/runs/{RUN}/queue", headers=bearer(token)).status_code == 404
     listed = json.loads(review("users", "--json"))["users"]
-    assert {"name": "uma", "role": "reviewer", "active": True} in listed
+    assert {"name": "uma", "role": "reviewer", "active": True, "locked": False} in listed
     bad = runner.invoke(app, ["review", "assign", RUN, "ada", "--db", db])
     assert bad.exit_code == 2 and "admin" in bad.output  # runs go to reviewers

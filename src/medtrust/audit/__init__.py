@@ -19,14 +19,16 @@ from medtrust.audit._keys import (
     medtrust_home,
     public_key_hex,
     public_key_pem,
+    trusted_keys,
     verify_root,
 )
 from medtrust.audit._merkle import MerkleTree, merkle_root, verify_inclusion
 from medtrust.audit._proof import make_proof, verify_proof
 from medtrust.audit._record import attestation, record_gate, record_report
-from medtrust.audit._verify import Break, VerifyReport, check_roots, verify
+from medtrust.audit._verify import UNAUDITED_COLUMNS, Break, VerifyReport, check_roots, verify
 
 __all__ = [
+    "UNAUDITED_COLUMNS",
     "Break",
     "MerkleTree",
     "VerifyReport",
@@ -46,6 +48,7 @@ __all__ = [
     "public_key_pem",
     "record_gate",
     "record_report",
+    "trusted_keys",
     "verify",
     "verify_export",
     "verify_inclusion",

@@ -16,7 +16,7 @@ from medtrust.audit._hashing import commitment, derive_salt, event_hash
 from medtrust.audit._keys import load_public_key, public_key_pem, verify_root
 from medtrust.audit._merkle import merkle_root
 from medtrust.audit._proof import covering_seal
-from medtrust.audit._verify import FAMILY, STATE_KINDS, resolve_run
+from medtrust.audit._verify import FAMILY, PAYLOAD_KINDS, STATE_KINDS, resolve_run
 from medtrust.errors import MedtrustError, NotFoundError
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ def open_event(store: Store, seq: int) -> dict[str, Any]:
     secret = store.audit_secret(event.run_id)
     if secret is None:
         raise MedtrustError(f"run {event.run_id}: salt key missing; cannot open event {seq}")
-    if event.kind in STATE_KINDS:
+    if event.kind in STATE_KINDS and event.kind not in PAYLOAD_KINDS:
         run_events = store.audit_events(event.run_id)
         family = FAMILY.get(event.kind, event.kind)
         newer = [e for e in run_events if e.seq > seq and e.ref == event.ref

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +144,56 @@ def verify_root(
     except (InvalidSignature, ValueError, TypeError, MedtrustError):
         return False
     return True
+
+
+TRUSTED_KEYS_ENV = "MEDTRUST_TRUSTED_KEYS"
+"""A file (or several, separated by ``os.pathsep``) listing the public keys whose signed roots
+``medtrust audit verify`` accepts: kept outside the store, so whoever can write the store cannot
+add their own key to it."""
+
+_PEM = re.compile(r"-----BEGIN PUBLIC KEY-----.*?-----END PUBLIC KEY-----", re.S)
+
+
+def public_hex(key: Ed25519PublicKey) -> str:
+    """The raw 32-byte public key, hex (how seals record the signer)."""
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
+
+
+def _keys_in_text(text: str, where: str) -> list[str]:
+    out = [public_hex(load_public_key(m.group(0))) for m in _PEM.finditer(text)]
+    rest = _PEM.sub("", text)
+    for n, line in enumerate(rest.splitlines(), 1):
+        item = line.split("#", 1)[0].strip()
+        if not item:
+            continue
+        try:
+            out.append(public_hex(load_public_key(item)))
+        except MedtrustError as exc:
+            raise MedtrustError(f"{where}:{n}: {exc}") from None
+    return out
+
+
+def trusted_keys(sources: Sequence[str] = (), *, env: bool = True) -> list[str]:
+    """Hex public keys from ``sources`` and ``$MEDTRUST_TRUSTED_KEYS``, in order, no repeats.
+
+    A source is a raw hex key, PEM text, or a file holding any number of keys (PEM blocks,
+    or one hex key a line; ``#`` starts a comment). Raises ``MedtrustError`` naming the file
+    (and line) of anything that is not an Ed25519 public key, or a file that cannot be read.
+    """
+    found: list[str] = []
+    items = list(sources)
+    if env and os.environ.get(TRUSTED_KEYS_ENV):
+        items += [p for p in os.environ[TRUSTED_KEYS_ENV].split(os.pathsep) if p]
+    for item in items:
+        text = item.strip()
+        path = Path(text)
+        if not text.startswith("-----") and len(text) != 64:
+            try:
+                data = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+                raise MedtrustError(f"{path}: cannot read trusted keys: {why}") from None
+            found += _keys_in_text(data, str(path))
+        else:
+            found.append(public_hex(load_public_key(text)))
+    return list(dict.fromkeys(found))

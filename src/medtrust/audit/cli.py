@@ -14,7 +14,7 @@ import typer
 
 from medtrust._cli_util import DbOpt, JsonOpt, console, handle_errors, open_store, print_json
 from medtrust.audit._export import export_lines, open_event, verify_export, write_jsonl
-from medtrust.audit._keys import key_path, public_key_hex, public_key_pem
+from medtrust.audit._keys import key_path, public_key_hex, public_key_pem, trusted_keys
 from medtrust.audit._proof import make_proof, verify_proof
 from medtrust.audit._verify import verify as verify_store
 from medtrust.errors import MedtrustError
@@ -27,7 +27,6 @@ audit_app = typer.Typer(
 KeyOpt = Annotated[
     str, typer.Option("--public-key", help="The owner's Ed25519 public key: hex, PEM or a file.")
 ]
-
 
 
 def _read_json(path: Path) -> Any:
@@ -45,7 +44,7 @@ def _emit(obj: dict[str, Any], out: Path | None, what: str) -> None:
         return
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(obj, indent=2) + "\n", encoding="utf-8")
-    console.print(f"{what}: {out}")
+    console.print(f"{what}: {out}", markup=False)
 
 
 @audit_app.command()
@@ -54,11 +53,26 @@ def verify(
     run_id: Annotated[
         str | None, typer.Argument(help="Check this run's content and roots (default: all).")
     ] = None,
+    public_key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--public-key",
+            help="Trust roots signed with this key: hex, PEM, or a file of keys (PEM blocks or "
+            "one hex key a line). Repeatable; adds to $MEDTRUST_TRUSTED_KEYS and this "
+            "machine's own key.",
+        ),
+    ] = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Recompute the chain, commitments and signed roots; name the first broken event."""
-    report = verify_store(open_store(db), run_id)
+    """Recompute the chain, commitments and signed roots; name the first broken event.
+
+    Roots must be signed by a trusted key (--public-key, $MEDTRUST_TRUSTED_KEYS, or this
+    machine's audit key): keys recorded in the store are never trusted on their own word.
+    """
+    keys = public_key or []
+    trusted_keys(keys)  # a bad key file is bad input (exit 2) before the store is opened
+    report = verify_store(open_store(db), run_id, public_keys=keys)
     if json_out:
         print_json(report.to_json())
     if report.first is not None:
@@ -125,7 +139,7 @@ def export(
     if json_out:
         n = len(lines) - 1
         print_json({"run_id": head["run_id"], "out": str(out), "lines": n, "root": head["root"]})
-    console.print(f"{len(lines)} lines -> {out} (root {head['root']})")
+    console.print(f"{len(lines)} lines -> {out} (root {head['root']})", markup=False)
 
 
 @audit_app.command("verify-export")

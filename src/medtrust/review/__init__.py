@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from medtrust.review._aggregate import (
+    MIN_REVIEWS,
     UNTRUSTED_BELOW,
     inter_rater,
     judge_agreement,
@@ -17,7 +18,14 @@ from medtrust.review._aggregate import (
 )
 from medtrust.review._auth import check_password, hash_password, new_token
 from medtrust.review._feedback import feedback_config
-from medtrust.review._queue import CaseView, QueueItem, case_view, classify, review_queue
+from medtrust.review._queue import (
+    CaseView,
+    QueueItem,
+    case_view,
+    classify,
+    classify_case,
+    review_queue,
+)
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -33,12 +41,14 @@ def create_app(store: Store) -> FastAPI:
 
 
 __all__ = [
+    "MIN_REVIEWS",
     "UNTRUSTED_BELOW",
     "CaseView",
     "QueueItem",
     "case_view",
     "check_password",
     "classify",
+    "classify_case",
     "create_app",
     "feedback_config",
     "hash_password",

@@ -1,17 +1,20 @@
-"""Admin pages: create accounts, assign runs to reviewers, allow unredacted content for a run
-and issue API tokens. Admin-only; every form carries the session's CSRF token."""
+"""Admin pages: create accounts, change a password or role, (de)activate an account, unlock it,
+issue and revoke API tokens, assign runs to reviewers and allow unredacted content for a run.
+Admin-only; every form carries the session's CSRF token; every change is audited by the store.
+An admin cannot deactivate or demote their own account here (so the app keeps an admin)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from medtrust.errors import MedtrustError, NotFoundError
 from medtrust.review._auth import digest, hash_password, new_token
-from medtrust.review._deps import AdminSessionDep, StoreDep, check_csrf, no_nul
+from medtrust.review._deps import AdminSessionDep, Session, StoreDep, check_csrf, no_nul
 from medtrust.review._web import page
+from medtrust.store import Store
 
 router = APIRouter(include_in_schema=False, prefix="/admin")
 Csrf = Annotated[str | None, Form()]
@@ -30,16 +33,20 @@ def admin_page(
     request: Request, session: AdminSessionDep, store: StoreDep, note: str | None = None
 ) -> HTMLResponse:
     """Accounts, runs with their reviewers and redaction setting."""
+    return _render(request, session, store, note=note, token=None)
+
+
+def _render(
+    request: Request,
+    session: Session,
+    store: Store,
+    *,
+    note: str | None,
+    token: tuple[str, str] | None,
+) -> HTMLResponse:
     runs = [(r, store.assignees(r.id), store.unredacted(r.id)) for r in store.list_runs()]
-    return page(
-        request,
-        "admin.html.j2",
-        session,
-        users=store.list_users(),
-        runs=runs,
-        note=note,
-        token=None,
-    )
+    users = [(u, store.login_locked(u.name), store.tokens(u.name)) for u in store.list_users()]
+    return page(request, "admin.html.j2", session, users=users, runs=runs, note=note, token=token)
 
 
 @router.post("/users")
@@ -117,15 +124,93 @@ def issue_token(
         raise HTTPException(404, f"no user {user!r}")
     token = new_token()
     store.add_token(digest(token), user=user, label=label)
-    runs = [(r, store.assignees(r.id), store.unredacted(r.id)) for r in store.list_runs()]
-    resp = page(
-        request,
-        "admin.html.j2",
-        session,
-        users=store.list_users(),
-        runs=runs,
-        note="token-issued",
-        token=(user, token),
-    )
+    resp = _render(request, session, store, note="token-issued", token=(user, token))
     resp.headers["Cache-Control"] = "no-store"
     return resp
+
+
+User = Annotated[str, Form(max_length=100)]
+
+
+def _change(session: Session, store: Store, user: str, **change: Any) -> None:
+    no_nul(user)
+    if user == session.user.name and (change.get("active") is False or change.get("role")):
+        raise HTTPException(422, "you cannot deactivate or demote your own account here")
+    try:
+        store.set_user(user, **change)
+    except MedtrustError as exc:
+        raise _bad(exc) from None
+
+
+@router.post("/users/active")
+def set_active(
+    session: AdminSessionDep,
+    store: StoreDep,
+    user: User,
+    active: Annotated[str, Form(max_length=3)],
+    csrf: Csrf = None,
+) -> Response:
+    """Deactivate an account (``active=no``: its sessions end, its tokens stop working) or
+    activate it again (``yes``)."""
+    check_csrf(session, csrf)
+    if active not in ("yes", "no"):
+        raise HTTPException(422, "active must be yes or no")
+    _change(session, store, user, active=active == "yes")
+    return _back("activated" if active == "yes" else "deactivated")
+
+
+@router.post("/users/password")
+def set_password(
+    session: AdminSessionDep,
+    store: StoreDep,
+    user: User,
+    password: Annotated[str, Form(max_length=1000)],
+    csrf: Csrf = None,
+) -> Response:
+    """Set a new password (the account's sessions end)."""
+    check_csrf(session, csrf)
+    try:
+        hashed = hash_password(password)
+    except MedtrustError as exc:
+        raise _bad(exc) from None
+    _change(session, store, user, password_hash=hashed)
+    return _back("password-changed")
+
+
+@router.post("/users/role")
+def set_role(
+    session: AdminSessionDep,
+    store: StoreDep,
+    user: User,
+    role: Annotated[str, Form(max_length=20)],
+    csrf: Csrf = None,
+) -> Response:
+    """Make an account an admin or a reviewer."""
+    check_csrf(session, csrf)
+    _change(session, store, user, role=role)
+    return _back("role-changed")
+
+
+@router.post("/users/revoke-tokens")
+def revoke_tokens(
+    session: AdminSessionDep, store: StoreDep, user: User, csrf: Csrf = None
+) -> Response:
+    """Revoke every API token of an account."""
+    check_csrf(session, csrf)
+    no_nul(user)
+    if store.get_user(user) is None:
+        raise HTTPException(404, f"no user {user!r}")
+    store.revoke_tokens(user)
+    return _back("tokens-revoked")
+
+
+@router.post("/users/unlock")
+def unlock(session: AdminSessionDep, store: StoreDep, user: User, csrf: Csrf = None) -> Response:
+    """Lift a login lockout before it runs out."""
+    check_csrf(session, csrf)
+    no_nul(user)
+    try:
+        store.unlock_user(user, by=session.user.name)
+    except MedtrustError as exc:
+        raise _bad(exc) from None
+    return _back("unlocked")

@@ -21,6 +21,7 @@ from medtrust.review._deps import (
     visible_runs,
 )
 from medtrust.review._queue import case_view, review_queue
+from medtrust.review._suppress import for_viewer
 
 Flag = Literal["hallucination", "policy_violation", "unsafe", "bias", "judge_wrong"]
 Likert = Annotated[int, Field(ge=1, le=5, description="Likert rating, 1 (worst) to 5 (best)")]
@@ -161,7 +162,7 @@ def reviews(
 @router.get("/runs/{run_id}/aggregates", summary="Agreement, judge kappa and trust score")
 def aggregates(run_id: RunId, user: TokenUserDep, store: StoreDep) -> dict[str, Any]:
     info = visible_run(store, user, run_id)
-    return run_aggregates(store, run_id, seed=info.seed)
+    return for_viewer(run_aggregates(store, run_id, seed=info.seed), user)
 
 
 @router.post(

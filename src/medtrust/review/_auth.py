@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from medtrust.errors import MedtrustError
+from medtrust.store._accounts import LOCKOUT_DURATION as LOCKOUT_DURATION
+from medtrust.store._accounts import LOCKOUT_THRESHOLD as LOCKOUT_THRESHOLD
 
 SESSION_COOKIE = "medtrust_session"
 LOGIN_COOKIE = "medtrust_login"
@@ -89,8 +91,11 @@ def session_expiry() -> str:
 class LoginThrottle:
     """At most ``limit`` failed logins per (client, user) in ``window`` seconds.
 
-    In memory, per server process: enough to make online guessing slow; a shared limit across
-    processes would need the database and is not worth a write per attempt.
+    In memory, per server process: it slows one address down without touching the database.
+    Guessing from many addresses is stopped by the account lockout kept in the store
+    (:data:`LOCKOUT_THRESHOLD` consecutive failures lock the account for
+    :data:`LOCKOUT_DURATION`; OWASP Authentication Cheat Sheet, "Account Lockout"), which holds
+    across restarts and server processes.
     """
 
     def __init__(self, limit: int = 5, window: float = 300.0) -> None:

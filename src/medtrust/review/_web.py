@@ -32,6 +32,7 @@ from medtrust.review._deps import (
     visible_runs,
 )
 from medtrust.review._queue import case_view, review_queue
+from medtrust.review._suppress import for_viewer
 from medtrust.store import FLAGS
 
 router = APIRouter(include_in_schema=False)
@@ -94,7 +95,8 @@ def login(
     no_nul(username)
     throttle = request.app.state.throttle
     client = request.client.host if request.client else "?"
-    if throttle.blocked(client, username):
+    # per address in memory, and per account in the store (survives restarts, spans processes)
+    if throttle.blocked(client, username) or store.login_locked(username):
         resp = page(
             request,
             "login.html.j2",
@@ -108,12 +110,14 @@ def login(
     ok = check_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.active:
         throttle.failed(client, username)
+        store.login_failed(username)
         resp = page(
             request, "login.html.j2", None, login_csrf=csrf, error="wrong user name or password"
         )
         resp.status_code = 401
         return resp
     throttle.succeeded(client, username)
+    store.login_succeeded(user.name)
     sid = new_secret()
     store.create_session(
         digest(sid), user=user.name, csrf=new_secret(), expires_at=session_expiry()
@@ -218,7 +222,7 @@ def _field(value: Any) -> str | None:
 def dashboard(request: Request, run_id: str, session: SessionDep, store: StoreDep) -> HTMLResponse:
     """Agreement, judge calibration and the trust score for one run."""
     info = visible_run(store, session.user, run_id)
-    agg = run_aggregates(store, run_id, seed=info.seed)
+    agg = for_viewer(run_aggregates(store, run_id, seed=info.seed), session.user)
     return page(request, "dashboard.html.j2", session, run=info, agg=agg)
 
 

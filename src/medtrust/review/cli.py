@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import getpass
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -23,6 +24,61 @@ def _by() -> str:
     return f"cli:{getpass.getuser()}"
 
 
+def tls_files(certfile: Path | None, keyfile: Path | None) -> tuple[str, str] | None:
+    """Check a TLS certificate chain and key load together, before the server starts.
+
+    Returns (certfile, keyfile) as strings, or ``None`` without TLS. Raises ``MedtrustError``
+    naming the file when only one is given or they cannot be loaded (unreadable, not PEM, or a
+    key that does not match the certificate).
+    """
+    import ssl
+
+    if certfile is None and keyfile is None:
+        return None
+    if certfile is None or keyfile is None:
+        raise MedtrustError("--ssl-certfile and --ssl-keyfile go together: give both")
+    for flag, path in (("--ssl-certfile", certfile), ("--ssl-keyfile", keyfile)):
+        if not path.is_file():
+            raise MedtrustError(f"{flag} {path}: no such file")
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certfile, keyfile)
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        raise MedtrustError(
+            f"--ssl-certfile {certfile} / --ssl-keyfile {keyfile}: cannot load: {exc}"
+        ) from None
+    return str(certfile), str(keyfile)
+
+
+def server_options(
+    *,
+    host: str,
+    port: int,
+    proxy_headers: bool,
+    forwarded_allow_ips: str | None,
+    tls: tuple[str, str] | None,
+) -> dict[str, Any]:
+    """Keyword arguments for ``uvicorn.run``.
+
+    Forwarded headers (``X-Forwarded-Proto``, ``X-Forwarded-For``) are honoured only with
+    ``proxy_headers`` (implied by ``forwarded_allow_ips``) and only from the addresses in
+    ``forwarded_allow_ips`` (default 127.0.0.1, uvicorn's): then a request the proxy received
+    over HTTPS is ``https`` to the app, its cookies are ``Secure``, and login throttling counts
+    the real client's address instead of the proxy's.
+    """
+    trust = proxy_headers or forwarded_allow_ips is not None
+    opts: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "proxy_headers": trust,
+    }
+    if trust:
+        opts["forwarded_allow_ips"] = forwarded_allow_ips or "127.0.0.1"
+    if tls is not None:
+        opts["ssl_certfile"], opts["ssl_keyfile"] = tls
+    return opts
+
+
 @review_app.command()
 @handle_errors
 def serve(
@@ -30,26 +86,62 @@ def serve(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    proxy_headers: Annotated[
+        bool,
+        typer.Option(
+            "--proxy-headers",
+            help="Trust X-Forwarded-Proto/-For from --forwarded-allow-ips (a TLS reverse proxy).",
+        ),
+    ] = False,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="Comma-separated proxy addresses to trust (implies --proxy-headers; "
+            "default 127.0.0.1).",
+        ),
+    ] = None,
+    ssl_certfile: Annotated[
+        Path | None, typer.Option("--ssl-certfile", help="Serve HTTPS: PEM certificate chain.")
+    ] = None,
+    ssl_keyfile: Annotated[
+        Path | None, typer.Option("--ssl-keyfile", help="Serve HTTPS: PEM private key.")
+    ] = None,
     db: DbOpt = None,
 ) -> None:
     """Serve the review app (pages at /, JSON API at /api/v1, schema at /api/openapi.json).
 
-    Put it behind an HTTPS reverse proxy to serve beyond this machine; cookies are marked
-    Secure when the request is https.
+    Serve HTTPS directly (--ssl-certfile/--ssl-keyfile) or put it behind an HTTPS reverse proxy
+    and trust that proxy's headers (--proxy-headers, --forwarded-allow-ips); either way cookies
+    are marked Secure, since the request is https.
     """
+    tls = tls_files(ssl_certfile, ssl_keyfile)
     try:
         import uvicorn
 
         from medtrust.review._app import create_app
     except ImportError as exc:
         raise MedtrustError(
-            f"the review app needs its extra: pip install 'medtrust[review]' ({exc})"
+            f"the review app needs its extra: install medtrust[review] "
+            f"(pip install 'medtrust[review]'; {exc})"
         ) from None
     store = open_store(db)
+    opts = server_options(
+        host=host,
+        port=port,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
+        tls=tls,
+    )
     if not any(u.role == "admin" for u in store.list_users()):
         console.print("[yellow]no admin yet[/]: medtrust review add-user NAME --role admin")
-    console.print(f"medtrust review on http://{host}:{port}/  (store {store.url})")
-    uvicorn.run(create_app(store), host=host, port=port, log_level="warning", proxy_headers=False)
+    scheme = "https" if tls else "http"
+    console.print(
+        f"medtrust review on {scheme}://{host}:{port}/  (store {store.url})",
+        markup=False,
+        highlight=False,
+    )
+    uvicorn.run(create_app(store), **opts)
 
 
 @review_app.command("add-user")
@@ -66,10 +158,7 @@ def add_user(
     """Create an account (the password is stored as an argon2id hash)."""
     from medtrust.review._auth import hash_password
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin)
     user = open_store(db).add_user(name, role=role, password_hash=hash_password(password))
     if json_out:
         print_json({"name": user.name, "role": user.role})
@@ -132,16 +221,114 @@ def token(
         sys.stdout.write(value + "\n")
 
 
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("password", hide_input=True, confirmation_prompt=True))
+
+
+UserArg = Annotated[str, typer.Argument(help="User name.")]
+
+
+@review_app.command("set-password")
+@handle_errors
+def set_password(
+    user: UserArg,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin (one line).")
+    ] = False,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Change a password (audited); the user's browser sessions end at once."""
+    from medtrust.review._auth import hash_password
+
+    store = open_store(db)
+    if store.get_user(user) is None:
+        raise MedtrustError(f"no user {user!r}")
+    store.set_user(user, password_hash=hash_password(_read_password(password_stdin)))
+    if json_out:
+        print_json({"name": user, "password_changed": True})
+    else:
+        console.print(f"password of {user} changed; their sessions ended")
+
+
+@review_app.command()
+@handle_errors
+def deactivate(
+    user: UserArg,
+    activate: Annotated[bool, typer.Option("--activate", help="Activate again instead.")] = False,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Deactivate an account (audited): its sessions end and its API tokens stop working."""
+    u = open_store(db).set_user(user, active=activate)
+    if json_out:
+        print_json({"name": u.name, "active": u.active})
+    else:
+        console.print(f"{u.name} {'activated' if u.active else 'deactivated'}")
+
+
+@review_app.command("set-role")
+@handle_errors
+def set_role(
+    user: UserArg,
+    role: Annotated[str, typer.Argument(help="admin or reviewer.")],
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Change an account's role (audited)."""
+    u = open_store(db).set_user(user, role=role)
+    if json_out:
+        print_json({"name": u.name, "role": u.role})
+    else:
+        console.print(f"{u.name} is now {u.role}")
+
+
+@review_app.command("revoke-tokens")
+@handle_errors
+def revoke_tokens(user: UserArg, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Revoke every API token of a user (each revocation audited)."""
+    store = open_store(db)
+    if store.get_user(user) is None:
+        raise MedtrustError(f"no user {user!r}")
+    n = store.revoke_tokens(user)
+    if json_out:
+        print_json({"name": user, "revoked": n})
+    else:
+        console.print(f"{n} token(s) of {user} revoked")
+
+
+@review_app.command()
+@handle_errors
+def unlock(user: UserArg, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Lift a login lockout (too many failed passwords) before it runs out (audited)."""
+    changed = open_store(db).unlock_user(user, by=_by())
+    if json_out:
+        print_json({"name": user, "unlocked": changed})
+    else:
+        console.print(f"{user} unlocked" if changed else f"{user} was not locked")
+
+
 @review_app.command()
 @handle_errors
 def users(db: DbOpt = None, json_out: JsonOpt = False) -> None:
     """List accounts."""
-    rows = open_store(db).list_users()
+    store = open_store(db)
+    rows = [(u, store.login_locked(u.name)) for u in store.list_users()]
     if json_out:
-        print_json({"users": [{"name": u.name, "role": u.role, "active": u.active} for u in rows]})
+        print_json(
+            {
+                "users": [
+                    {"name": u.name, "role": u.role, "active": u.active, "locked": locked}
+                    for u, locked in rows
+                ]
+            }
+        )
         return
-    for u in rows:
-        console.print(f"{u.name}\t{u.role}\t{'active' if u.active else 'inactive'}")
+    for u, locked in rows:
+        state = ("active" if u.active else "inactive") + (" locked" if locked else "")
+        console.print(f"{u.name}\t{u.role}\t{state}", markup=False, highlight=False)
 
 
 @review_app.command()
@@ -155,4 +342,5 @@ def aggregates(
 
     store = open_store(db)
     info = store.get_run(run_id)
-    print_json(run_aggregates(store, info.id, seed=info.seed))
+    # the shell is the owner's: nothing withheld (reviewers' views: review._suppress)
+    print_json({**run_aggregates(store, info.id, seed=info.seed), "suppressed": None})

@@ -21,7 +21,16 @@ from medtrust.store._ledger import (
     verdict_content,
     verdict_ref,
 )
-from medtrust.store._review_rows import review_content, review_ref
+from medtrust.store._review_rows import (
+    ACCOUNTS_RUN,
+    account_content,
+    assignment_content,
+    redaction_content,
+    review_content,
+    review_ref,
+    session_content,
+    token_content,
+)
 
 
 def _event(r: Any) -> AuditEvent:
@@ -107,6 +116,10 @@ class AuditReadsMixin:
         with self.engine.connect() as conn:
             ids = set(conn.execute(select(e.c.run_id).distinct()).scalars())
             ids.update(conn.execute(select(r.c.id)).scalars())
+            for t in (schema.review_users, schema.review_tokens, schema.review_sessions):
+                if conn.execute(select(t).limit(1)).first() is not None:
+                    ids.add(ACCOUNTS_RUN)  # account rows written around the trail show too
+                    break
         return sorted(ids)
 
     def audit_state(
@@ -138,7 +151,27 @@ class AuditReadsMixin:
             for r in conn.execute(q):
                 out[("seal", str(r.size))] = seal_content(r._mapping)
             out.update(self._orphan_reviews(conn, run_id))
+            ra, rr = t.review_assignments, t.review_runs
+            for r in conn.execute(select(ra).where(ra.c.run_id == run_id)):
+                out[("assignment", r.user)] = assignment_content(r._mapping)
+            for r in conn.execute(select(rr).where(rr.c.run_id == run_id)):
+                out[("redaction", r.run_id)] = redaction_content(r._mapping)
+            if run_id == ACCOUNTS_RUN:
+                for r in conn.execute(select(t.review_users)):
+                    out[("account", r.name)] = account_content(r._mapping)
+                for r in conn.execute(select(t.review_tokens)):
+                    out[("token", r.token_hash)] = token_content(r._mapping)
+                for r in conn.execute(select(t.review_sessions)):
+                    out[("session", r.sid_hash)] = session_content(r._mapping)
         return out
+
+    def audit_cache_rows(self) -> list[dict[str, Any]]:
+        """Every response-cache entry as (key, text, digest, audit_seq): what verification
+        checks against the digests the ``cache`` events committed to."""
+        c = schema.cache
+        cols = [c.c[n] for n in ("key", "text", "digest", "audit_seq") if n in c.c]
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(*cols).order_by(c.c.key))]
 
     @staticmethod
     def _orphan_reviews(conn: Connection, run_id: str) -> dict[tuple[str, str], Any]:

@@ -93,3 +93,68 @@ def review_content(row: Mapping[Any, Any]) -> dict[str, Any]:
 def review_ref(case_id: str, review_id: str) -> str:
     """Review events are refs under their case, so ``audit proof CASE`` lists them too."""
     return f"{case_id}/review:{review_id}"
+
+
+# -- access rows on the audit chain ------------------------------------------------------------
+ACCOUNTS_RUN = "_accounts"
+"""The chain's pseudo-run for events that belong to no run: accounts, API tokens, sessions and
+lockouts (``audit_events.run_id`` is never empty; no generated run id starts with ``_``)."""
+
+
+def account_content(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """What an ``account`` event commits to: the whole ``review_users`` row (creation, role
+    change, password change and (de)activation each write one)."""
+    return {
+        "name": row["name"],
+        "role": row["role"],
+        "password_hash": row["password_hash"],
+        "active": bool(row["active"]),
+        "created_at": row["created_at"],
+    }
+
+
+def token_content(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """What a ``token`` event commits to: the ``review_tokens`` row (issue, revoke)."""
+    return {
+        "token_hash": row["token_hash"],
+        "user": row["user"],
+        "label": row["label"],
+        "created_at": row["created_at"],
+        "revoked": bool(row["revoked"]),
+    }
+
+
+def session_content(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """What a ``session`` event commits to: the ``review_sessions`` row (login)."""
+    return {
+        "sid_hash": row["sid_hash"],
+        "user": row["user"],
+        "csrf": row["csrf"],
+        "expires_at": row["expires_at"],
+    }
+
+
+def assignment_content(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """What an ``assignment`` event commits to: the ``review_assignments`` row."""
+    return {
+        "run_id": row["run_id"],
+        "user": row["user"],
+        "assigned_by": row["assigned_by"],
+        "created_at": row["created_at"],
+    }
+
+
+def assignment_deleted_content(run_id: str, user: str, by: str) -> dict[str, Any]:
+    """What an ``assignment_deleted`` event commits to (the row is gone; who took it back)."""
+    return {"run_id": run_id, "user": user, "deleted": True, "by": by}
+
+
+def redaction_content(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """What a ``redaction`` event commits to: the ``review_runs`` row (the per-run switch that
+    shows identifiers unredacted)."""
+    return {
+        "run_id": row["run_id"],
+        "unredacted": bool(row["unredacted"]),
+        "set_by": row["set_by"],
+        "created_at": row["created_at"],
+    }

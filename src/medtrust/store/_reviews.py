@@ -1,8 +1,10 @@
 """Clinician reviews, run assignments and per-run redaction settings.
 
 Every write here appends its audit event in the same transaction (the pattern of
-``_store.py``): a review row and its ``review`` event are written together or not at all, and
-assignments and redaction changes are recorded as events with their content kept owner-side.
+``_store.py``): a review row and its ``review`` event are written together or not at all.
+Assignments (``assignment`` / ``assignment_deleted``) and the per-run redaction switch
+(``redaction``) are access, so their events commit to the rows themselves (verification
+compares them with the rows as they stand) and the run's root is re-signed at once.
 Reviews are append-only; the "current" review of a reviewer on a case is the newest.
 """
 
@@ -23,7 +25,10 @@ from medtrust.store._review_rows import (
     FLAGS,
     LIKERT,
     Review,
+    assignment_content,
+    assignment_deleted_content,
     now_iso,
+    redaction_content,
     review_content,
     review_from_row,
     review_ref,
@@ -50,6 +55,8 @@ class ReviewsMixin:
             self, *, new_run: str | None = None
         ) -> AbstractContextManager[tuple[Connection, AuditTx | None]]: ...
 
+        def seal(self, run_id: str) -> Any: ...
+
     # -- assignments and settings ------------------------------------------------------------
     def assign(self, run_id: str, user: str, *, by: str) -> bool:
         """Give ``user`` the run to review; False when it was already assigned."""
@@ -61,11 +68,12 @@ class ReviewsMixin:
             q = select(t.c.user).where(t.c.run_id == run_id, t.c.user == user)
             if conn.execute(q).first() is not None:
                 return False
-            at = now_iso()
-            conn.execute(t.insert().values(run_id=run_id, user=user, assigned_by=by, created_at=at))
+            row = {"run_id": run_id, "user": user, "assigned_by": by, "created_at": now_iso()}
+            conn.execute(t.insert().values(**row))
             if tx:
-                content = {"user": user, "assigned": True, "by": by, "at": at}
-                tx.append(run_id, [("review_assign", user, content)], payload=True)
+                tx.append(run_id, [("assignment", user, assignment_content(row))])
+        if tx:
+            self.seal(run_id)
         return True
 
     def unassign(self, run_id: str, user: str, *, by: str) -> bool:
@@ -76,8 +84,10 @@ class ReviewsMixin:
             if not res.rowcount:
                 return False
             if tx:
-                content = {"user": user, "assigned": False, "by": by, "at": now_iso()}
-                tx.append(run_id, [("review_assign", user, content)], payload=True)
+                content = assignment_deleted_content(run_id, user, by)
+                tx.append(run_id, [("assignment_deleted", user, content)], payload=True)
+        if tx:
+            self.seal(run_id)
         return True
 
     def assigned_runs(self, user: str) -> list[str]:
@@ -98,14 +108,18 @@ class ReviewsMixin:
         t = schema.review_runs
         with self._write() as (conn, tx):
             self._need_run(conn, run_id)
-            at = now_iso()
+            row = {
+                "run_id": run_id,
+                "unredacted": unredacted,
+                "set_by": by,
+                "created_at": now_iso(),
+            }
             conn.execute(delete(t).where(t.c.run_id == run_id))
-            conn.execute(
-                t.insert().values(run_id=run_id, unredacted=unredacted, set_by=by, created_at=at)
-            )
+            conn.execute(t.insert().values(**row))
             if tx:
-                content = {"unredacted": unredacted, "by": by, "at": at}
-                tx.append(run_id, [("review_redaction", run_id, content)], payload=True)
+                tx.append(run_id, [("redaction", run_id, redaction_content(row))])
+        if tx:
+            self.seal(run_id)
 
     def unredacted(self, run_id: str) -> bool:
         """Whether the admin allowed unredacted content for this run (default: no)."""
