@@ -139,7 +139,10 @@ def test_report_renders_in_chromium(oracle_dir: Path) -> None:
     assert seen["rows"] == len(summary["compliance"]["rules"]) > 0
     assert shot.exists() and shot.stat().st_size > 10_000
     # the report written by `run` renders too
-    assert _browse(oracle_dir / "rep" / "index.html", oracle_dir / "rep.png")["errors"] == []
+    run_id = json.loads(res.stdout)["run_id"]  # each run writes its own folder, `latest` -> newest
+    assert (oracle_dir / "rep" / "latest" / "index.html").exists()
+    page = oracle_dir / "rep" / run_id / "index.html"
+    assert _browse(page, oracle_dir / "rep.png")["errors"] == []
 
 
 def test_replies_are_escaped_not_executed(tmp_path: Path) -> None:
