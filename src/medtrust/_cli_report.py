@@ -221,9 +221,9 @@ def compliance(
     for r in comp["rules"]:
         t.add_row(
             f"[{style[r['status']]}]{r['status']}[/]",
-            r["id"],
-            f"{r['regulation']} {r['article']}",
-            r["severity"],
+            escape(r["id"]),  # policy packs may be the user's (--policies): literal text
+            escape(f"{r['regulation']} {r['article']}"),
+            escape(r["severity"]),
             escape(r["reason"]),
         )
     console.print(t)

@@ -60,6 +60,11 @@ console = _Console(stderr=True, emoji=False)
 """Progress, tables and messages go to stderr so that ``--json`` keeps stdout clean. Emoji
 codes are never substituted: a target spec like ``python:smile:answer`` is printed as typed."""
 
+plain_console = _Console(stderr=True, emoji=False, markup=False)
+"""The same stderr console with rich markup off: for commands whose every line and table cell
+is the user's data (file names, column names, values), so ``data[red].csv`` prints as typed.
+Style there goes through ``rich.text.Text(..., style=...)``, never through markup."""
+
 EXIT_BAD_INPUT = 2
 
 EXTRAS: dict[str, tuple[str, ...]] = {

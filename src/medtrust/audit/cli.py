@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from medtrust._cli_util import DbOpt, JsonOpt, console, handle_errors, open_store, print_json
 from medtrust.audit._export import export_lines, open_event, verify_export, write_jsonl
@@ -77,7 +78,8 @@ def verify(
         print_json(report.to_json())
     if report.first is not None:
         more = f" (and {len(report.breaks) - 1} more)" if len(report.breaks) > 1 else ""
-        console.print(f"[red]audit trail broken[/] at {report.first.line()}{more}", soft_wrap=True)
+        where = escape(report.first.line() + more)
+        console.print(f"[red]audit trail broken[/] at {where}", soft_wrap=True)
         raise typer.Exit(1)
     console.print(
         f"[green]audit trail intact[/]: {report.events} events, {len(report.runs)} run(s), "
@@ -114,7 +116,7 @@ def verify_proof_cmd(
     if json_out:
         print_json({"valid": not problems, "problems": problems})
     for p in problems:
-        console.print(f"[red]invalid:[/] {p}", soft_wrap=True)
+        console.print(f"[red]invalid:[/] {escape(p)}", soft_wrap=True)
     if problems:
         raise typer.Exit(1)
     console.print("[green]proof valid[/]")
@@ -161,7 +163,7 @@ def verify_export_cmd(
     if json_out:
         print_json({"valid": not problems, "problems": problems})
     for p in problems:
-        console.print(f"[red]invalid:[/] {p}", soft_wrap=True)
+        console.print(f"[red]invalid:[/] {escape(p)}", soft_wrap=True)
     if problems:
         raise typer.Exit(1)
     console.print("[green]export valid[/]")

@@ -11,7 +11,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from medtrust._cli_util import console, handle_errors, print_json
+from medtrust._cli_util import handle_errors, print_json
+from medtrust._cli_util import plain_console as console
 
 
 @handle_errors

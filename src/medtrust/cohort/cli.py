@@ -9,7 +9,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from medtrust._cli_util import console, handle_errors, print_json
+from medtrust._cli_util import handle_errors, print_json
+from medtrust._cli_util import plain_console as console
 from medtrust.cohort._cli_validate import validate
 from medtrust.errors import ConfigError, MedtrustError
 

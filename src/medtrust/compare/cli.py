@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -49,7 +50,8 @@ def tables(c: dict[str, Any]) -> list[Table]:
         for e in sorted(sec["rates"], key=lambda e: ranks.get(e["run_id"], {}).get("rank") or 1e9):
             rk = ranks.get(e["run_id"]) or {}
             t.add_row(
-                names[e["run_id"]] + ("" if e["informative"] else " [yellow](not informative)[/]"),
+                escape(names[e["run_id"]])
+                + ("" if e["informative"] else " [yellow](not informative)[/]"),
                 "n/a" if rk.get("rank") is None else f"{rk['rank']:g}",
                 "" if not rk.get("ci95") else f"{rk['ci95'][0]:g}-{rk['ci95'][1]:g}",
                 str(e["n"]),
@@ -72,7 +74,7 @@ def tables(c: dict[str, Any]) -> list[Table]:
         )
     for m in g["models"]:
         t.add_row(
-            names[m["run_id"]],
+            escape(names[m["run_id"]]),
             _pct(m["static_accuracy"]),
             str(m["static_rank"]),
             _pct(m["dynamic_failure_rate"]),
@@ -87,7 +89,9 @@ def tables(c: dict[str, Any]) -> list[Table]:
     )
     out.append(t)
     for d in c.get("drift") or []:
-        t = Table(title=f"drift: {names[d['run']]} vs baseline {names[d['baseline']]}")
+        t = Table(
+            title=f"drift: {escape(names[d['run']])} vs baseline {escape(names[d['baseline']])}"
+        )
         for col in ("axis", "n", "before", "after", "change", "95% CI", "p", "p Holm"):
             t.add_column(col, justify="left" if col in ("axis", "95% CI") else "right")
         for axis, e in d["axes"].items():
@@ -166,7 +170,7 @@ def compare_command(
         dynamic_axis=dynamic_axis,
     )
     for w in c["warnings"]:
-        console.print(f"[yellow]warning:[/] {w}")
+        console.print(f"[yellow]warning:[/] {escape(w)}")
     if fmt == "table":
         for t in tables(c):
             console.print(t)
@@ -174,7 +178,7 @@ def compare_command(
         text = render_comparison(c, fmt)
         if out is not None:
             write_text_atomic(out, text)
-            console.print(f"{fmt} -> {out}")
+            console.print(f"{fmt} -> {out}", markup=False)
         elif not json_out:
             typer.echo(text, nl=False)
     if json_out:
@@ -211,7 +215,8 @@ def run_members(
     from medtrust import api
 
     def run_one(member: RunConfig, out_dir: Path | None) -> api.RunResult:
-        console.print(f"[bold]target {member.target}[/] (comparison {member.comparison_id})")
+        target = escape(member.target)
+        console.print(f"[bold]target {target}[/] (comparison {member.comparison_id})")
         progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -235,7 +240,7 @@ def run_members(
             )
         console.print(table(result.summary))
         if result.report_path:
-            console.print(f"report: {result.report_path}")
+            console.print(f"report: {result.report_path}", markup=False)
         return result
 
     cid = new_comparison_id()
@@ -243,7 +248,7 @@ def run_members(
         cid, results = run_targets(config, targets, run_one=run_one, out_dir=out, comparison_id=cid)
     except KeyboardInterrupt as exc:
         for note in getattr(exc, "__notes__", []):
-            console.print(f"[yellow]interrupted[/]: {note}")
+            console.print(f"[yellow]interrupted[/]: {escape(note)}")
         unfinished = [r.id for r in members_or_none(store, cid) if r.status != "done"]
         console.print(
             "every reply received so far is stored; finish the interrupted member with "
@@ -255,10 +260,11 @@ def run_members(
     try:  # every member is stored by now: a leaderboard that cannot be built is a warning
         board = build_comparison(store, [cid])
     except MedtrustError as exc:
-        console.print(f"[yellow]warning:[/] no leaderboard for comparison {cid}: {exc}")
+        why = escape(str(exc))
+        console.print(f"[yellow]warning:[/] no leaderboard for comparison {cid}: {why}")
     else:
         path = out / "leaderboard.html"
         write_text_atomic(path, render_comparison(board, "html"))
-        console.print(f"comparison {cid}: leaderboard {path}")
+        console.print(f"comparison {cid}: leaderboard {path}", markup=False)
     if json_out:
         print_json({"comparison": cid, "runs": [r.summary for r in results]})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 
 def _pct(x: float | None) -> str:
@@ -107,7 +108,7 @@ def audit_tables(report: dict[str, Any]) -> list[Table]:
             shap.add_column(col)
         flagged = {f["feature"]: f["kind"] for f in attr["flags"]}
         for i, r in enumerate(attr["ranking"][: attr["top_k"]], 1):
-            mark = f"[red]{flagged[r['feature']]}[/]" if r["feature"] in flagged else ""
+            mark = Text(flagged[r["feature"]], style="red") if r["feature"] in flagged else ""
             shap.add_row(str(i), r["feature"], f"{r['mean_abs']:.4f}", mark)
         out.append(shap)
     return out

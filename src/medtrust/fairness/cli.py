@@ -14,7 +14,8 @@ from typing import Annotated
 
 import typer
 
-from medtrust._cli_util import console, handle_errors, print_json
+from medtrust._cli_util import handle_errors, print_json
+from medtrust._cli_util import plain_console as console
 from medtrust.errors import MedtrustError
 
 
