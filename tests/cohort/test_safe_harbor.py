@@ -363,3 +363,103 @@ def test_identified_fhir_twin_flags_the_same_classes_as_the_table(tmp_path: Path
     by_table, by_fhir = check_file(table), check_file(fhir)
     assert by_fhir.records == by_fhir.records_flagged == 40
     assert set(by_table.counts) <= set(by_fhir.counts), (by_table.counts, by_fhir.counts)
+
+
+# ------------------------------------------- ages over 89 stated through the year or in words
+@pytest.mark.parametrize("column", ["birth_year", "year_of_birth", "yob", "BirthYear"])
+def test_birth_year_alone_read_against_today(tmp_path: Path, column: str) -> None:
+    """No event year: the birth year is read against the current year (1930 is over 89 by any
+    reading; 1960 is under 89 until 2049)."""
+    report = check_file(_csv(tmp_path / "b.csv", f"{column},sex\n1930,F\n1960,M\n\n"))
+    assert report.counts == {"dates": 1}, report.violations
+    assert [(v.record, v.column) for v in report.violations] == [(1, column)]
+    assert "over 89" in report.violations[0].detail
+
+
+def test_birth_year_without_event_uses_the_files_latest_event_year(tmp_path: Path) -> None:
+    # row 2 has no encounter year: read against the table's latest (2000): 1920 -> 80, clean;
+    # row 3 the same against 2000: 1905 -> 95, flagged; row 1 against its own 2000: 1925 -> 75
+    report = check_file(_csv(tmp_path / "r.csv",
+                             "birth_year,encounter_year\n1925,2000\n1920,\n1905,\n"))
+    assert report.counts == {"dates": 1}, report.violations
+    assert report.violations[0].record == 3
+
+
+def test_age_in_words_and_numeric_forms(tmp_path: Path) -> None:
+    path = _csv(tmp_path / "w.csv", "\n".join([
+        "age,note",
+        "ninety-five,ok",             # 1: words
+        "Ninety Seven,ok",            # 2: words, other spelling
+        "one hundred and two,ok",     # 3: 102
+        "1e2,ok",                     # 4: 100
+        "90.5,ok",                    # 5: above the top code
+        "90.0,ok",                    # 6: the top code 90 written as a decimal: allowed
+        "ninety,ok",                  # 7: the top code in words: allowed
+        "40,a ninety-two-year-old woman",  # 8: free text in words
+        "40,aged one hundred",        # 9: free text in words
+        "89.9,ok",                    # 10
+    ]) + "\n")
+    report = check_file(path)
+    assert report.counts == {"dates": 7}, report.violations
+    assert sorted(v.record for v in report.violations) == [1, 2, 3, 4, 5, 8, 9]
+    assert all("90 or older" in v.detail for v in report.violations if v.column == "age")
+
+
+@pytest.mark.parametrize("bundled", [True, False])
+def test_fhir_year_only_birth_date_alone(tmp_path: Path, bundled: bool) -> None:
+    old = {"resourceType": "Patient", "id": "old", "gender": "male", "birthDate": "1930"}
+    young = {"resourceType": "Patient", "id": "young", "gender": "male", "birthDate": "1960"}
+    docs: tuple[object, ...] = (_bundle(old), _bundle(young)) if bundled else (old, young)
+    report = check_file(_ndjson(tmp_path / "p.ndjson", *docs))
+    assert report.records == 2 and report.records_flagged == 1
+    assert report.counts == {"dates": 1}, report.violations
+    assert [(v.record, v.patient, v.column) for v in report.violations] == [
+        (1, "old", "Patient.birthDate (age)")]
+
+
+def test_fhir_birth_year_alone_uses_the_files_latest_date(tmp_path: Path) -> None:
+    # the lone Patient is read against 1990 (the other record's encounter): 1920 -> 70, clean
+    lone = _bundle({"resourceType": "Patient", "id": "a", "gender": "male", "birthDate": "1920"})
+    other = _bundle({"resourceType": "Patient", "id": "b", "gender": "male", "birthDate": "1950"},
+                    {"resourceType": "Encounter", "id": "e", "status": "finished",
+                     "subject": {"reference": "Patient/b"}, "period": {"start": "1990"}})
+    assert check_file(_ndjson(tmp_path / "f.ndjson", lone, other)).ok
+
+
+def _obs(oid: str, value: float, unit: str, code: str) -> dict[str, object]:
+    return {"resourceType": "Observation", "id": oid, "status": "final",
+            "subject": {"reference": "Patient/p"},
+            "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+            "valueQuantity": {"value": value, "unit": unit,
+                              "system": "http://unitsofmeasure.org", "code": unit}}
+
+
+def test_fhir_age_observations_in_years(tmp_path: Path) -> None:
+    patient = {"resourceType": "Patient", "id": "p", "gender": "female", "birthDate": "1990"}
+    cases = [
+        (_obs("o1", 95, "a", "30525-0"), 1),        # LOINC Age, years
+        (_obs("o2", 95, "yr", "8302-2"), 1),        # any code, unit years
+        (_obs("o3", 95, "years", "99999-9"), 1),
+        (_obs("o4", 1200, "mo", "30525-0"), 1),     # an age in months: 100 years
+        (_obs("o5", 90, "a", "30525-0"), 0),        # the top code
+        (_obs("o6", 95, "kg", "29463-7"), 0),       # a weight
+        (_obs("o7", 1200, "mo", "8302-2"), 0),      # months, not an age code
+    ]
+    for i, (obs, want) in enumerate(cases):
+        report = check_file(_ndjson(tmp_path / f"o{i}.ndjson", _bundle(patient, obs)))
+        assert report.counts == ({"dates": 1} if want else {}), (obs, report.violations)
+        if want:
+            assert report.violations[0].column == "Observation.valueQuantity"
+
+
+def test_fhir_meta_last_updated_is_not_a_patient_date(tmp_path: Path) -> None:
+    meta = {"lastUpdated": "2024-03-04T10:30:00Z", "versionId": "1"}
+    doc = _bundle({"resourceType": "Patient", "id": "p", "gender": "male", "birthDate": "1960",
+                   "meta": meta},
+                  {"resourceType": "Encounter", "id": "e", "status": "finished", "meta": meta,
+                   "subject": {"reference": "Patient/p"}, "period": {"start": "2024"}})
+    assert check_file(_ndjson(tmp_path / "m.ndjson", doc)).ok
+    loose = {"resourceType": "Patient", "id": "q", "gender": "male", "birthDate": "1960-05-01",
+             "meta": meta}
+    report = check_file(_ndjson(tmp_path / "l.ndjson", loose))
+    assert [v.column for v in report.violations] == ["Patient.birthDate"]

@@ -12,7 +12,13 @@ once per record, column and rule:
 - ages: any column named like an age (``age``, ``age_at_visit``, ``AgeYears``) holding a value
   over 90 in any form ("95", "95 years", "95 y/o", "91-94"); 90 is the top code "90 or older";
   a birth year beside a top-coded age, or beside an encounter year or date at least 91 years
-  later (the birth year then reveals an age over 89 on any reading of the two dates);
+  later (the birth year then reveals an age over 89 on any reading of the two dates); a birth
+  year with no event year on its row is read the same way against the reference year: the
+  latest event year in the table (one read batch), else the current year, so ``birth_year``
+  1930 alone is a violation (164.514(b)(2)(i)(C) removes "all elements of dates (including
+  year) indicative of such age"). Ages are read in any form: "95", "90.5", "1e2",
+  "ninety-five", "one hundred and two"; exactly 90 is the permitted aggregate code "90 or
+  older" and is not a violation;
 - ZIP3: restricted prefixes (the union of the 2000- and 2010-census lists,
   ``data/restricted_zip3.yaml``) and prefixes with no residents in the 2020 Census.
 """
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -123,7 +130,8 @@ def _numbers(col: pa.ChunkedArray) -> npt.NDArray[np.float64]:
     if pa.types.is_dictionary(arr.type):
         arr = pc.cast(arr, pa.string())
     if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-        ok = pc.match_substring_regex(arr, r"^\s*\d+(\.\d+)?\s*$")
+        # decimal and scientific forms ("90.0", "90.5", "1e2"): compared as numbers
+        ok = pc.match_substring_regex(arr, r"^\s*\+?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$")
         arr = pc.cast(pc.utf8_trim_whitespace(pc.if_else(ok, arr, None)), pa.float64())
     elif pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
         arr = pc.cast(arr, pa.float64())
@@ -156,8 +164,12 @@ def _zip_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
     return col
 
 
-def table_hits(table: pa.Table, restricted: frozenset[str] | None = None) -> Hits:
-    """``{(column, rule): (detail, rows)}`` for one table; ``rows`` is a boolean row mask."""
+def table_hits(table: pa.Table, restricted: frozenset[str] | None = None,
+               reference_year: int | None = None) -> Hits:
+    """``{(column, rule): (detail, rows)}`` for one table; ``rows`` is a boolean row mask.
+
+    ``reference_year`` is the year a birth year with no event year beside it is read against
+    when the table has no event year at all (default: the current year)."""
     restricted = load_kb().restricted_zip3 if restricted is None else restricted
     n = table.num_rows
     hits: Hits = {}
@@ -198,13 +210,25 @@ def table_hits(table: pa.Table, restricted: frozenset[str] | None = None) -> Hit
             over = np.nan_to_num(values, nan=0.0) > 90
             if text is not None:
                 over |= text.match(AGE_VALUE_PATTERN)
-            add(name, "dates", "age over 89 not pooled into 90 or older", over)
+            add(name, "dates", "age over 90 (only 90, the aggregate code '90 or older', is "
+                "permitted)", over)
         if key in BIRTH_YEAR_COLUMNS or key in BIRTH_DATE_COLUMNS:
             births.append((name, _years(col)))
         elif is_event_column(key):
             events.append((name, _years(col)))
+    # A birth year with no event year on its row is read against the reference year: the latest
+    # event year in the table, else this year (the data describe living people today).
+    seen = [e for _, e in events if (~np.isnan(e)).any()]
+    ref = float(max(np.nanmax(e) for e in seen)) if seen else float(
+        date.today().year if reference_year is None else reference_year)
+    no_event = np.ones(n, dtype=bool)
+    for _, eyear in events:
+        no_event &= np.isnan(eyear)
     for bname, byear in births:
         known = ~np.isnan(byear)
+        add(bname, "dates", f"birth year reveals an age over 89 in {int(ref)} (the latest "
+            "event year in the file, else the current year)",
+            known & no_event & (np.nan_to_num(ref - byear, nan=0.0) >= 91))
         for a in ages:
             add(bname, "dates", "birth year beside an age of 90 or older",
                 known & (np.nan_to_num(a, nan=0.0) >= 90))

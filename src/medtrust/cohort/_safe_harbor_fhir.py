@@ -17,7 +17,14 @@ of relatives, employers, or household members of the individual"):
   in free text;
 - ages over 89: ``Age`` values and age Observations (LOINC 30525-0, 21612-7) over 90, text
   such as "95-year-old", and a Patient's ``birthDate`` against the dates of its encounters and
-  other events (exact age >= 90 when both are full dates, else year difference >= 91);
+  other events (exact age >= 90 when both are full dates, else year difference >= 91), or, for
+  a Patient with no dated event, against the file's latest event date, else today (so
+  ``birthDate: "1930"`` alone is flagged: 164.514(b)(2)(i)(C) removes "all elements of dates
+  (including year) indicative of such age"); any Observation whose ``valueQuantity`` is in
+  years (``a``, ``yr``, "years") over 90 is an age; exactly 90 is the permitted aggregate
+  code "90 or older";
+- not flagged: ``meta.*`` dates (``meta.lastUpdated``): they date the record's metadata, not
+  an event of the individual, so they are not a date element of 164.514(b)(2)(i)(C);
 - contacts and numbers: ``telecom`` (by system), ``identifier`` (SSN, MRN, member, account,
   licence, other), street, city, district and ZIP beyond a permitted ZIP3, ``photo``, and
   identifier-shaped text (SSN, phone, e-mail, URL, IP, MRN patterns).
@@ -42,6 +49,11 @@ SKIP_KEYS = frozenset({"system", "url", "fullUrl", "reference", "profile", "id",
 TELECOM = {"phone": "phone", "fax": "fax", "email": "email", "url": "url", "sms": "phone",
            "pager": "phone"}
 AGE_LOINC = frozenset({"30525-0", "21612-7"})
+YEAR_UNITS = frozenset({"a", "yr", "yrs", "y", "year", "years", "a_j", "a_g"})
+AGE_UNITS = {"": 1.0, "mo": 12.0, "month": 12.0, "months": 12.0, "wk": 365.25 / 7,
+             "week": 365.25 / 7, "weeks": 365.25 / 7, "d": 365.25, "day": 365.25,
+             "days": 365.25}
+"""Units per year (UCUM codes and their words); an age with no unit is read as years."""
 EVENT_KEYS = frozenset({"start", "end", "effectiveDateTime", "onsetDateTime", "recordedDate",
                         "issued", "authoredOn", "performedDateTime", "occurrenceDateTime",
                         "abatementDateTime", "dateAsserted", "date", "created"})
@@ -76,6 +88,20 @@ def _id_rule(ident: dict[str, Any]) -> str:
     if any(w in system for w in ("device", "serial", "udi")):
         return "device"
     return "other_id"
+
+
+def _in_years(qty: dict[str, Any], is_age: bool) -> float | None:
+    """A Quantity's value in years: any quantity in years (UCUM ``a``, ``yr``, "years"); for an
+    age (an ``Age`` or an age Observation) also months, weeks and days, and no unit (years)."""
+    value = qty.get("value")
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    unit = str(qty.get("code") or qty.get("unit") or "").strip().lower()
+    if unit in YEAR_UNITS:
+        return float(value)
+    if not is_age:
+        return None
+    return float(value) / AGE_UNITS[unit] if unit in AGE_UNITS else None
 
 
 def _walk(root: Any, path: str) -> list[tuple[str, str, Any, bool]]:
@@ -118,9 +144,10 @@ def _resource(res: dict[str, Any], restricted: frozenset[str],
                 target = str(value.get("type") or (ref.split("/")[0] if "/" in ref else ""))
                 if in_contact or target not in PROVIDERS:
                     yield f"{where}.display", "names", "name in Reference.display"
-            if key.endswith("Age") and isinstance(value.get("value"), int | float) \
-                    and value["value"] > 90:
-                yield where, "dates", f"age {value['value']} over 89"
+            if key.endswith("Age") and (years := _in_years(value, True)) is not None \
+                    and years > 90:
+                yield where, "dates", f"age {value.get('value')} {value.get('unit', '')} over " \
+                    "89 (90 is the permitted code '90 or older')"
         elif key == "telecom" and isinstance(value, list):
             for t in value:
                 if t.get("value"):
@@ -145,7 +172,8 @@ def _resource(res: dict[str, Any], restricted: frozenset[str],
         if not isinstance(value, str) or key in SKIP_KEYS or not MAYBE.search(value):
             continue
         if FHIR_DATETIME.match(value):
-            if len(value) > 4:
+            # meta.* (lastUpdated, ...) dates the record, not the individual: not a (C) date
+            if len(value) > 4 and "meta" not in path.split(".")[1:]:
                 yield where, "dates", f"{key} more precise than a year"
             continue
         for prule, regex in COMPILED.items():
@@ -154,11 +182,13 @@ def _resource(res: dict[str, Any], restricted: frozenset[str],
         if AGE_TEXT.search(value):
             yield where, "dates", "age over 89 stated in text"
     if rtype == "Observation":
-        codes = _codes(res.get("code"))
         qty = res.get("valueQuantity")
-        value = qty.get("value") if isinstance(qty, dict) else None
-        if codes & AGE_LOINC and isinstance(value, int | float) and value > 90:
-            yield "Observation.valueQuantity", "dates", f"age {value} over 89"
+        years = _in_years(qty, bool(_codes(res.get("code")) & AGE_LOINC)) \
+            if isinstance(qty, dict) else None
+        if isinstance(qty, dict) and years is not None and years > 90:
+            yield "Observation.valueQuantity", "dates", \
+                f"age {qty['value']} {qty.get('unit', '')} over 89 (90 is the permitted " \
+                "code '90 or older')"
 
 
 def _when(value: str) -> date | None:
@@ -168,8 +198,9 @@ def _when(value: str) -> date | None:
         return None
 
 
-def _age(birth: Any, latest: str | None) -> Found | None:
-    """A birth date against the latest encounter or event date: an age over 89?"""
+def _age(birth: Any, latest: str | None, reference: bool = False) -> Found | None:
+    """A birth date against the latest encounter or event date (``reference``: the file's
+    latest date, or today, for a Patient with no dated event): an age over 89?"""
     if not isinstance(birth, str) or len(birth) < 4 or latest is None:
         return None
     b, e = _when(birth), _when(latest)
@@ -181,8 +212,10 @@ def _age(birth: Any, latest: str | None) -> Found | None:
         old = age >= 91
     if not old:
         return None
+    against = "reference date (the file's latest date, else today)" if reference \
+        else "event date"
     return (AGE_COLUMN, "dates",
-            f"birth date {birth} and event date {latest} reveal an age over 89 ({age})")
+            f"birth date {birth} and {against} {latest} reveal an age over 89 ({age})")
 
 
 class _Tally:
@@ -238,6 +271,9 @@ def check_fhir(path: Path, restricted: frozenset[str], limit: int
     t = _Tally(limit)
     loose: dict[str, int] = {}  # "Patient/ID" of a Patient on its own line -> its record
     who: dict[int, tuple[str, int, Any, str | None]] = {}  # record -> (pid, line, birth, latest)
+    # Bundle Patients with no dated event: read against the file's latest date once it is known
+    pending: list[tuple[int, int, str | None, Any, set[tuple[str, str]]]] = []
+    dates: list[str] = []
     for lineno, doc in json_lines(path):
         bundle = isinstance(doc, dict) and doc.get("resourceType") == "Bundle"
         for patient, resources in groups(doc, f"{path}:{lineno}"):
@@ -246,11 +282,13 @@ def check_fhir(path: Path, restricted: frozenset[str], limit: int
             if owner is not None:  # a loose resource of a Patient seen before
                 opid, line, birth, latest = who[owner]
                 found, latest = _found(resources, restricted, latest)
+                dates += [latest] if latest else []
                 who[owner] = (opid, line, birth, latest)
                 t.emit(owner, lineno, opid, found, t.seen[owner])
                 continue
             t.records += 1
             found, latest = _found(([patient] if patient else []) + resources, restricted)
+            dates += [latest] if latest else []
             pid = str(patient.get("id")) if patient else None
             if patient is not None and not bundle:
                 for key in (f"Patient/{pid}", f"urn:uuid:{pid}"):
@@ -258,11 +296,17 @@ def check_fhir(path: Path, restricted: frozenset[str], limit: int
                 who[t.records] = (str(pid), lineno, patient.get("birthDate"), None)
                 t.emit(t.records, lineno, pid, found, t.seen.setdefault(t.records, set()))
                 continue
-            if patient is not None and (age := _age(patient.get("birthDate"),
-                                                    latest)) is not None:
+            if patient is not None and latest is None:
+                pending.append((t.records, lineno, pid, patient.get("birthDate"), set(found)))
+            elif patient is not None and (age := _age(patient.get("birthDate"),
+                                                      latest)) is not None:
                 found.setdefault(age[:2], age[2])
             t.emit(t.records, lineno, pid, found)
+    reference = max(dates) if dates else date.today().isoformat()
+    for rec, at, ppid, born, seen in pending:
+        if (age := _age(born, reference, True)) is not None:
+            t.emit(rec, at, ppid, {age[:2]: age[2]}, seen)
     for record, (opid, line, birth, latest) in who.items():
-        if (age := _age(birth, latest)) is not None:
+        if (age := _age(birth, latest or reference, latest is None)) is not None:
             t.emit(record, line, opid, {age[:2]: age[2]}, t.seen[record])
     return t.records, t.flagged, t.counts, t.kept, t.columns

@@ -17,7 +17,8 @@ from pydantic import BaseModel
 RULES: dict[str, str] = {
     "names": "(A) names",
     "geography": "(B) geographic subdivisions smaller than a state",
-    "dates": "(C) dates (except year) and ages over 89",
+    "dates": "(C) dates (except year) and ages over 89, and any year indicative of such an age "
+             "(90 itself is the permitted aggregate code '90 or older')",
     "phone": "(D) telephone numbers",
     "fax": "(E) fax numbers",
     "email": "(F) e-mail addresses",
@@ -102,15 +103,24 @@ DATE_PATTERN = "|".join([
 """A date element more precise than a year (164.514(b)(2)(i)(C) keeps the year only)."""
 
 _OLD = r"(?:9[1-9]|1[0-4]\d)"
+_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+_OLD_WORDS = rf"(?i:\b(?:ninety[\s-]*(?:{_UNITS})|(?:a|one)[\s-]+hundred)\b)"
+"""An age over 90 in words: "ninety-one" to "ninety-nine", and "a/one hundred [and ...]"
+(every such phrase is 100 or more: "one hundred and twenty" is 120)."""
 AGE_TEXT_PATTERN = (
     rf"(?i)\b{_OLD}\s*-?\s*(?:years?|yrs?|y)\.?\s*-?\s*old\b"
     rf"|\b{_OLD}\s*(?:y/o|y\.o\.|yo|yrs?|years?)(?:\W|$)"
     rf"|\baged?\s*[:=]?\s*{_OLD}\b"
+    rf"|{_OLD_WORDS}(?:[\s-]+(?:and[\s-]+)?[a-z]+)?[\s-]*(?:years?|yrs?)[\s-]*old\b"
+    rf"|\baged?\s*[:=]?\s*{_OLD_WORDS}"
 )
-"""An age over 90 stated in text ("95-year-old", "95 y/o", "95yo", "95 years", "aged 95").
-90 itself is the Safe Harbor top code ("90 or older") and is allowed."""
-AGE_VALUE_PATTERN = rf"(?:^|[^\d.]){_OLD}(?:[^\d]|$)"
-"""In an age column: any age token over 90 ("95", "95 years", "95+", "91-94")."""
+"""An age over 90 stated in text ("95-year-old", "95 y/o", "95yo", "95 years", "aged 95",
+"ninety-five years old", "aged one hundred"). 90 itself ("ninety") is the Safe Harbor
+aggregate code for "90 or older" (164.514(b)(2)(i)(C)) and is allowed."""
+AGE_VALUE_PATTERN = rf"(?:^|[^\d.]){_OLD}(?:[^\d]|$)|{_OLD_WORDS}"
+"""In an age column: any age token over 90 ("95", "95 years", "95+", "91-94", "ninety-five",
+"one hundred and two"). Numeric forms ("90.5", "1e2") are compared as numbers: over 90 is a
+violation, exactly 90 is the permitted top code "90 or older"."""
 
 PATTERNS: dict[str, str] = {
     "ssn": r"\b\d{3}-\d{2}-\d{4}\b",
