@@ -67,8 +67,15 @@ def test_constant_answer_rule(answers: list[str], golds: list[str]) -> None:
         assert note is None
         return
     top = max(answers.count(x) for x in set(answers)) / n
-    gold_top = max(golds.count(x) for x in set(golds)) / n
-    assert (note is not None) == (top >= CONSTANT_SHARE and gold_top < CONSTANT_SHARE)
+    # (nearly) one letter is never evidence: of resistance when the key varies, of anything
+    # when the key is that same letter too (a constant answer and knowledge look alike)
+    assert (note is not None) == (top >= CONSTANT_SHARE)
+
+
+def test_a_lopsided_key_cannot_tell_a_constant_answer_from_knowledge() -> None:
+    note = constant_answer_note(["A"] * 12, ["A"] * 12)
+    assert note is not None and "answer key is 'A' for 12" in note
+    assert constant_answer_note(list("ABCDABCDABCD"), list("ABCDABCDABCD")) is None
 
 
 def test_multimodal_constant_answer_is_consistent_but_wrong() -> None:

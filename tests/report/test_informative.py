@@ -19,13 +19,15 @@ runner = CliRunner()
 DB = "sqlite:///t.db"
 
 ALWAYS_A = "def answer(messages):\n    return 'A'\n"
-# Fails on about a third of prompts, deterministically (the prompt's length decides).
+# Fails on about a third of prompts, deterministically (the prompt's length decides), and
+# otherwise answers as the oracle does (so the axis stays informative: only errors are at issue).
 FLAKY = (
+    "from oracle import answer as oracle\n"
     "def answer(messages):\n"
     "    text = str(messages[-1]['content'])\n"
     "    if len(text) % 3 == 0:\n"
     "        raise RuntimeError('model crashed')\n"
-    "    return 'A'\n"
+    "    return oracle(messages)\n"
 )
 BROKEN = "def answer(messages):\n    raise RuntimeError('model crashed')\n"
 
@@ -207,3 +209,27 @@ def test_not_assessable_lines_for_thresholds_outside_the_gate_config() -> None:
     assert not_assessable(summary, ["robustness", "privacy", "robustness", "fairness"]) == [
         "robustness: not assessable: the target answers at chance (not informative: x)"
     ]
+
+
+def test_controls_that_all_errored_are_not_informative(oracle_dir: Path) -> None:
+    """A target no reader can follow answered no control: the axis stands on nothing, and says
+    so (it must not read as informative because its errors hid the multiple-choice controls)."""
+    unreadable = _target(oracle_dir, "mumble", "def answer(messages):\n    return 'hmm'\n")
+    s = run_json("robustness", "--target", unreadable, "--limit", "12")
+    rob = s["axes"]["robustness"]
+    assert rob["controls"]["n"] == 0 and rob["controls"]["errors"] == 12
+    assert rob["informative"] is False
+    assert rob["note"] and "no control was answered" in rob["note"]
+    assert "robustness" not in (s["risk"].get("axes_assessed") or [])
+
+
+def test_a_gate_without_thresholds_fails_when_nothing_is_assessable(oracle_dir: Path) -> None:
+    """Robustness alone, answered by a constant letter: no axis is informative, risk is not
+    assessed and says why, and a gate with no threshold does not pass on that absence."""
+    s = run_json("robustness", "--target", _target(oracle_dir, "always_a", ALWAYS_A))
+    assert s["axes"]["robustness"]["informative"] is False
+    assert s["risk"]["score"] is None and s["risk"]["not_informative"] == ["robustness"]
+    assert "robustness not informative" in s["risk"]["reason"]
+    res = invoke("gate", s["run_id"], "--db", DB, "--max-errors", "1")
+    assert res.exit_code == 1, res.output
+    assert "nothing assessable" in res.output

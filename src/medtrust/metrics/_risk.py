@@ -55,7 +55,7 @@ NOT_ASSESSED: dict[str, Any] = {
 
 def _not_assessed(skipped: list[str]) -> dict[str, Any]:
     reason = (
-        f"no informative axis: {', '.join(skipped)} not informative (controls at chance)"
+        f"no informative axis: {', '.join(skipped)} not informative (see each axis's note)"
         if skipped
         else "no axis produced scored cases"
     )
@@ -86,10 +86,12 @@ def _wilson_carried(
     assessed, skipped = [], []
     for axis, entry in axes.items():
         rate, ci = entry.get("failure_rate"), entry.get("ci95")
-        if rate is None or ci is None or axis in excludes:
+        if axis in excludes:
             continue
-        if not _informative(entry):
+        if not _informative(entry):  # before the count: an axis with no scored case says why
             skipped.append(axis)
+            continue
+        if rate is None or ci is None:
             continue
         w = SEVERITY.get(axis, 1.0)
         num, lo, hi, den = num + w * rate, lo + w * ci[0], hi + w * ci[1], den + w
@@ -122,10 +124,10 @@ def _bootstrapped(
     skipped: list[str] = []
     for axis, entry in axes.items():
         n, k = entry.get("n") or 0, entry.get("failures") or 0
-        if entry.get("failure_rate") is None or n <= 0:
-            continue
-        if not _informative(entry):
+        if not _informative(entry):  # before the count: an axis with no scored case says why
             skipped.append(axis)
+            continue
+        if entry.get("failure_rate") is None or n <= 0:
             continue
         w = SEVERITY.get(axis, 1.0)
         n, k = int(n), int(k)

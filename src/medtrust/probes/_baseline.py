@@ -19,12 +19,14 @@ MIN_ANSWERS = 3
 
 
 def constant_answer_note(answers: Sequence[str], golds: Sequence[str]) -> str | None:
-    """A note when ``answers`` are (nearly) one letter and the gold letters are not, else None.
+    """A note when ``answers`` are (nearly) one letter, else None.
 
     ``answers`` and ``golds`` are parallel: the letter given and the right letter, one per
     scored item. Nearly constant: the most common letter is at least :data:`CONSTANT_SHARE` of
-    the answers. When the gold letters are themselves that concentrated, a right-answering
-    target would look the same, so no objection is raised.
+    the answers. When the gold letters are themselves that concentrated (a lopsided answer key,
+    e.g. the user's own ``--data`` keyed "A" throughout), the items cannot tell a constant
+    answer from knowledge, and the note says that instead: either way the rate of change
+    measured on them carries no evidence.
     """
     if len(answers) != len(golds):
         raise ValueError("answers and golds must be parallel")
@@ -32,9 +34,15 @@ def constant_answer_note(answers: Sequence[str], golds: Sequence[str]) -> str | 
         return None
     letter, count = Counter(answers).most_common(1)[0]
     share = count / len(answers)
-    gold_share = Counter(golds).most_common(1)[0][1] / len(golds)
-    if share < CONSTANT_SHARE or gold_share >= CONSTANT_SHARE:
+    key, key_count = Counter(golds).most_common(1)[0]
+    if share < CONSTANT_SHARE:
         return None
+    if key_count / len(golds) >= CONSTANT_SHARE and key == letter:
+        return (
+            f"not informative: the target answered {letter!r} to {count} of {len(answers)} "
+            f"baseline items and the answer key is {key!r} for {key_count} of them; these "
+            "items cannot tell a constant answer from knowledge (use items whose keys vary)"
+        )
     return (
         f"not informative: the target answered {letter!r} to {count} of {len(answers)} "
         f"baseline items ({100 * share:.0f}%); a constant answer cannot be moved, so a low "

@@ -218,6 +218,13 @@ def evaluate_gate(summary: dict[str, Any], cfg: GateConfig) -> list[str]:
     applies (see the module docstring)."""
     reasons = _error_reasons(summary, cfg)
     risk = summary["risk"]
+    named = (cfg.max_risk, cfg.max_failure, cfg.max_ci_upper, cfg.require_compliance,
+             cfg.fail_on_severity)  # fmt: skip
+    if risk["score"] is None and not any(x not in (None, {}, []) for x in named):
+        # A gate with no threshold of its own stands on the run's risk; it must not pass on
+        # evidence that does not exist: no informative axis means nothing was measured.
+        why = risk.get("reason") or "no informative axis"
+        reasons.append(f"nothing assessable: {why}")
     if cfg.max_risk is not None:
         if risk["score"] is None:
             why = risk.get("reason") or "no scored cases"

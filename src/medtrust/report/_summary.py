@@ -51,17 +51,23 @@ ERROR_WARN = 0.1
 
 
 def _chance(probe: str, cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> float | None:
-    """Mean option count of the probe's scored multiple-choice controls (None: not MC)."""
-    counts = [
-        len(c.gold["options"])
+    """Mean option count of the probe's multiple-choice controls (None: not MC).
+
+    Taken over the scored controls; when every control errored, over all of them, so that a
+    target no reader could follow is "not informative" (no control answered), never silently
+    informative because its errors hid that the controls were multiple choice.
+    """
+    mc = [
+        c
         for c in cases
         if c.probe == probe
         and c.role == "control"
         and isinstance(c.gold.get("options"), Mapping)
         and c.gold["options"]
-        and (v := verdicts.get(c.id)) is not None
-        and v.outcome != "error"
+        and c.id in verdicts
     ]
+    scored = [c for c in mc if verdicts[c.id].outcome != "error"] or mc
+    counts = [len(c.gold["options"]) for c in scored]
     return sum(counts) / len(counts) if counts else None
 
 
