@@ -16,7 +16,8 @@ from pathlib import Path
 
 SEED_ITEMS = Path(__file__).resolve().parents[2] / "src" / "medtrust" / "data" / "mcq_seed.jsonl"
 
-# (kind, template, gold): gold "L" is the chosen letter, None is unreadable.
+# (kind, template, gold): gold "L" is the chosen letter, "X" the other option ``{X}``/``{TX}``
+# stands for, None is unreadable.
 TEMPLATES: list[tuple[str, str, str | None]] = [
     ("markup", "({L})", "L"), ("markup", "**{L}**", "L"), ("markup", "[{L}]", "L"),
     ("markup", "${L}$", "L"), ("markup", "{L})", "L"), ("markup", "\\boxed{{{L}}}", "L"),
@@ -105,10 +106,37 @@ TEMPLATES: list[tuple[str, str, str | None]] = [
     ("json", '{{"answer": "{X} or {L}"}}', None),
     ("json", '{{"reason": "{X} is unlikely", "answer": "{L}"}}', "L"),
     ("json", '{{"answer": "", "reason": "not enough information"}}', None),
+    ("refused_option", "I cannot recommend {L}", None),
+    ("refused_option", "I won't pick {L}", None),
+    ("refused_option", "I would not choose {L}.", None),
+    ("refused_option", "I wouldn't go with option {L}.", None),
+    ("refused_option", "I can't select {L} for this patient.", None),
+    ("hedge_second_option", "{L}, maybe {X}", None),
+    ("hedge_second_option", "Likely {L}; {X} is a close second", None),
+    ("hedge_second_option", "Probably {L}, though {X} could be right", None),
+    ("hedge_second_option", "I'd go with {L}, but {X} is also possible", None),
+    ("hedge_second_option", "The answer is {L}, perhaps {X}.", None),
+    ("hedge_second_option", "{L}\n{X}", None),
+    ("hedge_second_option", "{X} could be right, but the answer is {L}.", "L"),
+    ("correction", "{X}. No wait, {L}.", "L"),
+    ("correction", "{X}. Actually, {L}.", "L"),
+    ("correction", "The answer is {X}. Wait, no, {L}.", "L"),
+    ("correction", "{X}. Sorry, I mean {L}.", "L"),
+    ("correction", "I'd go with {X}. On second thought, {L}.", "L"),
+    ("lower_case", "Choice {l}", "L"), ("lower_case", "Option {l} is correct", "L"),
+    ("lower_case", "i think it's {l}", "L"),
+    ("reasoning_block", "<think>{X} fits less than {L}.\nFinal answer: {L}", "L"),
+    ("reasoning_block", "<think>Final answer: {L}\nbut then again", None),
+    # The chosen option's own text reads like a hedge: it is still that option.
+    ("hedge_text_option", "{T}", "L"), ("hedge_text_option", "The answer is: {t}.", "L"),
+    ("hedge_text_option", "{TX}", "X"),
 ]
+# Kinds whose chosen option's text is replaced with one of these (as real MCQs often have).
+HEDGE_TEXTS = ["None of the options are correct", "All of the above", "Both A and B"]
 
 
-def render(template: str, item: dict, letter: str, rng: random.Random) -> str:
+def render(template: str, item: dict, letter: str, rng: random.Random) -> tuple[str, str]:
+    """The reply, and the letter ``{X}`` stood for."""
     opts: dict[str, str] = item["options"]
     others = [k for k in opts if k != letter]
     x, y = rng.sample(others, 2) if len(others) >= 2 else (others[0], others[0])
@@ -117,7 +145,7 @@ def render(template: str, item: dict, letter: str, rng: random.Random) -> str:
         L=letter, l=letter.lower(), T=text, t=text.lower(), X=x, Y=y, TX=opts[x], TY=opts[y],
         T_punct=text.upper().replace(" ", "  ") + "!!",
         LIST="\n".join(f"{k}. {v}" for k, v in opts.items()), QUESTION=item["question"],
-    )
+    ), x
 
 
 def main() -> None:
@@ -132,12 +160,14 @@ def main() -> None:
     for kind, template, gold in TEMPLATES:
         for item in rng.sample(items, args.per_template):
             letter = rng.choice(sorted(item["options"]))
-            reply = render(template, item, letter, rng)
+            if kind == "hedge_text_option":
+                item = {**item, "options": {**item["options"], letter: rng.choice(HEDGE_TEXTS)}}
+            reply, other = render(template, item, letter, rng)
             if (reply, item["id"]) in seen:
                 continue
             seen.add((reply, item["id"]))
             rows.append({"reply": reply, "options": item["options"],
-                         "gold": letter if gold == "L" else None,
+                         "gold": {"L": letter, "X": other}.get(gold or ""),
                          "source": f"written:{item['id']}", "kind": kind})
     args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     print(f"{len(rows)} written replies -> {args.out}")

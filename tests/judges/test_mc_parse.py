@@ -330,3 +330,83 @@ def test_two_letters_without_a_choice_are_unreadable(
         return
     assert parse_choice(f"{letter} or {other}", options) is None
     assert parse_choice(f"either {letter} or {other}", options) is None
+
+
+# --- issue: refused options, hedges naming a second option, self-corrections ------------------
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I cannot recommend A",
+        "I won't pick A",
+        "I would not choose B.",
+        "I wouldn't go with option C.",
+        "I can't select D here.",
+        "A, maybe B",
+        "Likely A; B is a close second",
+        "Probably A, though B could be right",
+        "I'd go with A, but B is also possible",
+        "C, or possibly D.",
+        "The answer is B, perhaps C.",
+        "D. Pericarditis, though A might be correct.",
+        "A\nB",
+        "**C**\n**D**",
+    ],
+)
+def test_refused_or_hedged_between_options_is_unreadable(reply: str) -> None:
+    assert parse_choice(reply, OPTIONS) is None
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("A. No wait, B.", "B"),
+        ("A. Actually, B.", "B"),
+        ("The answer is C. Wait, no, D.", "D"),
+        ("B. Sorry, I mean C.", "C"),
+        ("I'd go with A. On second thought, D.", "D"),
+        ("A could be right, but the answer is C.", "C"),  # the conclusion follows the hedge
+        ("I would not hesitate to choose C.", "C"),  # not a refusal
+        ("The answer is C. Wait, A is wrong anyway.", "C"),  # discussed, not a correction
+        ("Choice c", "C"),
+        ("Option c is correct", "C"),
+        ("i think it's c", "C"),
+        ("<think>A fits less than C.\nFinal answer: C", "C"),
+        ("<think>Final answer: C\nbut then again", None),  # not the last line: cut off
+    ],
+)
+def test_corrections_and_explicit_lower_case_answers(reply: str, expected: str | None) -> None:
+    assert parse_choice(reply, OPTIONS) == expected
+
+
+def test_an_option_whose_text_is_a_hedge_can_be_chosen() -> None:
+    opts = {"A": "Aspirin", "B": "Heparin", "C": "None of the options are correct"}
+    assert parse_choice("None of the options are correct", opts) == "C"
+    assert parse_choice("The answer is: none of the options are correct.", opts) == "C"
+    assert parse_choice("None of the options are correct", OPTIONS) is None
+
+
+@given(ol=options_and_letter(), other=st.sampled_from(string.ascii_uppercase),
+       template=st.sampled_from(["{L}, maybe {O}", "{L}; {O} is a close second",
+                                 "I'd go with {L}, but {O} is also possible",
+                                 "Probably {L}, though {O} could be right", "{L}\n{O}"]))
+def test_a_second_option_held_open_is_unreadable(
+    ol: tuple[dict[str, str], str], other: str, template: str
+) -> None:
+    options, letter = ol
+    if other == letter or other not in options:
+        return
+    assert parse_choice(template.format(L=letter, O=other), options) is None
+
+
+@given(ol=options_and_letter(), other=st.sampled_from(string.ascii_uppercase),
+       template=st.sampled_from(["{O}. No wait, {L}.", "{O}. Actually, {L}.",
+                                 "The answer is {O}. Correction: {L}."]))
+def test_a_self_correction_reads_the_corrected_letter(
+    ol: tuple[dict[str, str], str], other: str, template: str
+) -> None:
+    options, letter = ol
+    if other == letter or other not in options or letter == "I":
+        return
+    assert parse_choice(template.format(L=letter, O=other), options) == letter

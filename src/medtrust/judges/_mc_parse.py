@@ -8,7 +8,9 @@ written variants of each kind) is recorded in ``bench/README.md``.
 Reading order, most explicit first (each step only runs when the ones before it found nothing):
 
 1. Reasoning is dropped: text inside ``<think>``/``<thinking>``/``<reasoning>`` blocks; a block
-   that is never closed leaves only the text before it.
+   that is never closed leaves only the text before it, plus its last line when that line is
+   an explicit "Final answer: X". A reply that is exactly one option's text reads as that
+   option, even when the text sounds like a hedge ("None of the options are correct").
 2. The whole reply is one letter in markup: ``C``, ``c.``, ``(C)``, ``**C**``, ``[C]``, ``$C$``,
    ``C)``, ``\\boxed{C}``.
 3. An echo of the option list (two or more ``L. text`` lines) is removed; what is left is read.
@@ -18,7 +20,8 @@ Reading order, most explicit first (each step only runs when the ones before it 
    beats options discussed before it. A statement naming several options ("A or C"), a letter
    with another option's text ("D. <text of C>"), or two explicit answers that disagree where
    the later is not marked as the conclusion ("so", "therefore", "final", "on reflection")
-   choose nothing; a negated one ("not A", "the answer A ... is incorrect") is skipped.
+   choose nothing; a negated one ("not A", "the answer A ... is incorrect") is skipped. A
+   self-correction ("A. No wait, B.", "Actually, B") is the conclusion.
 5. A letter leading the reply ("B. text", "(B)", "B\\n..."), unless its text is another
    option's or is rejected ("A. Aspirin alone is not recommended"), or several option lines
    are given without a choice.
@@ -27,6 +30,10 @@ Reading order, most explicit first (each step only runs when the ones before it 
    be too late"), negated ("not A"), an article ("A patient"), the pronoun ("I think") or part
    of a name ("vitamin K", "amphotericin B"). Hedges ("not sure", "either", "cannot
    determine") and refusals name nothing.
+
+Finally, a letter read by any step is dropped when another option is held open after its last
+mention ("A, maybe B", "I'd go with A, but B is also possible"); a refused option ("I cannot
+recommend A", "I won't pick A") is never named.
 
 Anything else is ``None``: unreadable, which the judge counts as an error, never as a vote.
 """
@@ -42,6 +49,7 @@ from functools import lru_cache
 _REASON_TAGS = r"(?:think|thinking|reasoning|reflection|thought)"
 _OPEN = re.compile(rf"<{_REASON_TAGS}>", re.I)
 _CLOSE = re.compile(rf"</{_REASON_TAGS}>", re.I)
+_FINAL_LINE = re.compile(r"(?i)^[\s*_#>]*final\s+answer\s*[:=-]\s*\S.*$")
 
 # --- 2. the whole reply is one letter in markup ---------------------------------------------
 _ONLY = re.compile(
@@ -105,6 +113,33 @@ _POSTFIX = re.compile(
       |(?:my|our)\s+(?:final\s+)?(?:answer|choice|pick))\b"""
 )
 
+# "option c is correct": after an explicit option word a lower-case letter is a letter too.
+_POSTFIX_LOWER = re.compile(
+    r"""(?ix)\b(?:option|choice|letter|answer)\s+[(\[*]{0,3}([a-z])[)\]*.]{0,3}\s+
+    (?:is|seems|looks|would\s+be|appears)\s+(?:to\s+be\s+)?
+    (?:(?:the\s+)?(?:correct|right|best|answer|true|most\s+(?:likely|appropriate|accurate|correct))
+      |(?:my|our)\s+(?:final\s+)?(?:answer|choice|pick))\b"""
+)
+# "A. No wait, B.", "A. Actually, B.": a self-correction; the corrected letter is the answer.
+_CORRECTION = re.compile(
+    r"""(?ix)\b(?:no\s*,?\s*wait|wait\s*,?\s*no|wait|actually|correction|scratch\s+that|
+    on\s+second\s+thought|sorry|I\s+mean|make\s+(?:it|that))\b[\s,:;.!\-]*
+    (?:(?:it'?s|it\s+is|the\s+answer\s+is|I'?d\s+(?:say|pick|choose|go\s+with))\s+)?(?:option\s+)?"""
+)
+# "A, maybe B", "B is a close second", "though B could be right": a second option is held
+# open beside the first, so no single option was chosen.
+_ALT_BEFORE = re.compile(
+    r"(?i)\b(?:maybe|perhaps|possibly|or\s+possibly|or\s+maybe)\s+(?:option\s+)?$"
+)
+_ALT_AFTER = re.compile(
+    r"""(?ix)^[)\]*.]*\s+(?:
+        (?:is|seems)\s+(?:also\s+)?(?:a\s+)?(?:close\s+second|possible|plausible|reasonable|
+          an?\s+(?:option|alternative|possibility)|also\s+(?:correct|right|likely))
+      | (?:could|might|may)\s+(?:also\s+)?(?:be\s+)?(?:right|correct|possible|plausible|
+          the\s+answer|it|work|fit)
+    )\b"""
+)
+
 # "A. Platelet transfusion is the most appropriate next step": an option line that states it.
 _LINE_POSTFIX = re.compile(
     r"""(?mx)^[\s*_#>]*[(\[]?([A-Z])[.):\]]\s+([^\n;,]{0,120}?)(?<!that)(?<!which)\s
@@ -126,7 +161,7 @@ _REVISED = re.compile(
 
 # --- 5. a letter leading the reply ----------------------------------------------------------
 _LEADING = re.compile(
-    r"""^[\s*_`"'#>]*(?:option\s+|answer\s+)?[(\[]?\s*([A-Za-z])\s*
+    r"""^[\s*_`"'#>]*(option\s+|answer\s+|choice\s+)?[(\[]?\s*([A-Za-z])\s*
     (?:[.):\]]|\*\*|\s+-\s|\s*$|\s*\n)""",
     re.X | re.I,
 )
@@ -159,7 +194,11 @@ _CHOOSING = frozenset(
 )
 _NEG_BEFORE = re.compile(
     r"(?i)(?:\bnot|n't|\bno|\bnor|\bexcept|\brather\s+than|\binstead\s+of|\bexclude|\brule\s+out|"
-    r"\bruled\s+out|\bunlike|\bbut\s+not)\s*(?:option\s+|choice\s+)?[(\[*\"']*\s*$"
+    r"\bruled\s+out|\bunlike|\bbut\s+not|"
+    # "I cannot recommend A", "I won't pick A": a refused choice chooses nothing.
+    r"(?:\bnot|n't|\bcannot|\bnever)\s+(?!hesitate|help)(?:\w+\s+){0,2}?(?:recommend|pick|choose|select|"
+    r"go\s+(?:with|for)|say|suggest|endorse|advise|answer))"
+    r"\s*(?:option\s+|choice\s+)?[(\[*\"']*\s*$"
 )
 # "A would be too late", "B is contraindicated": the option is being discussed, not chosen.
 _DISCUSSED_AFTER = re.compile(
@@ -212,7 +251,12 @@ def _strip_reasoning(text: str) -> str:
     if closes:
         text = text[closes[-1].end() :]
     m = _OPEN.search(text)
-    return text[: m.start()] if m else text
+    if not m:
+        return text
+    # A cut-off block still states its answer when its last line is "Final answer: X".
+    last = text[m.end() :].strip().rsplit("\n", 1)[-1]
+    final = _FINAL_LINE.match(last)
+    return text[: m.start()] + ("\n" + final.group(0) if final else "")
 
 
 def _letter(ch: str, keys: Mapping[str, str]) -> str | None:
@@ -291,8 +335,8 @@ def _bare_letters(text: str, keys: Mapping[str, str]) -> set[str] | None:
         ch = m.group(1)
         if ch not in keys:
             continue
-        before, after = text[max(0, m.start() - 24) : m.start()], text[m.end() :]
-        if _NAME_BEFORE.search(before) or _NEG_BEFORE.search(before) or _is_suffix(before):
+        before, after = text[max(0, m.start() - 40) : m.start()], text[m.end() :]
+        if _NAME_BEFORE.search(before[-24:]) or _NEG_BEFORE.search(before) or _is_suffix(before):
             continue
         if _SEVERAL.match(after):
             return None
@@ -351,6 +395,8 @@ def _stated(text: str, keys: Mapping[str, str], prepared: tuple[tuple[str, str],
     marks = [(m.start(), 0, m) for m in _STATED.finditer(text)]
     marks += [(m.start(), 1, m) for m in _IT_IS.finditer(text)]
     marks += [(m.start(), 2, m) for m in _POSTFIX.finditer(text)]
+    marks += [(m.start(1), 2, m) for m in _POSTFIX_LOWER.finditer(text)]
+    marks += [(m.start(), 5, m) for m in _CORRECTION.finditer(text)]
     marks += [(m.start(1), 3, m) for m in _LINE_POSTFIX.finditer(text)]
     by_text: dict[int, str] = {}
     for k, _echo, postfix in _patterns(tuple(keys.items())):
@@ -365,8 +411,16 @@ def _stated(text: str, keys: Mapping[str, str], prepared: tuple[tuple[str, str],
             subject = not _COPULA.search(m.group(0)) and _NEG_PREDICATE.match(payload)
             got = "" if subject else _read_payload(payload, keys, prepared)
         elif kind == 1:
-            at = _read_letter_at(text[m.end() : m.end() + 40], keys, allow_lower=False)
+            at = _read_letter_at(text[m.end() : m.end() + 40], keys, allow_lower=True)
             got = ("*" if _SEVERAL.match(at[1]) else at[0]) if at else ""
+        elif kind == 5:
+            at = _read_letter_at(text[m.end() : m.end() + 40], keys, allow_lower=False)
+            if at and _DISCUSSED_AFTER.match(at[1]):
+                at = None  # "B. Wait, A is wrong": discussed, not the correction
+            got = ("*" if _SEVERAL.match(at[1]) else at[0]) if at else ""
+            if got:
+                found.append((got, True))
+            continue
         elif kind == 2:
             negated = _NEG_BEFORE.search(text[max(0, start - 16) : start])
             got = "" if negated else (_letter(m.group(1), keys) or "")
@@ -424,6 +478,21 @@ def _drop_echo(text: str, options: Mapping[str, str]) -> tuple[str, set[str]]:
     return text, {k for _, _, k in kept}
 
 
+def _held_open(text: str, chosen: str, keys: Mapping[str, str]) -> bool:
+    """True when another option is held open after the last mention of ``chosen``
+    ("A, maybe B", "I'd go with A, but B is also possible")."""
+    for m in _BARE.finditer(text):
+        ch = m.group(1)
+        if ch not in keys or ch == chosen:
+            continue
+        before, after = text[max(0, m.start() - 24) : m.start()], text[m.end() :]
+        if not (_ALT_BEFORE.search(before) or _ALT_AFTER.match(after)):
+            continue
+        if not re.search(rf"(?<![A-Za-z0-9'\-]){chosen}(?![A-Za-z0-9'\-])", after):
+            return True
+    return False
+
+
 def parse_choice(reply: str, options: Mapping[str, str]) -> str | None:
     """The option letter a reply chose, or ``None`` when a clinician could not read one.
 
@@ -434,12 +503,23 @@ def parse_choice(reply: str, options: Mapping[str, str]) -> str | None:
 
     Returns:
         A key of ``options``, or ``None`` for a reply that names no option, several options
-        without choosing ("A or C"), only repeats the option list, hedges, refuses or ends
-        inside an unclosed reasoning block. Never raises on any text.
+        without choosing ("A or C", "A, maybe B"), refuses an option ("I cannot recommend A"),
+        only repeats the option list, hedges, refuses or ends inside an unclosed reasoning
+        block (unless its last line is "Final answer: X"). A self-correction ("A. No wait, B.")
+        reads as the corrected letter. Never raises on any text.
 
     The reading order is given in the module docstring; its agreement with hand-labelled gold
     is measured by ``bench/mc_reader/agreement.py`` and recorded in ``bench/README.md``.
     """
+    got = _parse(reply, options)
+    if got is None:
+        return None
+    text = _strip_reasoning(reply.translate(_FOLD))
+    return None if _held_open(text, got, options) else got
+
+
+def _parse(reply: str, options: Mapping[str, str]) -> str | None:
+    """The reading before the held-open check of :func:`parse_choice`."""
     keys = {k: v for k, v in options.items() if isinstance(k, str) and len(k) == 1 and k.isupper()}
     if not keys:
         return None
@@ -450,6 +530,15 @@ def parse_choice(reply: str, options: Mapping[str, str]) -> str | None:
     if only:
         return _letter(only.group(1), keys)
     prepared = _prepared(tuple(keys.items()))
+    # The whole reply is one option's text, even one that reads as a hedge or names letters
+    # ("None of the options are correct", "Both A and B").
+    # Compared without dropping articles, so "A. Lung cancer" is not the text "Lung cancer".
+    def flat(t: str) -> str:
+        return " ".join(re.sub(r"[^a-z0-9]+", " ", t.lower()).split())
+
+    exact = [k for k, v in keys.items() if flat(v) and flat(text) == flat(v)]
+    if len(exact) == 1:
+        return exact[0]
     text, echoed = _drop_echo(text, keys)
     text = text.strip()
     if not re.search(r"\w", text):
@@ -460,14 +549,21 @@ def parse_choice(reply: str, options: Mapping[str, str]) -> str | None:
     if stated:
         return None if stated == "*" else stated
     opening = {m.group(1) for m in _LINE_LETTER.finditer(text) if m.group(1) in keys}
+    opening |= {
+        o.group(1).upper() for line in text.splitlines() if (o := _ONLY.match(line.strip()))
+    } & set(keys)
     if len(opening) > 1:
         return None  # several option lines and no stated answer: a list, not a choice
     lead = _LEADING.match(text)
     if lead:
-        ch = lead.group(1)
+        ch = lead.group(2)
         rest = text[lead.end() :]
         letter = _letter(ch, keys)
-        lower_ok = ch.isupper() or re.match(r"[.):\]]", text[lead.start(1) + 1 :].lstrip())
+        lower_ok = (
+            ch.isupper()
+            or re.match(r"[.):\]]", text[lead.start(2) + 1 :].lstrip())
+            or (lead.group(1) and not rest.strip())  # "Choice c"
+        )
         if echoed and letter not in echoed:
             return None  # the option list goes on (garbled), it does not choose
         if letter and lower_ok and not _SEVERAL.match(rest) and not _DISCUSSED_AFTER.match(rest):
@@ -478,7 +574,11 @@ def parse_choice(reply: str, options: Mapping[str, str]) -> str | None:
             if not _NEG_PREDICATE.match(rest.split("\n", 1)[0]):
                 return letter
             text = rest
-    if _HEDGE.search(text):
+    unhedged = text
+    for _k, v in keys.items():
+        if v.strip():
+            unhedged = re.sub(re.escape(v.strip()), " ", unhedged, flags=re.I)
+    if _HEDGE.search(unhedged):
         return None
     if echoed:
         # After repeating the list, only an answer line counts: reasoning that mentions an
