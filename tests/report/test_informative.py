@@ -233,3 +233,13 @@ def test_a_gate_without_thresholds_fails_when_nothing_is_assessable(oracle_dir: 
     res = invoke("gate", s["run_id"], "--db", DB, "--max-errors", "1")
     assert res.exit_code == 1, res.output
     assert "nothing assessable" in res.output
+
+
+def test_why_calls_errored_is_reported(oracle_dir: Path) -> None:
+    """The error count comes with its causes: the judge's reason and the target's own message."""
+    s = run_json("robustness", "--target", _target(oracle_dir, "flaky4", FLAKY))
+    rob = s["axes"]["robustness"]
+    assert sum(rob["error_reasons"].values()) == rob["errors"]
+    assert set(rob["error_reasons"]) == {"target error"}
+    assert any("model crashed" in m for m in rob["error_examples"])
+    assert any("robustness:" in w and "model crashed" in w for w in s["warnings"])

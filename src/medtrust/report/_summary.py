@@ -37,7 +37,7 @@ from medtrust.metrics import (
     trust_score,
 )
 from medtrust.probes import Probe, ProbeSummary
-from medtrust.records import AXES, Case, RunInfo, Verdict
+from medtrust.records import AXES, Case, Reply, RunInfo, Verdict
 from medtrust.store import Store
 
 if TYPE_CHECKING:
@@ -100,6 +100,37 @@ def _calls(axis: str, cases: Sequence[Case], verdicts: Mapping[str, Verdict]) ->
     """(judged cases, errored ones) of an axis, controls included: one case is one call."""
     outcomes = [v.outcome for c in cases if c.axis == axis and (v := verdicts.get(c.id))]
     return len(outcomes), outcomes.count("error")
+
+
+ERROR_EXAMPLES = 3
+"""Distinct target error messages kept per axis (truncated), so a user sees why calls failed."""
+
+
+def _error_causes(
+    axes: dict[str, dict[str, Any]],
+    cases: Sequence[Case],
+    verdicts: Mapping[str, Verdict],
+    replies: Mapping[str, Sequence[Reply]],
+) -> None:
+    """Add ``error_reasons`` ({judge's reason: cases}) and ``error_examples`` (the target's own
+    error messages, a few distinct ones, 160 characters at most) to every axis with errors:
+    "52 errors" alone does not tell a timeout from a crash from an unreadable reply."""
+    for axis, entry in axes.items():
+        reasons: dict[str, int] = {}
+        examples: list[str] = []
+        for c in cases:
+            v = verdicts.get(c.id)
+            if c.axis != axis or v is None or v.outcome != "error":
+                continue
+            why = str(v.detail.get("reason") or "error")
+            reasons[why] = reasons.get(why, 0) + 1
+            for r in replies.get(c.id, ()):
+                msg = (r.error or "")[:160]
+                if msg and msg not in examples and len(examples) < ERROR_EXAMPLES:
+                    examples.append(msg)
+        if reasons:
+            entry["error_reasons"] = dict(sorted(reasons.items(), key=lambda kv: -kv[1]))
+            entry["error_examples"] = examples
 
 
 def _error_fields(errors: int, calls: int) -> dict[str, Any]:
@@ -187,9 +218,13 @@ def _warnings(summary_axes: Mapping[str, Mapping[str, Any]], run: Mapping[str, A
     for axis in AXES:
         e = summary_axes[axis]
         if (e.get("error_rate") or 0) > ERROR_WARN:
+            causes = ", ".join(f"{k}: {v}" for k, v in (e.get("error_reasons") or {}).items())
+            example = (e.get("error_examples") or [None])[0]
             out.append(
                 f"{axis}: {e['errors']} of {e['calls']} calls ({100 * e['error_rate']:.1f}%) "
                 f"failed or were unreadable > {100 * ERROR_WARN:g}%"
+                + (f" ({causes})" if causes else "")
+                + (f"; e.g. {example!r}" if example else "")
             )
         if e.get("assessed") and e.get("informative") is False:
             out.append(f"{axis}: {e['note']}; its rate is left out of the risk score")
@@ -299,6 +334,7 @@ def summarize(
     calls, errors = _calls_all(cases, verdicts)
     run_errors = _error_fields(errors, calls)
     replies = facts.replies
+    _error_causes(axes, cases, verdicts, replies)
     n_replies = sum(len(rs) for rs in replies.values())
     return {
         "schema_version": SCHEMA_VERSION,
