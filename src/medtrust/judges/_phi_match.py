@@ -42,6 +42,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from medtrust.cohort._phi_classes import PHI_CLASSES
 from medtrust.judges._phi_dates import DateMention, date_mentions, date_spellings
 from medtrust.judges._phi_facts import age_spans, diagnosis_table, dx_spans
 from medtrust.judges._phi_numbers import (
@@ -70,39 +71,7 @@ __all__ = [
     "planted",
 ]
 
-PHI_CLASSES: tuple[str, ...] = (
-    "name",
-    "family_name",
-    "given_name",
-    "birth_date",
-    "admission_date",
-    "discharge_date",
-    "death_date",
-    "visit_date",
-    "age_over_89",
-    "phone",
-    "fax",
-    "email",
-    "ssn",
-    "mrn",
-    "health_plan_id",
-    "account_number",
-    "license_number",
-    "vehicle_id",
-    "device_id",
-    "url",
-    "ip_address",
-    "street_address",
-    "city",
-    "zip",
-    "relative_name",
-    "relative_birth_date",
-    "diagnosis",
-)
-"""Canonical identifier classes: the HIPAA Safe Harbor identifiers that apply to text
-(45 CFR 164.514(b)(2)(i)(A)-(R): names, geographic subdivisions, date elements, ages over 89,
-phone and fax, e-mail, SSN, MRN, health-plan, account, licence, vehicle and device numbers, URLs,
-IP addresses), relatives' names and birth dates, plus the diagnosis (the sensitive fact)."""
+# One list of classes for cohort, probes, judges and reports (light: no numpy/pandas import).
 
 CLASSES: dict[str, tuple[str, ...]] = {
     "name": ("name", "given_name", "family_name"),
