@@ -49,3 +49,10 @@ def test_every_name_in_the_html_report_is_defined(oracle_dir: Path, suite: str, 
     if suite == "quickstart":
         assert "<code>impossible_measurement</code>" in html
         assert "existing numeric measurement" in html
+    # the Markdown report carries the same glossary
+    md_args = ["report", s["run_id"], "--db", DB, "--format", "md", "--out", "r.md"]
+    assert runner.invoke(app, md_args).exit_code == 0
+    md = (oracle_dir / "r.md").read_text()
+    assert "## Glossary" in md and UNDEFINED not in md
+    for axis, name in shown:
+        assert f"| {axis} | `{name}` |" in md

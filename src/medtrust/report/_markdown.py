@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from medtrust.records import AXES
@@ -118,8 +119,12 @@ def _compliance(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render_md(summary: dict[str, Any]) -> str:
-    """A Markdown summary for pull requests and chat."""
+def render_md(
+    summary: dict[str, Any], glossary: Sequence[Mapping[str, str]] | None = None
+) -> str:
+    """A Markdown summary for pull requests and chat; ``glossary`` (rows of ``axis``, ``name``,
+    ``definition``, as :func:`medtrust.report._views.glossary` builds them) ends it with the
+    definition of every probe and operator name it shows."""
     lines = [
         f"# medtrust run {summary['run_id']}",
         "",
@@ -156,6 +161,10 @@ def render_md(summary: dict[str, Any]) -> str:
     if warnings:
         lines += ["", "> **Warnings**", *[f"> - {_cell(w)}" for w in warnings]]
     lines += ["", *_axes(summary), *_risk(summary), *_compliance(summary), *_judges(summary)]
+    if glossary:
+        lines += ["", "## Glossary", "", "| axis | name | definition |", "|---|---|---|"]
+        lines += [f"| {g['axis']} | `{_cell(g['name'])}` | {_cell(g['definition'])} |"
+                  for g in glossary]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 

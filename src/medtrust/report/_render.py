@@ -74,7 +74,7 @@ def render(store: Store, info: RunInfo, summary: dict[str, Any], fmt: str, *, re
     if fmt == "json":
         return json.dumps(summary, indent=2) + "\n"
     if fmt == "md":
-        return render_md(summary)
+        return render_md(summary, glossary(summary, store.cases(info.id)))
     if fmt == "junit":
         return render_junit(summary)
     if fmt == "html":
