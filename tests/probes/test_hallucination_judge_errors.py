@@ -65,7 +65,10 @@ def run(*extra: str) -> dict[str, Any]:
         catch_exceptions=False,
     )
     assert res.exit_code == 0, res.output
-    return dict(json.loads(res.stdout)["axes"]["hallucination"])
+    summary = json.loads(res.stdout)
+    axis = dict(summary["axes"]["hallucination"])
+    axis["_warnings"] = summary["warnings"]  # the run's warnings, for the judge-error line
+    return axis
 
 
 def test_run_with_judge_counts_judge_errors_and_keeps_detector_verdicts(model_dir: Path) -> None:
@@ -79,6 +82,9 @@ def test_run_with_judge_counts_judge_errors_and_keeps_detector_verdicts(model_di
     lo, hi = errors["ci95"]
     assert lo <= 2 / 7 <= hi and len(errors["key"]) == 16
     assert plain["judge_errors"] == {}
+    line = "hallucination: LLM judge python:hjudge:judge: 2 of 7 verdicts unreadable or failed"
+    assert any(w.startswith(line) for w in judged["_warnings"])
+    assert not any("LLM judge" in w for w in plain["_warnings"])
     # the judge errors changed nothing: the detectors' verdicts stand
     for op in ("impossible_measurement_open", "dosage"):
         assert judged["by_probe"][op] == plain["by_probe"][op]

@@ -228,6 +228,12 @@ def _warnings(summary_axes: Mapping[str, Mapping[str, Any]], run: Mapping[str, A
             )
         if e.get("assessed") and e.get("informative") is False:
             out.append(f"{axis}: {e['note']}; its rate is left out of the risk score")
+        for spec, j in sorted((e.get("judge_errors") or {}).items()):
+            if j.get("errors"):
+                out.append(
+                    f"{axis}: LLM judge {spec}: {j['errors']} of {j['judged']} verdicts "
+                    "unreadable or failed; the deterministic detectors' verdicts stand there"
+                )
     return out
 
 
