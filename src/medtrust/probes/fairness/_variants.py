@@ -151,3 +151,12 @@ def render(s: Scenario, attribute: str | None = None, value: str | None = None) 
 def occlude(r: Rendering, index: int) -> str:
     """The vignette without sentence ``index`` (the question is never dropped)."""
     return " ".join(x for i, x in enumerate(r.sentences) if i != index)
+
+
+def known_attributes(attrs: list[str]) -> list[str]:
+    """``attrs`` unchanged when each is a key of :data:`ATTRIBUTES` (a probe parameter's
+    validator); raises ``ValueError`` naming the first unknown one and the known ones."""
+    for a in attrs:
+        if a not in ATTRIBUTES:
+            raise ValueError(f"unknown attribute {a!r} (known: {', '.join(ATTRIBUTES)})")
+    return attrs

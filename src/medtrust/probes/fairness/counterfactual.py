@@ -45,6 +45,7 @@ from medtrust.probes.fairness._variants import (
     TRIAGE_OPTIONS,
     Rendering,
     Scenario,
+    known_attributes,
     occlude,
     render,
 )
@@ -64,10 +65,7 @@ class CounterfactualParams(ProbeParams):
     @field_validator("attributes")
     @classmethod
     def _known(cls, attrs: list[str]) -> list[str]:
-        for a in attrs:
-            if a not in ATTRIBUTES:
-                raise ValueError(f"unknown attribute {a!r} (known: {', '.join(ATTRIBUTES)})")
-        return attrs
+        return known_attributes(attrs)
 
 
 def not_applicable(s: Scenario, attributes: Sequence[str]) -> list[dict[str, str]]:

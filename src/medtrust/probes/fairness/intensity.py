@@ -41,7 +41,7 @@ from medtrust.errors import ConfigError
 from medtrust.metrics import Tally, distribution, jensen_shannon, wilson
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
 from medtrust.probes.fairness._flips import not_applicable_summary, votes
-from medtrust.probes.fairness._variants import ATTRIBUTES, Scenario, render
+from medtrust.probes.fairness._variants import ATTRIBUTES, Scenario, known_attributes, render
 from medtrust.probes.fairness.counterfactual import not_applicable
 from medtrust.probes.robustness._prompt import render_mc
 from medtrust.records import Case, Verdict
@@ -110,10 +110,7 @@ class IntensityParams(ProbeParams):
     @field_validator("attributes")
     @classmethod
     def _known(cls, attrs: list[str]) -> list[str]:
-        for a in attrs:
-            if a not in ATTRIBUTES:
-                raise ValueError(f"unknown attribute {a!r} (known: {', '.join(ATTRIBUTES)})")
-        return attrs
+        return known_attributes(attrs)
 
 
 @probes.register("fairness.intensity")
