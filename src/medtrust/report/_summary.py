@@ -96,9 +96,14 @@ def _baseline_note(
     return "; ".join(notes) or None
 
 
-def _calls(axis: str, cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> tuple[int, int]:
-    """(judged cases, errored ones) of an axis, controls included: one case is one call."""
-    outcomes = [v.outcome for c in cases if c.axis == axis and (v := verdicts.get(c.id))]
+def _calls(
+    axis: str | None, cases: Sequence[Case], verdicts: Mapping[str, Verdict]
+) -> tuple[int, int]:
+    """(judged cases, errored ones) of an axis (None: the whole run), controls included: one
+    case is one call."""
+    outcomes = [
+        v.outcome for c in cases if axis in (None, c.axis) and (v := verdicts.get(c.id))
+    ]
     return len(outcomes), outcomes.count("error")
 
 
@@ -198,12 +203,6 @@ def _axis_entries(
         entry.update(extra)
         axes[axis] = entry
     return axes
-
-
-def _calls_all(cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> tuple[int, int]:
-    """(judged cases, errored ones) over the whole run."""
-    outcomes = [v.outcome for c in cases if (v := verdicts.get(c.id))]
-    return len(outcomes), outcomes.count("error")
 
 
 def _warnings(summary_axes: Mapping[str, Mapping[str, Any]], run: Mapping[str, Any]) -> list[str]:
@@ -337,7 +336,7 @@ def summarize(
     )
     # The run's error share counts every judged case once (controls included); compliance
     # re-reads those same outputs, so it adds no calls.
-    calls, errors = _calls_all(cases, verdicts)
+    calls, errors = _calls(None, cases, verdicts)
     run_errors = _error_fields(errors, calls)
     replies = facts.replies
     _error_causes(axes, cases, verdicts, replies)
