@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,9 +20,8 @@ from pydantic import ValidationError
 
 from medtrust.audit import record_gate, record_report
 from medtrust.config import RunConfig, Suite, load_suite
-from medtrust.engine import ExecStats, RetryPolicy, case_samples, execute
+from medtrust.engine import MAX_STAGES, ExecStats, StageHook, run_stages
 from medtrust.errors import ConfigError, MedtrustError
-from medtrust.judges import judges
 from medtrust.probes import Probe, ProbeContext, probes
 from medtrust.records import Case, RunInfo, Verdict
 from medtrust.report import GateConfig, evaluate_gate, summarize, write_report
@@ -42,14 +41,9 @@ __all__ = [
     "summarize",
 ]
 from medtrust.store import Store
-from medtrust.targets import ChatTarget, load_chat_target
+from medtrust.targets import load_chat_target
 
-MAX_STAGES = 8
 _FLAGS = {"timeout_s": "timeout", "max_retries": "retries", "use_cache": "no-cache"}
-"""Attack rounds after the baseline; a probe stops earlier by returning no follow-ups."""
-
-StageHook = Callable[[str, int], Callable[[int], None]]
-"""``hook(stage_label, n_requests)`` -> a callback advanced by 1 per finished request."""
 
 
 def _has_image(case: Case) -> bool:
@@ -144,87 +138,11 @@ class RunResult:
     entries, errors); a resumed run counts only what this invocation added."""
 
 
-def judge_cases(
-    cases: Sequence[Case], probe_by_name: dict[str, Probe], store: Store, run_id: str
-) -> dict[str, Verdict]:
-    """Judge cases from their stored replies (never calls the target) and persist verdicts."""
-    replies = store.replies(run_id)
-    out: dict[str, Verdict] = {}
-    instances: dict[str, Any] = {}
-    for case in cases:
-        judge_name = probe_by_name[case.probe].judge
-        judge = instances.get(judge_name) or instances.setdefault(
-            judge_name, judges.get(judge_name)()
-        )
-        out[case.id] = judge(case, replies.get(case.id, []))
-    store.put_verdicts(run_id, out.values())
-    return out
-
-
-def _in_focus(config: RunConfig, case: Case) -> bool:
-    """Whether a stage-0 case is of a focused item (every case when its probe is unfocused)."""
-    focus = config.focus.get(case.probe)
-    return focus is None or case.item_id in focus
-
-
 def feedback_config(store: Store, run_id: str) -> RunConfig:
     """A run seeded from the cases clinicians flagged in ``run_id`` (``--from-feedback``)."""
     from medtrust.review import feedback_config as build
 
     return build(store, run_id)
-
-
-async def _stages(
-    config: RunConfig,
-    run_id: str,
-    target: ChatTarget,
-    store: Store,
-    plist: list[Probe],
-    hook: StageHook | None,
-    stats: ExecStats,
-) -> None:
-    by_name = {p.name: p for p in plist}
-    retry = RetryPolicy(max_retries=config.max_retries)
-    samples = config.effective_samples
-    all_cases: list[Case] = []
-    seen: set[str] = set()
-    verdicts: dict[str, Verdict] = {}
-    new = [c for p in plist for c in p.cases() if _in_focus(config, c)]
-    stage = 0
-    try:
-        while new:
-            new = [c for c in new if not (c.id in seen or seen.add(c.id))]  # type: ignore[func-returns-value]
-            store.add_cases(run_id, new)
-            all_cases += new
-            answered = {(cid, r.sample) for cid, rs in store.replies(run_id).items() for r in rs}
-            label = "baseline" if stage == 0 else f"attack round {stage}"
-            todo = sum(
-                1 for c in new for s in range(case_samples(c, samples)) if (c.id, s) not in answered
-            )
-            advance = hook(label, todo) if hook else None
-            done_stage = await execute(
-                target=target,
-                cases=new,
-                samples=samples,
-                params=config.suite.sampling,
-                store=store,
-                run_id=run_id,
-                concurrency=config.concurrency,
-                timeout_s=config.timeout_s,
-                retry=retry,
-                use_cache=config.use_cache,
-                done=answered,
-                progress=advance,
-                seed=config.seed,
-            )
-            stats.merge(done_stage)
-            verdicts.update(judge_cases(new, by_name, store, run_id))
-            stage += 1
-            if stage > MAX_STAGES:
-                break
-            new = [c for p in plist for c in p.followups(stage, all_cases, verdicts)]
-    finally:
-        await target.aclose()
 
 
 def run(
@@ -284,7 +202,7 @@ def run(
                 config=config.model_dump(mode="json"),
             )
         started.append(rid)
-        await _stages(config, rid, target, store, plist, hook, stats)
+        await run_stages(config, rid, target, store, plist, hook, stats)
         return rid
 
     started: list[str] = []

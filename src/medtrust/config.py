@@ -104,6 +104,15 @@ class RunConfig(BaseModel):
     comparison_id: str | None = None
     """The comparison this run belongs to (``run --target A --target B``): its members share
     every setting but the target, so they are asked the same cases."""
+    ray: str | None = None
+    """Scale out on Ray (``--ray [ADDRESS]``): ``"local"`` starts a local Ray, ``"auto"`` joins
+    an existing cluster, anything else is an address as ``ray.init`` takes it. None: no Ray."""
+    replicas: int = Field(1, ge=1, le=1024)
+    """Ray actors, each holding its own instance of the target (``--replicas``)."""
+    replica_cpus: float = Field(1.0, ge=0)
+    """CPUs reserved per replica (``--replica-cpus``)."""
+    replica_gpus: float = Field(0.0, ge=0)
+    """GPUs reserved per replica (``--replica-gpus``)."""
 
     @property
     def effective_samples(self) -> int:

@@ -1,6 +1,17 @@
-"""Calls the target: async scheduling, retries, cache, resume."""
+"""Calls the target: async scheduling, retries, cache, resume, and the run's stage loop."""
 
 from medtrust.engine._retry import RetryPolicy
 from medtrust.engine._scheduler import ExecStats, case_samples, execute, request_key
+from medtrust.engine._stages import MAX_STAGES, StageHook, judge_cases, run_stages
 
-__all__ = ["ExecStats", "RetryPolicy", "case_samples", "execute", "request_key"]
+__all__ = [
+    "MAX_STAGES",
+    "ExecStats",
+    "RetryPolicy",
+    "StageHook",
+    "case_samples",
+    "execute",
+    "judge_cases",
+    "request_key",
+    "run_stages",
+]
