@@ -23,6 +23,16 @@ class NotFoundError(MedtrustError):
     """A run, case or file named by the user does not exist."""
 
 
+class UnknownComponentError(MedtrustError, LookupError):
+    """A registry (probes, judges, targets) has no component of the requested name; the message
+    suggests near names. Also a ``LookupError``, so ``except LookupError`` keeps working."""
+
+
+class ComponentError(MedtrustError):
+    """A component is malformed (unknown axis, a name that disagrees with its class), or a
+    built-in module of a component package fails to import; the message names the module."""
+
+
 def not_utf8(path: object, data: bytes, exc: UnicodeDecodeError) -> str:
     """``FILE:LINE: not UTF-8 text (...)`` for bytes of ``path`` that failed to decode.
 

@@ -1,76 +1,247 @@
 """One small generic registry for probes, targets and judges.
 
-Components register themselves with a decorator; third-party packs register through Python
-entry points (groups ``medtrust.probes``, ``medtrust.targets``, ``medtrust.judges``), loaded lazily
-the first time a name is looked up and not found among the built-ins.
+A component declares its name once, on itself (the ``name`` class attribute), and registers with
+a bare ``@registry.register``; a plain factory function, which has no ``name``, is registered
+with ``@registry.register("NAME")``. Built-in components are found by walking the registry's
+package (every public module, recursively: a new file is all it takes). Third-party packs
+register through Python entry points (groups ``medtrust.probes``, ``medtrust.targets``,
+``medtrust.judges``): they are indexed by name without being imported, and only the one asked
+for is loaded, so a broken pack is a one-line warning naming its distribution, never an error
+for an unrelated name. Modelled on lm-evaluation-harness's ``api/registry.py`` (lazy loading,
+near-name suggestions) and garak's plugin walk.
 """
 
 from __future__ import annotations
 
+import difflib
+import logging
+import pkgutil
+import threading
+import traceback
 from collections.abc import Callable, Iterator
 from importlib import import_module
-from importlib.metadata import entry_points
-from typing import Generic, TypeVar
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any, Generic, TypeVar, overload
+
+from medtrust.errors import ComponentError, MedtrustError, UnknownComponentError
+
+__all__ = ["ComponentError", "Registry", "UnknownComponentError"]
 
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
 
-class UnknownComponentError(LookupError):
-    """Raised when a registry has no component of the requested name."""
+SKIPPED_MODULES = frozenset({"cli"})
+"""Public module names the walk does not import: command-line front ends hold no components."""
+
+
+def _where(obj: object) -> str:
+    """``module.QualName`` of a class or function, for error messages."""
+    return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', type(obj).__name__)}"
+
+
+def _one_line(exc: BaseException, origin: str | None = None) -> str:
+    """``Type: message (file:line)`` of an exception, on one line. The line is where it was
+    raised, except for medtrust's own refusals (a bad axis, a name given twice), raised inside
+    the registry: those point at the line of ``origin`` (the component's file) that registered.
+    """
+    text = " ".join(str(exc).split()) or "(no message)"
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"{type(exc).__name__}: {exc.msg} ({exc.filename}:{exc.lineno})"
+    frames: list[traceback.FrameSummary] = list(traceback.extract_tb(exc.__traceback__))
+    if isinstance(exc, MedtrustError) and origin is not None:
+        frames = [f for f in frames if f.filename == origin] or frames
+    at = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {text}{at}"
+
+
+def _dist_name(ep: EntryPoint) -> str:
+    """The distribution that declares an entry point ("unknown distribution" when not told)."""
+    dist = getattr(ep, "dist", None)
+    return str(getattr(dist, "name", None) or "unknown distribution")
 
 
 class Registry(Generic[T]):
-    """A name -> component mapping, filled by decorators, built-in modules and entry points."""
+    """A name -> component mapping, filled by decorators, the package walk and entry points.
 
-    def __init__(self, kind: str, *, group: str, builtins: tuple[str, ...] = ()) -> None:
+    ``package`` is the dotted package whose public modules (names not starting with ``_``,
+    recursively; ``cli`` modules excepted) are imported on the first lookup. ``check(name, obj)``
+    validates a component as it is registered and raises :class:`ComponentError` (one line).
+    Built-ins win over entry points of the same name.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        *,
+        group: str,
+        package: str | None = None,
+        check: Callable[[str, T], None] | None = None,
+    ) -> None:
         self.kind = kind
         self.group = group
-        self._builtins = builtins
+        self.package = package
+        self._check = check
         self._items: dict[str, T] = {}
-        self._loaded_builtins = False
-        self._loaded_entry_points = False
+        self._walked = False
+        self._walking = False
+        self._eps: dict[str, EntryPoint] | None = None
+        self._broken: dict[str, str] = {}
+        self._lock = threading.RLock()
 
-    def register(self, name: str) -> Callable[[T], T]:
-        """Decorator: register ``obj`` under ``name`` (names are unique per registry)."""
+    @overload
+    def register(self, obj: str, /) -> Callable[[T], T]: ...
 
-        def deco(obj: T) -> T:
-            existing = self._items.get(name)
-            if existing is not None and existing is not obj:
-                raise ValueError(f"{self.kind} {name!r} is registered twice")
-            self._items[name] = obj
+    @overload
+    def register(self, obj: T, /) -> T: ...
+
+    def register(self, obj: Any, /) -> Any:
+        """Decorator: ``@reg.register`` registers a class under its ``name`` attribute;
+        ``@reg.register("NAME")`` registers an object without one (a factory function), or a
+        class whose ``name`` is the same. Raises :class:`ComponentError` for a missing or
+        disagreeing name, a failed ``check``, or a name already taken by another object."""
+        if isinstance(obj, str):
+            explicit: str = obj
+            return lambda target: self._add(target, explicit)
+        return self._add(obj, None)
+
+    def _add(self, obj: T, explicit: str | None) -> T:
+        own = getattr(obj, "name", None)
+        own = own if isinstance(own, str) else None
+        if explicit is not None and own is not None and explicit != own:
+            raise ComponentError(
+                f"{self.kind} {_where(obj)} is registered as {explicit!r} but is named {own!r}: "
+                "declare the name once, on the class, and use a bare @register"
+            )
+        name = own or explicit
+        if not name:
+            raise ComponentError(
+                f"{self.kind} {_where(obj)} has no name: set a `name` class attribute "
+                "(or register a function with @register('NAME'))"
+            )
+        if self._check is not None:
+            self._check(name, obj)
+        existing = self._items.get(name)
+        # The same definition imported again (importlib.reload) replaces itself.
+        if existing is not None and existing is not obj and _where(existing) != _where(obj):
+            raise ComponentError(
+                f"{self.kind} {name!r} is registered twice: {_where(existing)} and {_where(obj)}"
+            )
+        self._items[name] = obj
+        return obj
+
+    def _walk(self) -> None:
+        """Import every public module of ``package`` once; a module that fails to import is a
+        :class:`ComponentError` naming it, raised again on the next lookup."""
+        if self._walked or self.package is None:
+            return
+        with self._lock:  # another thread waits for the walk; an import inside it does not
+            if self._walked or self._walking:
+                return
+            self._walking = True
+            try:
+                self._walk_package(self.package)
+                self._walked = True
+            finally:
+                self._walking = False
+
+    def _import_home(self, name: str) -> None:
+        """Import ``package.NAME`` when that module exists (``robustness.das`` ->
+        ``medtrust.probes.robustness.das``): the usual home of a built-in, found without
+        importing every module of the package. Anything unusual (no such module, a private
+        segment, an import error) is left to the full walk, which reports it."""
+        if self.package is None or not all(
+            p.isidentifier() and not p.startswith("_") for p in name.split(".")
+        ):
+            return
+        from importlib.util import find_spec
+
+        module = f"{self.package}.{name}"
+        try:
+            if find_spec(module) is not None:
+                import_module(module)
+        except Exception:  # the walk reports a broken module with its name
+            return
+
+    def _walk_package(self, package: str) -> None:
+        pkg = import_module(package)
+        found = sorted(pkgutil.iter_modules(pkg.__path__, f"{package}."), key=lambda m: m.name)
+        for info in found:
+            leaf = info.name.rpartition(".")[2]
+            if leaf.startswith("_") or leaf in SKIPPED_MODULES:
+                continue
+            try:
+                import_module(info.name)
+            except Exception as exc:
+                spec = getattr(info.module_finder, "find_spec", lambda _: None)(info.name)
+                origin = getattr(spec, "origin", None)
+                raise ComponentError(
+                    f"{self.kind} module {info.name} cannot be imported: {_one_line(exc, origin)}"
+                ) from exc
+            if info.ispkg:
+                self._walk_package(info.name)
+
+    def _entry_points(self) -> dict[str, EntryPoint]:
+        """Entry points of ``group`` by name, indexed once and never imported here; the first
+        distribution to declare a name keeps it."""
+        if self._eps is None:
+            eps: dict[str, EntryPoint] = {}
+            for ep in entry_points(group=self.group):
+                eps.setdefault(ep.name, ep)
+            self._eps = eps
+        return self._eps
+
+    def _load(self, name: str, ep: EntryPoint) -> T | None:
+        """Import one entry point and register what it names; None (and one warning line naming
+        the distribution) when it cannot be loaded or is malformed."""
+        with self._lock:
+            if name in self._items or name in self._broken:  # another thread loaded it
+                return self._items.get(name)
+            try:
+                obj: T = ep.load()
+                if self._items.get(name) is not obj:  # a pack may register itself on import
+                    self._add(obj, name)
+            except Exception as exc:
+                self._broken[name] = f"from distribution {_dist_name(ep)!r}: {_one_line(exc)}"
+                log.warning("medtrust: skipped %s %r %s", self.kind, name, self._broken[name])
+                return None
             return obj
 
-        return deco
-
-    def _load_builtins(self) -> None:
-        if not self._loaded_builtins:
-            for module in self._builtins:
-                import_module(module)  # a failure propagates, and is retried on the next lookup
-            self._loaded_builtins = True
-
-    def _load_entry_points(self) -> None:
-        if not self._loaded_entry_points:
-            self._loaded_entry_points = True
-            for ep in entry_points(group=self.group):
-                if ep.name not in self._items:
-                    self._items[ep.name] = ep.load()
-
     def get(self, name: str) -> T:
-        """Return the component called ``name`` or raise :class:`UnknownComponentError`."""
-        self._load_builtins()
+        """Return the component called ``name``: a built-in, else the entry point of that name
+        (loaded now, and only it). Raises :class:`UnknownComponentError` (one line, with near
+        names) when there is none or its entry point cannot be loaded; a built-in module that
+        fails to import raises :class:`ComponentError`."""
+        if name not in self._items and not self._walked:
+            self._import_home(name)  # start-up: import only the module the name points to
         if name not in self._items:
-            self._load_entry_points()
-        try:
+            self._walk()
+        if name in self._items:
             return self._items[name]
-        except KeyError:
-            known = ", ".join(sorted(self._items)) or "none"
-            raise UnknownComponentError(f"unknown {self.kind} {name!r} (known: {known})") from None
+        ep = self._entry_points().get(name)
+        if ep is not None and name not in self._broken:
+            obj = self._load(name, ep)
+            if obj is not None:
+                return obj
+        if name in self._broken:
+            raise UnknownComponentError(
+                f"{self.kind} {name!r} cannot be loaded {self._broken[name]}"
+            )
+        raise UnknownComponentError(self._unknown(name))
+
+    def _unknown(self, name: str) -> str:
+        known = self.names()
+        near = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+        return f"unknown {self.kind} {name!r}{hint} (known: {', '.join(known) or 'none'})"
 
     def names(self) -> list[str]:
-        """All registered names, built-ins and entry points included."""
-        self._load_builtins()
-        self._load_entry_points()
-        return sorted(self._items)
+        """All names, sorted: built-ins and every entry point of the group (not loaded)."""
+        self._walk()
+        return sorted(set(self._items) | set(self._entry_points()))
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self.names()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())

@@ -31,6 +31,7 @@ from medtrust.judges._phi_scope import split_reply
 from medtrust.judges._presidio import find_phi
 from medtrust.judges.hallucination import HallucinationJudge
 from medtrust.judges.multiple_choice import MultipleChoiceJudge, vote_entropy
+from medtrust.judges.note_fidelity import NoteFidelityJudge
 from medtrust.judges.phi_leak import PhiLeakJudge, assess, privacy_rates
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "Judge",
     "LLMVerdict",
     "MultipleChoiceJudge",
+    "NoteFidelityJudge",
     "PhiLeakJudge",
     "StatedDose",
     "accepts_fabrication",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from medtrust.errors import ComponentError
 from medtrust.records import Case, Reply, Verdict
 from medtrust.registry import Registry
 
@@ -19,12 +20,14 @@ class Judge(Protocol):
         ...
 
 
+def _check_judge(name: str, cls: type[Judge]) -> None:
+    """A judge is a class whose instances are called with (case, replies)."""
+    if not isinstance(cls, type) or "__call__" not in dir(cls):
+        raise ComponentError(f"judge {name!r} ({cls!r}) must be a class with __call__")
+
+
 judges: Registry[type[Judge]] = Registry(
-    "judge",
-    group="medtrust.judges",
-    builtins=(
-        "medtrust.judges.multiple_choice",
-        "medtrust.judges.hallucination",
-        "medtrust.judges.phi_leak",
-    ),
+    "judge", group="medtrust.judges", package="medtrust.judges", check=_check_judge
 )
+"""Every judge: the public modules of ``medtrust.judges`` (walked on first lookup) and the
+``medtrust.judges`` entry points."""

@@ -1,7 +1,10 @@
 """What a probe is: it turns seeds into cases, and (in the attack loop) mutates what passed.
 
 Probes are declarative classes in the garak vocabulary (a goal, tags, the judge that scores
-them) with validated parameters. Adding a probe is one new file with ``@probes.register``.
+them) with validated parameters. Adding a probe is one new file under ``medtrust/probes/`` with
+``@probes.register``: the registry finds it by walking the package and takes its name from the
+class. A probe is generic over its parameter model (``class DAS(Probe[DASParams])``), which is
+its ``Params``: the parameters are declared once.
 """
 
 from __future__ import annotations
@@ -10,13 +13,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, cast, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from typing_extensions import TypeVar  # PEP 696 defaults: a bare ``Probe`` is Probe[ProbeParams]
 
-from medtrust.errors import ConfigError
+from medtrust.errors import ComponentError, ConfigError
 from medtrust.metrics import Tally
-from medtrust.records import Case, Verdict
+from medtrust.records import Axis, Case, Verdict
 from medtrust.registry import Registry
 
 
@@ -46,28 +50,49 @@ class ProbeParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Probe(ABC):
-    """A family of cases on one axis."""
+P = TypeVar("P", bound=ProbeParams, default=ProbeParams)
+
+
+class Probe(ABC, Generic[P]):
+    """A family of cases on one axis; ``P`` is its parameter model (``self.params``)."""
 
     name: ClassVar[str]
-    axis: ClassVar[str]
+    axis: ClassVar[Axis]
     goal: ClassVar[str]
     judge: ClassVar[str]
     tags: ClassVar[tuple[str, ...]] = ()
     Params: ClassVar[type[ProbeParams]] = ProbeParams
+    """Derived from the generic argument (``Probe[XParams]``); never set by hand."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            origin = get_origin(base)
+            if isinstance(origin, type) and issubclass(origin, Probe):
+                (arg,) = get_args(base)
+                if isinstance(arg, type) and issubclass(arg, ProbeParams):
+                    if "Params" in cls.__dict__:  # a second declaration could disagree
+                        raise ComponentError(
+                            f"probe {cls.__module__}.{cls.__qualname__}: Params is set by hand "
+                            f"beside Probe[{arg.__name__}]; declare it once, as the generic "
+                            "argument"
+                        )
+                    cls.Params = arg
 
     def __init__(self, *, ctx: ProbeContext, params: Mapping[str, Any] | None = None) -> None:
         self.ctx = ctx
         try:
-            self.params = self.Params.model_validate(dict(params or {}))
+            self.params: P = cast(P, self.Params.model_validate(dict(params or {})))
         except ValidationError as exc:
             err = exc.errors()[0]
             where = ".".join(str(p) for p in err["loc"])
             raise ConfigError(f"probe {self.name!r}: params.{where}: {err['msg']}") from None
 
     @abstractmethod
-    def cases(self) -> list[Case]:
-        """Stage-0 cases (controls and any perturbations that do not depend on replies)."""
+    def cases(self) -> Sequence[Case]:
+        """Stage-0 cases (controls and any perturbations that do not depend on replies): a
+        list, or for a large input a sequence generating its cases on each iteration (the
+        engine streams them through the store in windows)."""
 
     def followups(
         self, stage: int, cases: Sequence[Case], verdicts: Mapping[str, Verdict]
@@ -101,16 +126,27 @@ class ProbeSummary:
     check of the summary (e.g. a constant answer cannot flip under priming); None: no objection."""
 
 
-probes: Registry[type[Probe]] = Registry(
-    "probe",
-    group="medtrust.probes",
-    builtins=(
-        "medtrust.probes.robustness",
-        "medtrust.probes.robustness.adaptive",
-        "medtrust.probes.cognitive_bias",
-        "medtrust.probes.privacy",
-        "medtrust.probes.hallucination",
-        "medtrust.probes.multimodal",
-        "medtrust.probes.fairness",
-    ),
+def _check_probe(name: str, cls: type[Probe[Any]]) -> None:
+    """What registration checks (one :class:`ComponentError` line naming the class): a
+    ``Probe`` subclass with an axis of :data:`medtrust.records.Axis`, a goal and a judge name.
+    Whether the judge exists is checked when probes are built, before
+    any target call (``medtrust.api.build_probes``): judges are another registry."""
+    where = f"{cls.__module__}.{cls.__qualname__}"
+    if not (isinstance(cls, type) and issubclass(cls, Probe)):
+        raise ComponentError(f"probe {name!r} ({where}) is not a medtrust.probes.Probe")
+    axes = get_args(Axis)
+    if getattr(cls, "axis", None) not in axes:
+        raise ComponentError(
+            f"probe {name!r} ({where}): unknown axis {getattr(cls, 'axis', None)!r} "
+            f"(one of {', '.join(axes)})"
+        )
+    for attr in ("goal", "judge"):
+        if not isinstance(getattr(cls, attr, None), str):
+            raise ComponentError(f"probe {name!r} ({where}): `{attr}` must be a string")
+
+
+probes: Registry[type[Probe[Any]]] = Registry(
+    "probe", group="medtrust.probes", package="medtrust.probes", check=_check_probe
 )
+"""Every probe: the public modules of ``medtrust.probes`` (walked on first lookup) and the
+``medtrust.probes`` entry points."""

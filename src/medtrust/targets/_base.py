@@ -86,17 +86,10 @@ TargetFactory = Callable[[str, str], object]
 """``factory(full_spec, rest_after_scheme)`` -> a ChatTarget or TabularTarget."""
 
 targets: Registry[TargetFactory] = Registry(
-    "target",
-    group="medtrust.targets",
-    builtins=(
-        "medtrust.targets.openai",
-        "medtrust.targets.local",
-        "medtrust.targets.python",
-        "medtrust.targets.tabular",
-        "medtrust.targets.segment",
-        "medtrust.targets.embed",
-    ),
+    "target", group="medtrust.targets", package="medtrust.targets"
 )
+"""Every ``--target`` scheme: factories in the public modules of ``medtrust.targets`` (walked on
+first lookup) and the ``medtrust.targets`` entry points."""
 
 
 def split_spec(spec: str) -> tuple[str, str]:

@@ -1,5 +1,5 @@
 """The ``multimodal`` axis: cross-modal consistency (note, FHIR, VCF, image) and the fidelity of
-generated notes. Importing the package registers its probes (and the note_fidelity judge)."""
+generated notes (scored by the ``note_fidelity`` judge in ``medtrust.judges``)."""
 
 from medtrust.probes.multimodal._payloads import MODALITIES, Modality
 from medtrust.probes.multimodal.consistency import MultimodalConsistency, image_messages

@@ -15,7 +15,6 @@ from typing import ClassVar
 
 from pydantic import Field
 
-import medtrust.multimodal._judge  # noqa: F401 - registers the note_fidelity judge
 from medtrust.metrics import Tally, bootstrap_mean_ci
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
 from medtrust.probes.multimodal._payloads import HEADERS, fhir_bundle, note_text
@@ -47,17 +46,15 @@ def _mean(values: list[float], seed: int) -> dict[str, object]:
             "ci95": [round(ci[0], 4), round(ci[1], 4)] if ci else None}
 
 
-@probes.register(NAME)
-class NoteFidelity(Probe):
+@probes.register
+class NoteFidelity(Probe[FidelityParams]):
     """Generated-note fidelity against the reference note of the same record."""
 
     name: ClassVar[str] = NAME
-    axis: ClassVar[str] = "multimodal"
+    axis = "multimodal"
     goal: ClassVar[str] = "write a note from a structured record without losing or adding facts"
     judge: ClassVar[str] = "note_fidelity"
     tags: ClassVar[tuple[str, ...]] = ("multimodal", "fhir", "generation", "bleu", "chrf")
-    Params: ClassVar[type[ProbeParams]] = FidelityParams
-    params: FidelityParams
 
     @cached_property
     def questions(self) -> list[Question]:

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from medtrust.judges._base import judges
-from medtrust.metrics import sentence_bleu, sentence_chrf
 from medtrust.records import Case, Reply, Verdict
 
 
-@judges.register("note_fidelity")
+@judges.register
 class NoteFidelityJudge:
     """Gold is ``{"reference": note, "min_chrf": x, "tokenize": "13a"}``.
 
@@ -22,6 +21,9 @@ class NoteFidelityJudge:
     name = "note_fidelity"
 
     def __call__(self, case: Case, replies: Sequence[Reply]) -> Verdict:
+        # imported here: the fidelity metrics pull numpy and sacrebleu into every run's start-up
+        from medtrust.metrics import sentence_bleu, sentence_chrf
+
         ok = sorted((r for r in replies if r.ok and r.text is not None), key=lambda r: r.sample)
         if not ok:
             return Verdict(case_id=case.id, judge=self.name, outcome="error",
