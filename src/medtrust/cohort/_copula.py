@@ -190,5 +190,26 @@ def sample_copula(model: CopulaModel, n: int, *, seed: int = 0,
     return safe_harbor_frame(df)
 
 
+def sample_copula_plausible(model: CopulaModel, n: int, *, seed: int = 0,
+                            safe_harbor: bool = True) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """``n`` rows of :func:`sample_copula` that pass the plausibility rules, and the report.
+
+    The stream is the copula's own: row ``i`` of ``sample_copula(model, m, seed=seed)`` does not
+    depend on ``m``, so the rows read are exactly ``sample_copula(model, checked, seed=seed)``
+    and the output is its plausible rows (``rejected`` = the validator's flagged count on them).
+    See :func:`medtrust.cohort._plausible_sample.sample_plausible`."""
+    from medtrust.cohort._plausible_sample import sample_plausible
+
+    drawn = 0
+
+    def more(k: int) -> pd.DataFrame:
+        nonlocal drawn
+        rows = sample_copula(model, drawn + k, seed=seed, safe_harbor=safe_harbor).iloc[drawn:]
+        drawn += k
+        return rows
+
+    return sample_plausible(more, n)
+
+
 def save_json(obj: dict[str, Any], path: Path) -> None:
     path.write_text(json.dumps(obj, indent=2, default=str) + "\n", encoding="utf-8")
