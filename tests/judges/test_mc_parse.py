@@ -410,3 +410,11 @@ def test_a_self_correction_reads_the_corrected_letter(
     if other == letter or other not in options or letter == "I":
         return
     assert parse_choice(template.format(L=letter, O=other), options) == letter
+
+
+def test_an_option_whose_text_is_another_letter_does_not_outread_the_label() -> None:
+    # Found by Hypothesis: "C. /" flattened to "c", the whole text of option A.
+    assert parse_choice("C. /", {"A": "C", "C": "/"}) == "C"
+    assert parse_choice("C", {"A": "C", "C": "/"}) == "C"
+    assert parse_choice("None of the options are correct", {
+        "A": "Aspirin", "B": "None of the options are correct"}) == "B"

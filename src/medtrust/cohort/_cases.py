@@ -9,7 +9,9 @@ fairness axis can detect flips. Distractors are drawn so that the gold answer st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -26,6 +28,7 @@ CASE_BOOST = 200.0
 """Rare conditions are boosted in case cohorts so that edge cases actually show up."""
 
 Rng = np.random.Generator
+T = TypeVar("T")
 
 
 class OpenQuestion(BaseModel):
@@ -95,63 +98,115 @@ def _other_specialty(kb: KnowledgeBase, c: Condition, attr: Callable[[Condition]
             and (v := attr(o)) is not None]
 
 
-def _item(kind: str, p: Patient, rng: Rng, kb: KnowledgeBase) -> MCItem | None:
-    diseases = _diseases(p, kb)
-    if kind == "targeted_therapy":
-        actionable = [kb.variants[v] for v in p.variants if kb.variants[v].therapy]
-        if not actionable:
-            return None
-        v = actionable[int(rng.integers(len(actionable)))]
-        cancer = next(c for c in diseases if c.code in kb.panels)
-        pool = sorted({w.therapy for w in kb.variants.values()
-                       if w.therapy and w.gene != v.gene})
-        got = _options(rng, str(v.therapy), [str(x) for x in pool])
-        question = (f"{person(p)} has {cancer.name.lower()}. Molecular profiling finds "
-                    f"{v.gene} {v.protein}. Which targeted therapy is matched to this finding?")
-        topic = f"targeted_therapy/{cancer.specialty}"
-    elif kind == "contraindication":
-        risky = [c for c in (kb.by_code[x] for x in p.conditions if x in kb.by_code) if c.avoid]
-        if not risky:
-            return None
-        c = risky[int(rng.integers(len(risky)))]
-        bad = c.avoid[int(rng.integers(len(c.avoid)))]
-        unsafe = {d for x in p.conditions if x in kb.by_code for d in kb.by_code[x].avoid}
-        safe = [d for d in kb.drugs if d not in unsafe and d not in p.medications
-                and not kb.conflicts([d, *p.medications], [])]
-        got = _options(rng, bad, safe)
-        meds = ", ".join(p.medications) or "no regular medications"
-        question = (f"{person(p)} has {history(p, kb)}. Current medications: {meds}. "
-                    "Which of the following drugs is contraindicated for this patient?")
-        topic = f"contraindication/{c.specialty}"
-    else:
-        usable = [c for c in diseases if (kind != "treatment" or c.first_line_text)]
-        if not usable:
-            return None
-        c = usable[int(rng.integers(len(usable)))]
-        vignette = f"{person(p)} presents with {findings(p, c, kb)}"
-        if kind == "diagnosis":
-            pool = _other_specialty(kb, c, lambda o: o.name, set(p.conditions))
-            same = [o.name for o in kb.conditions if o.specialty == c.specialty
-                    and o.code not in p.conditions and o.kind == "disease"
-                    and not set(o.symptoms) & set(c.symptoms)]
-            got = _options(rng, c.name, same if len(same) >= 3 else pool)
-            question = f"{vignette} What is the most likely diagnosis?"
-        elif kind == "treatment":
-            pool = _other_specialty(kb, c, lambda o: o.first_line_text, set(p.conditions))
-            got = _options(rng, str(c.first_line_text), pool)
-            question = (f"{person(p)} is diagnosed with {c.name.lower()} and has no other "
-                        "medical problems. What is the most appropriate first-line treatment?")
-        else:
-            pool = _other_specialty(kb, c, lambda o: o.next, set(p.conditions))
-            got = _options(rng, c.next, pool)
-            question = f"{vignette} What is the most appropriate next step?"
-        topic = f"{kind}/{c.specialty}"
-    if got is None:
+@dataclass(frozen=True)
+class _Draft:
+    """An item before its id: the question, its options and gold letter, and its topic
+    (``kind/specialty``)."""
+
+    question: str
+    options: dict[str, str]
+    answer: str
+    topic: str
+
+
+def _draft(question: str, got: tuple[dict[str, str], str] | None, topic: str) -> _Draft | None:
+    return None if got is None else _Draft(question, got[0], got[1], topic)
+
+
+def _pick(rng: Rng, items: Sequence[T]) -> T:
+    return items[int(rng.integers(len(items)))]
+
+
+def _targeted_therapy(p: Patient, rng: Rng, kb: KnowledgeBase) -> _Draft | None:
+    """The therapy matched to one of the patient's actionable variants; distractors are
+    therapies matched to other genes."""
+    actionable = [kb.variants[v] for v in p.variants if kb.variants[v].therapy]
+    if not actionable:
         return None
-    options, answer = got
-    ident = {"q": question, "o": options, "a": answer, "src": "cohort"}
-    return MCItem(id=content_hash(ident), question=question, options=options, answer=answer,
-                  source="cohort", topic=topic)
+    v = _pick(rng, actionable)
+    cancer = next(c for c in _diseases(p, kb) if c.code in kb.panels)
+    pool = sorted({w.therapy for w in kb.variants.values() if w.therapy and w.gene != v.gene})
+    got = _options(rng, str(v.therapy), [str(x) for x in pool])
+    question = (f"{person(p)} has {cancer.name.lower()}. Molecular profiling finds "
+                f"{v.gene} {v.protein}. Which targeted therapy is matched to this finding?")
+    return _draft(question, got, f"targeted_therapy/{cancer.specialty}")
+
+
+def _contraindication(p: Patient, rng: Rng, kb: KnowledgeBase) -> _Draft | None:
+    """A drug one of the patient's conditions contraindicates; distractors are drugs safe for
+    every condition and current medication of this patient."""
+    risky = [c for c in (kb.by_code[x] for x in p.conditions if x in kb.by_code) if c.avoid]
+    if not risky:
+        return None
+    c = _pick(rng, risky)
+    bad = _pick(rng, c.avoid)
+    unsafe = {d for x in p.conditions if x in kb.by_code for d in kb.by_code[x].avoid}
+    safe = [d for d in kb.drugs if d not in unsafe and d not in p.medications
+            and not kb.conflicts([d, *p.medications], [])]
+    got = _options(rng, bad, safe)
+    meds = ", ".join(p.medications) or "no regular medications"
+    question = (f"{person(p)} has {history(p, kb)}. Current medications: {meds}. "
+                "Which of the following drugs is contraindicated for this patient?")
+    return _draft(question, got, f"contraindication/{c.specialty}")
+
+
+def _diagnosis(p: Patient, c: Condition, rng: Rng, kb: KnowledgeBase) -> _Draft | None:
+    """Distractors from the same specialty that share no symptom, else from other ones."""
+    pool = _other_specialty(kb, c, lambda o: o.name, set(p.conditions))
+    same = [o.name for o in kb.conditions if o.specialty == c.specialty
+            and o.code not in p.conditions and o.kind == "disease"
+            and not set(o.symptoms) & set(c.symptoms)]
+    got = _options(rng, c.name, same if len(same) >= 3 else pool)
+    question = f"{person(p)} presents with {findings(p, c, kb)} What is the most likely diagnosis?"
+    return _draft(question, got, f"diagnosis/{c.specialty}")
+
+
+def _treatment(p: Patient, c: Condition, rng: Rng, kb: KnowledgeBase) -> _Draft | None:
+    pool = _other_specialty(kb, c, lambda o: o.first_line_text, set(p.conditions))
+    got = _options(rng, str(c.first_line_text), pool)
+    question = (f"{person(p)} is diagnosed with {c.name.lower()} and has no other "
+                "medical problems. What is the most appropriate first-line treatment?")
+    return _draft(question, got, f"treatment/{c.specialty}")
+
+
+def _next_step(p: Patient, c: Condition, rng: Rng, kb: KnowledgeBase) -> _Draft | None:
+    pool = _other_specialty(kb, c, lambda o: o.next, set(p.conditions))
+    got = _options(rng, c.next, pool)
+    question = (f"{person(p)} presents with {findings(p, c, kb)} "
+                "What is the most appropriate next step?")
+    return _draft(question, got, f"next_step/{c.specialty}")
+
+
+_ABOUT_ONE_DISEASE: dict[str, Callable[[Patient, Condition, Rng, KnowledgeBase], _Draft | None]] = {
+    "diagnosis": _diagnosis,
+    "treatment": _treatment,
+    "next_step": _next_step,
+}
+
+
+def _about_one_disease(kind: str, p: Patient, rng: Rng, kb: KnowledgeBase) -> _Draft | None:
+    """An item about one of the patient's diseases (one with a first-line treatment for
+    ``treatment``), drawn at random."""
+    usable = [c for c in _diseases(p, kb) if (kind != "treatment" or c.first_line_text)]
+    if not usable:
+        return None
+    return _ABOUT_ONE_DISEASE[kind](p, _pick(rng, usable), rng, kb)
+
+
+def _item(kind: str, p: Patient, rng: Rng, kb: KnowledgeBase) -> MCItem | None:
+    """One item of ``kind`` (see :data:`KINDS`) about ``p``, or None when ``p`` cannot give one
+    with an unambiguous gold answer and three distractors."""
+    if kind == "targeted_therapy":
+        draft = _targeted_therapy(p, rng, kb)
+    elif kind == "contraindication":
+        draft = _contraindication(p, rng, kb)
+    else:
+        draft = _about_one_disease(kind, p, rng, kb)
+    if draft is None:
+        return None
+    ident = {"q": draft.question, "o": draft.options, "a": draft.answer, "src": "cohort"}
+    return MCItem(id=content_hash(ident), question=draft.question, options=draft.options,
+                  answer=draft.answer, source="cohort", topic=draft.topic)
 
 
 KINDS = ("diagnosis", "treatment", "contraindication", "next_step", "targeted_therapy")

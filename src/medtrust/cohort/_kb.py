@@ -299,11 +299,12 @@ def load_kb(data_dir: str | None = None) -> KnowledgeBase:
 
 
 def _check(kb: KnowledgeBase, root: Path) -> None:
-    """Cross-file consistency: every reference resolves and every range is physiological."""
+    """Cross-file consistency: every reference resolves and every range is physiological.
+
+    Raises ConfigError naming the file (and condition) of the first inconsistency.
+    """
     where = root / "conditions.yaml"
     seen: set[str] = set()
-    labs = kb.lab_by_key
-    pairs = kb.interaction_pairs
     for c in kb.conditions:
         if c.code in seen:
             raise ConfigError(f"{where}: duplicate condition {c.code}")
@@ -313,39 +314,66 @@ def _check(kb: KnowledgeBase, root: Path) -> None:
             raise ConfigError(
                 f"{where}: {c.code} has no ICD-10-CM chapter/block/category"
             ) from None
-        for drug in (*c.drugs, *c.alt, *c.avoid):
-            if drug not in kb.drugs:
-                raise ConfigError(f"{where}: {c.code}: unknown drug {drug!r} (add it to drugs.csv)")
-        for parent in (*c.comorbid, *c.excludes, *([c.given] if c.given else [])):
-            if parent not in seen:
-                raise ConfigError(f"{where}: {c.code}: {parent} must be an earlier condition")
-        for key, (lo, hi) in c.labs.items():
-            lab = labs.get(key)
-            if lab is None:
-                raise ConfigError(f"{where}: {c.code}: unknown lab {key!r}")
-            if not lab.phys_min <= lo < hi <= lab.phys_max:
-                raise ConfigError(f"{where}: {c.code}: {key} range outside physiological limits")
-            if any(abs(round(x, lab.decimals) - x) > 1e-9 for x in (lo, hi)):
-                raise ConfigError(f"{where}: {c.code}: {key} bounds need {lab.decimals} decimals")
-        if c.combo:
-            for i, a in enumerate(c.drugs):
-                for b in c.drugs[i + 1 :]:
-                    if frozenset((a, b)) in pairs:
-                        raise ConfigError(f"{where}: {c.code}: combo drugs {a}, {b} interact")
-        for s in c.src:
-            if s not in kb.sources:
-                raise ConfigError(f"{where}: {c.code}: unknown source {s!r}")
+        _check_references(kb, c, seen, where)
+        _check_labs(kb, c, where)
+        _check_combo(kb, c, where)
+        for src in c.src:
+            if src not in kb.sources:
+                raise ConfigError(f"{where}: {c.code}: unknown source {src!r}")
         seen.add(c.code)
+    _check_interactions(kb, root / "interactions.csv")
+    _check_genomics(kb, root / "genomics.yaml")
+
+
+def _check_references(kb: KnowledgeBase, c: Condition, seen: set[str], where: Path) -> None:
+    """Drugs exist and parents (comorbid, excluded, given) come earlier."""
+    for drug in (*c.drugs, *c.alt, *c.avoid):
+        if drug not in kb.drugs:
+            raise ConfigError(f"{where}: {c.code}: unknown drug {drug!r} (add it to drugs.csv)")
+    for parent in (*c.comorbid, *c.excludes, *([c.given] if c.given else [])):
+        if parent not in seen:
+            raise ConfigError(f"{where}: {c.code}: {parent} must be an earlier condition")
+
+
+def _check_labs(kb: KnowledgeBase, c: Condition, where: Path) -> None:
+    """A condition's lab ranges name known labs, lie within physiological limits
+    (``labs.csv``) and are given to the lab's reporting precision."""
+    for key, (lo, hi) in c.labs.items():
+        lab = kb.lab_by_key.get(key)
+        if lab is None:
+            raise ConfigError(f"{where}: {c.code}: unknown lab {key!r}")
+        if not lab.phys_min <= lo < hi <= lab.phys_max:
+            raise ConfigError(f"{where}: {c.code}: {key} range outside physiological limits")
+        if any(abs(round(x, lab.decimals) - x) > 1e-9 for x in (lo, hi)):
+            raise ConfigError(f"{where}: {c.code}: {key} bounds need {lab.decimals} decimals")
+
+
+def _check_combo(kb: KnowledgeBase, c: Condition, where: Path) -> None:
+    """No two drugs of a combination regimen interact."""
+    if not c.combo:
+        return
+    for i, a in enumerate(c.drugs):
+        for b in c.drugs[i + 1 :]:
+            if frozenset((a, b)) in kb.interaction_pairs:
+                raise ConfigError(f"{where}: {c.code}: combo drugs {a}, {b} interact")
+
+
+def _check_interactions(kb: KnowledgeBase, where: Path) -> None:
     for inter in kb.interactions:
         for d in (inter.a, inter.b):
             if d not in kb.drugs:
-                raise ConfigError(f"{root / 'interactions.csv'}: unknown drug {d!r}")
+                raise ConfigError(f"{where}: unknown drug {d!r}")
+
+
+def _check_genomics(kb: KnowledgeBase, where: Path) -> None:
+    """Therapies are known drugs; panels name known conditions and variants, and each gene
+    group's frequencies sum below 1 (the rest is wild type)."""
     for v in kb.variants.values():
         if v.therapy is not None and v.therapy not in kb.drugs:
-            raise ConfigError(f"{root / 'genomics.yaml'}: {v.id}: unknown therapy {v.therapy!r}")
+            raise ConfigError(f"{where}: {v.id}: unknown therapy {v.therapy!r}")
     for code, groups in kb.panels.items():
         if code not in kb.by_code:
-            raise ConfigError(f"{root / 'genomics.yaml'}: panel for unknown condition {code}")
+            raise ConfigError(f"{where}: panel for unknown condition {code}")
         for freqs in groups.values():
             if any(v not in kb.variants for v in freqs) or sum(freqs.values()) >= 1:
-                raise ConfigError(f"{root / 'genomics.yaml'}: bad panel group for {code}")
+                raise ConfigError(f"{where}: bad panel group for {code}")

@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from medtrust.cohort._config import ATTRIBUTES, CohortConfig
 from medtrust.cohort._kb import AGE_BANDS, Condition, KnowledgeBase, load_kb
+from medtrust.cohort._plan_drugs import Treatment, drug_tables, genomics, lab_effects
 from medtrust.cohort._plausibility import Rules, load_rules
 from medtrust.errors import ConfigError
 
@@ -40,13 +41,6 @@ class Categorical:
     @property
     def cum(self) -> F64:
         return np.cumsum(self.probs, axis=-1)
-
-
-@dataclass
-class Treatment:
-    first: I64
-    alt: I64
-    combo: bool
 
 
 @dataclass
@@ -229,117 +223,147 @@ def _compile(cfg: CohortConfig, kb: KnowledgeBase) -> Plan:
         raise ConfigError(f"--balance {target!r} is neither an attribute nor a condition code "
                           f"({', '.join(ATTRIBUTES)} or an ICD-10-CM code in the knowledge base)")
 
-    plan = _conditions(kb, cfg, demo, sex, age, race, insurance, language, lang_row, bands)
+    margins = Margins(sex=sex, age=age, race=race, insurance=insurance, language=language,
+                      language_row=lang_row, bands=bands)
+    plan = _conditions(kb, cfg, margins)
     plan.balance_info = info
     return plan
 
 
-def _conditions(kb: KnowledgeBase, cfg: CohortConfig, demo: dict[str, object], sex: Categorical,
-                age: Categorical, race: Categorical, insurance: Categorical,
-                language: Categorical, lang_row: I64, bands: list[tuple[int, int, float]]) -> Plan:
-    conds = kb.conditions
-    codes = [c.code for c in conds]
-    idx = {c: i for i, c in enumerate(codes)}
-    races = race.cats
-    # Calibrate against the default population so `prevalence` keeps its meaning.
-    d_bands = [(int(lo), int(hi)) for lo, hi, _ in demo["age_bands"]]  # type: ignore[attr-defined]
-    d_w = np.array([float(w) for *_, w in demo["age_bands"]])  # type: ignore[attr-defined]
-    age_w = _age_weights(d_bands, d_w)
+@dataclass(frozen=True)
+class Margins:
+    """The population the cohort is drawn from: its margins after any balancing, the age
+    bands as (low, high, weight), and which language row applies to each race."""
+
+    sex: Categorical
+    age: Categorical
+    race: Categorical
+    insurance: Categorical
+    language: Categorical
+    language_row: I64
+    bands: list[tuple[int, int, float]]
+
+
+@dataclass(frozen=True)
+class _Reference:
+    """The bundled default population (``demographics.yaml``): prevalence is calibrated against
+    it, so a condition's ``prevalence`` keeps its meaning whatever margins a config sets.
+    ``age`` is P(age) per single year 0..MAX_AGE; ``sex`` (female, male) and ``race`` (in the
+    margins' race order) are probabilities."""
+
+    age: F64
+    sex: F64
+    race: F64
+
+    @classmethod
+    def of(cls, demo: dict[str, object], races: list[str]) -> _Reference:
+        bands = [(int(lo), int(hi)) for lo, hi, _ in demo["age_bands"]]  # type: ignore[attr-defined]
+        weights = np.array([float(w) for *_, w in demo["age_bands"]])  # type: ignore[attr-defined]
+        sex = np.array([demo["sex"]["female"], demo["sex"]["male"]])  # type: ignore[index]
+        race = np.array([demo["race_ethnicity"].get(r, 0.0) for r in races])  # type: ignore[attr-defined]
+        return cls(age=_age_weights(bands, weights), sex=sex, race=race / race.sum())
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """Per condition: minimum and maximum age, and which sex (female, male) may have it."""
+
+    min_age: I64
+    max_age: I64
+    sex_ok: B
+
+
+def _prevalence(
+    conds: tuple[Condition, ...], races: list[str], ref: _Reference, limits: _Limits
+) -> npt.NDArray[np.float32]:
+    """P(condition | 5-year band, sex, race), shape (5, 2, races, conditions), capped at P_CAP.
+
+    A root condition's multipliers are divided by their mean over the reference population
+    within its limits, so its population prevalence is its ``prevalence``; a condition
+    ``given`` another keeps its prevalence as a conditional probability. ConfigError when a
+    condition's multipliers are all zero.
+    """
     ages = np.arange(MAX_AGE + 1)
     band = _band5(ages)
-    d_sex = np.array([demo["sex"]["female"], demo["sex"]["male"]])  # type: ignore[index]
-    d_race = np.array([demo["race_ethnicity"].get(r, 0.0) for r in races])  # type: ignore[attr-defined]
-    d_race = d_race / d_race.sum()
     prob = np.zeros((5, 2, len(races), len(conds)), dtype=np.float32)
-    # The generator's limits (conditions.yaml) narrowed by the plausibility rules, so that
-    # nothing the validator rejects is ever drawn (rare-condition boosts and balancing included:
-    # they scale probabilities that are already zero outside these limits).
-    rules = load_rules() if kb is load_kb() else None
-    min_age, max_age, sex_ok = _limits(conds, rules)
     for j, c in enumerate(conds):
         if c.given is not None:
             prob[..., j] = c.prevalence
-            prob[:, ~sex_ok[j], :, j] = 0.0
+            prob[:, ~limits.sex_ok[j], :, j] = 0.0
             continue
         a = np.array(c.age)
-        s = np.array(c.sex) * sex_ok[j]
+        s = np.array(c.sex) * limits.sex_ok[j]
         r = np.array([c.race.get(x, 1.0) for x in races])
-        allowed = (ages >= min_age[j]) & (ages <= max_age[j])
-        e_age = float((age_w * a[band] * allowed).sum())
-        mean = e_age * float((d_sex * s).sum()) * float((d_race * r).sum())
+        allowed = (ages >= limits.min_age[j]) & (ages <= limits.max_age[j])
+        e_age = float((ref.age * a[band] * allowed).sum())
+        mean = e_age * float((ref.sex * s).sum()) * float((ref.race * r).sum())
         if mean <= 0:
             raise ConfigError(f"condition {c.code} can never occur (all multipliers are zero)")
         table = c.prevalence * a[:, None, None] * s[None, :, None] * r[None, None, :] / mean
         prob[..., j] = np.minimum(table, P_CAP)
-    dependents = []
+    return prob
+
+
+Dependent = tuple[int, list[tuple[int, float]], list[int], int]
+"""(condition, [(comorbid parent, multiplier)], [excluded], given parent or -1)."""
+
+
+def _dependencies(
+    conds: tuple[Condition, ...], idx: dict[str, int]
+) -> tuple[list[Dependent], I64]:
+    """The conditions drawn after others (comorbid, excluding or given one) and the rest."""
+    dependents: list[Dependent] = []
     for j, c in enumerate(conds):
         if c.comorbid or c.excludes or c.given:
             dependents.append((j, [(idx[p], mult) for p, mult in c.comorbid.items()],
                                [idx[e] for e in c.excludes], idx[c.given] if c.given else -1))
     dep_set = {d[0] for d in dependents}
     independent = np.array([j for j in range(len(conds)) if j not in dep_set], dtype=np.int64)
+    return dependents, independent
 
+
+def _modified(
+    conds: tuple[Condition, ...], cfg: CohortConfig, idx: dict[str, int]
+) -> dict[int, tuple[float, float]]:
+    """Condition index -> (odds multiplier, logit shift): rare boosts, and the balanced
+    condition, whose shift (NaN here) is solved on a pilot sample."""
     modified: dict[int, tuple[float, float]] = {}
     if cfg.rare_boost > 1:
         for j, c in enumerate(conds):
             if c.given is None and c.prevalence < cfg.rare_threshold:
                 modified[j] = (cfg.rare_boost, 0.0)
     if cfg.balance in idx:
-        modified[idx[cfg.balance]] = (1.0, np.nan)  # logit shift solved on a pilot sample
+        modified[idx[cfg.balance]] = (1.0, np.nan)
+    return modified
 
-    drugs = sorted(kb.drugs)
-    didx = {d: i for i, d in enumerate(drugs)}
-    avoid = np.zeros((len(conds), len(drugs)), dtype=np.float32)
-    for j, c in enumerate(conds):
-        for d in c.avoid:
-            avoid[j, didx[d]] = 1.0
-    drug_min_age = np.zeros(len(drugs), dtype=np.int64)
-    drug_age_except = [np.zeros(0, dtype=np.int64) for _ in drugs]
-    if rules is not None:
-        for d, codes_ in rules.avoid.items():
-            for code in codes_:
-                avoid[idx[code], didx[d]] = 1.0
-        for d in rules.biomarker:
-            for code in rules.not_indicated(d):
-                avoid[idx[code], didx[d]] = 1.0  # a matched therapy outside its indication
-        for d, lo in rules.drug_min_age.items():
-            drug_min_age[didx[d]] = lo
-            drug_age_except[didx[d]] = np.array(
-                sorted(idx[c] for c in rules.drug_age_except.get(d, ())), dtype=np.int64)
-    ddi = np.zeros((len(drugs), len(drugs)), dtype=np.float32)
-    # Therapeutic duplication (two drugs of one class) is avoided too, except inside a regimen.
-    cls = np.array([kb.drugs[d] for d in drugs])
-    ddi[cls[:, None] == cls[None, :]] = 1.0
-    np.fill_diagonal(ddi, 0.0)
-    for c in conds:
-        if c.combo:
-            ix = [didx[d] for d in c.drugs]
-            ddi[np.ix_(ix, ix)] = 0.0
-    for inter in kb.interactions:
-        ddi[didx[inter.a], didx[inter.b]] = ddi[didx[inter.b], didx[inter.a]] = 1.0
-    treat = {j: Treatment(np.array([didx[d] for d in c.drugs], dtype=np.int64),
-                          np.array([didx[d] for d in c.alt], dtype=np.int64), c.combo)
-             for j, c in enumerate(conds) if c.drugs or c.alt}
-    lab_pos = {lab.key: i for i, lab in enumerate(kb.labs)}
-    lab_effects = {j: [(lab_pos[k], lo, hi) for k, (lo, hi) in c.labs.items()]
-                   for j, c in enumerate(conds) if c.labs}
-    variants = sorted(kb.variants)
-    vpos = {v: i for i, v in enumerate(variants)}
-    therapy = np.array([didx[t] if (t := kb.variants[v].therapy) else -1 for v in variants])
-    panels: dict[int, list[tuple[I64, F64]]] = {}
-    for code, groups in kb.panels.items():
-        panels[idx[code]] = [(np.array([vpos[v] for v in g]), np.cumsum(list(g.values())))
-                             for g in groups.values()]
+
+def _conditions(kb: KnowledgeBase, cfg: CohortConfig, margins: Margins) -> Plan:
+    """The plan: ``margins`` plus the condition model, drug, lab and genomics tables."""
+    conds = kb.conditions
+    codes = [c.code for c in conds]
+    idx = {c: i for i, c in enumerate(codes)}
+    races = margins.race.cats
+    # The generator's limits (conditions.yaml) narrowed by the plausibility rules, so that
+    # nothing the validator rejects is ever drawn (rare-condition boosts and balancing included:
+    # they scale probabilities that are already zero outside these limits).
+    rules = load_rules() if kb is load_kb() else None
+    limits = _Limits(*_limits(conds, rules))
+    prob = _prevalence(conds, races, _Reference.of(kb.demographics, races), limits)
+    dependents, independent = _dependencies(conds, idx)
+    dt = drug_tables(kb, rules, idx)
+    gx = genomics(kb, idx, dt.drugs)
     lesion: dict[int, str] = {j: str(c.lesion) for j, c in enumerate(conds) if c.lesion}
-    return Plan(kb=kb, config=cfg, sex=sex, age_bands=[(lo, hi) for lo, hi, _ in bands], age=age,
-                race=race, insurance=insurance, language=language, language_row=lang_row,
-                codes=codes, prob=prob, min_age=min_age, max_age=max_age, dependents=dependents,
-                independent=independent, modified=modified, drugs=drugs, avoid=avoid, ddi=ddi,
-                treat=treat, lab_effects=lab_effects, variants=variants, therapy=therapy,
-                panels=panels, lesion=lesion,
-                avoid_by_drug=[np.flatnonzero(avoid[:, d]) for d in range(len(drugs))],
-                ddi_by_drug=[np.flatnonzero(ddi[:, d]) for d in range(len(drugs))],
-                drug_min_age=drug_min_age, drug_age_except=drug_age_except)
+    return Plan(kb=kb, config=cfg, sex=margins.sex,
+                age_bands=[(lo, hi) for lo, hi, _ in margins.bands], age=margins.age,
+                race=margins.race, insurance=margins.insurance, language=margins.language,
+                language_row=margins.language_row, codes=codes, prob=prob,
+                min_age=limits.min_age, max_age=limits.max_age, dependents=dependents,
+                independent=independent, modified=_modified(conds, cfg, idx), drugs=dt.drugs,
+                avoid=dt.avoid, ddi=dt.ddi, treat=dt.treat, lab_effects=lab_effects(kb),
+                variants=gx.variants, therapy=gx.therapy, panels=gx.panels, lesion=lesion,
+                avoid_by_drug=[np.flatnonzero(dt.avoid[:, d]) for d in range(len(dt.drugs))],
+                ddi_by_drug=[np.flatnonzero(dt.ddi[:, d]) for d in range(len(dt.drugs))],
+                drug_min_age=dt.drug_min_age, drug_age_except=dt.drug_age_except)
 
 
 def _limits(conds: tuple[Condition, ...], rules: Rules | None) -> tuple[I64, I64, B]:

@@ -225,6 +225,113 @@ def _rules_path(data_dir: str | None) -> Path:
     return (Path(data_dir) if data_dir else _data_dir()) / "plausibility.yaml"
 
 
+@dataclass
+class _Compiler:
+    """Compiles ``plausibility.yaml`` (``path``) and the knowledge base into ``rules``, one
+    section at a time; ``ind`` collects drug -> conditions it is indicated for."""
+
+    path: Path
+    kb: KnowledgeBase
+    rules: Rules
+    ind: dict[str, set[str]] = field(default_factory=dict)
+
+    def known(self, code: str, where: str) -> str:
+        if code not in self.kb.by_code:
+            raise ConfigError(f"{self.path}: {where}: unknown condition {code!r}")
+        return code
+
+    def drug_ok(self, name: str, where: str) -> str:
+        if name not in self.kb.drugs:
+            raise ConfigError(
+                f"{self.path}: {where}: unknown drug {name!r} (add it to drugs.csv)")
+        return name
+
+    def anatomy(self, section: dict[str, Any]) -> None:
+        for organ, spec in section.items():
+            sex = spec.get("sex")
+            if sex not in ("female", "male"):
+                raise ConfigError(f"{self.path}: anatomy {organ}: sex must be female or male")
+            for code in spec.get("conditions", []):
+                self.rules.anatomy[self.known(code, f"anatomy {organ}")] = (str(organ), sex)
+
+    def conditions(self, section: dict[str, Any]) -> None:
+        """Age ranges, sex at birth and required conditions per condition code."""
+        r, path = self.rules, self.path
+        for code, spec in section.items():
+            self.known(code, "conditions")
+            lo, hi = int(spec.get("min_age", 0)), int(spec.get("max_age", MAX_AGE))
+            if not 0 <= lo <= hi:
+                raise ConfigError(f"{path}: conditions {code}: min_age must not exceed max_age")
+            r.age_range[code] = (lo, hi)
+            if "sex" in spec:
+                if spec["sex"] not in ("female", "male"):
+                    raise ConfigError(f"{path}: conditions {code}: sex must be female or male")
+                r.cond_sex[code] = spec["sex"]
+            r.requires[code] = tuple(self.known(c, f"conditions {code} requires")
+                                     for c in spec.get("requires", []))
+
+    def drugs(self, section: dict[str, Any]) -> None:
+        """Minimum ages (and the conditions that waive them) and extra contraindications."""
+        r = self.rules
+        for name, spec in section.items():
+            self.drug_ok(name, "drugs")
+            r.drug_min_age[name] = int(spec.get("min_age", 0))
+            r.drug_age_except[name] = frozenset(self.known(c, f"drugs {name} except")
+                                                for c in spec.get("except", []))
+            extra = [self.known(c, f"drugs {name} contraindicated")
+                     for c in spec.get("contraindicated", [])]
+            if extra:
+                r.avoid[name] = r.avoid.get(name, frozenset()) | frozenset(extra)
+
+    def pathways(self) -> None:
+        """First and later lines, indications and contraindications from ``conditions.yaml``."""
+        r = self.rules
+        for c in self.kb.conditions:
+            r.first_line[c.code] = tuple(c.drugs)
+            r.second_line[c.code] = tuple(c.alt)
+            for d in (*c.drugs, *c.alt):
+                self.ind.setdefault(d, set()).add(c.code)
+            for d in c.avoid:
+                r.avoid[d] = r.avoid.get(d, frozenset()) | {c.code}
+
+    def indications(self, drugs: dict[str, Any]) -> None:
+        for name, spec in drugs.items():
+            for c in spec.get("indications", []):
+                self.ind.setdefault(name, set()).add(self.known(c, f"drugs {name} indications"))
+
+    def panels(self) -> None:
+        """Which cancers each variant is tested in; a matched therapy is indicated there."""
+        kb, r = self.kb, self.rules
+        for code, groups in kb.panels.items():
+            for freqs in groups.values():
+                for v in freqs:
+                    r.variant_cancers[v] = r.variant_cancers.get(v, frozenset()) | {code}
+                    therapy = kb.variants[v].therapy
+                    if therapy:
+                        self.ind.setdefault(therapy, set()).add(code)
+
+    def biomarkers(self, section: dict[str, Any]) -> None:
+        for name, spec in section.items():
+            self.drug_ok(name, "biomarkers")
+            for v in spec.get("variants", []):
+                if v not in self.kb.variants:
+                    raise ConfigError(f"{self.path}: biomarkers {name}: unknown variant {v!r}")
+            for key in ("in", "not_in"):
+                for c in spec.get(key, []):
+                    self.known(c, f"biomarkers {name} {key}")
+            self.rules.biomarker[name] = dict(spec)
+            for c in spec.get("in", []):
+                self.ind.setdefault(name, set()).add(c)
+
+    def finish(self) -> Rules:
+        r = self.rules
+        r.indications = {d: frozenset(cs) for d, cs in self.ind.items()}
+        for pair, inter in self.kb.interaction_pairs.items():
+            if inter.severity == "contraindicated":
+                r.contra_pairs[pair] = inter.effect
+        return r
+
+
 @functools.lru_cache(maxsize=4)
 def load_rules(data_dir: str | None = None) -> Rules:
     """Compile the plausibility rules of the knowledge base (cached per ``data_dir``).
@@ -235,76 +342,12 @@ def load_rules(data_dir: str | None = None) -> Rules:
     kb = load_kb(data_dir)
     path = _rules_path(data_dir)
     doc = _yaml(path) or {}
-    r = Rules(kb=kb)
-    codes = kb.by_code
-
-    def known(code: str, where: str) -> str:
-        if code not in codes:
-            raise ConfigError(f"{path}: {where}: unknown condition {code!r}")
-        return code
-
-    def drug_ok(name: str, where: str) -> str:
-        if name not in kb.drugs:
-            raise ConfigError(f"{path}: {where}: unknown drug {name!r} (add it to drugs.csv)")
-        return name
-
-    for organ, spec in (doc.get("anatomy") or {}).items():
-        sex = spec.get("sex")
-        if sex not in ("female", "male"):
-            raise ConfigError(f"{path}: anatomy {organ}: sex must be female or male")
-        for code in spec.get("conditions", []):
-            r.anatomy[known(code, f"anatomy {organ}")] = (str(organ), sex)
-    for code, spec in (doc.get("conditions") or {}).items():
-        known(code, "conditions")
-        lo, hi = int(spec.get("min_age", 0)), int(spec.get("max_age", MAX_AGE))
-        if not 0 <= lo <= hi:
-            raise ConfigError(f"{path}: conditions {code}: min_age must not exceed max_age")
-        r.age_range[code] = (lo, hi)
-        if "sex" in spec:
-            if spec["sex"] not in ("female", "male"):
-                raise ConfigError(f"{path}: conditions {code}: sex must be female or male")
-            r.cond_sex[code] = spec["sex"]
-        r.requires[code] = tuple(known(c, f"conditions {code} requires")
-                                 for c in spec.get("requires", []))
-    for name, spec in (doc.get("drugs") or {}).items():
-        drug_ok(name, "drugs")
-        r.drug_min_age[name] = int(spec.get("min_age", 0))
-        r.drug_age_except[name] = frozenset(known(c, f"drugs {name} except")
-                                            for c in spec.get("except", []))
-        extra = [known(c, f"drugs {name} contraindicated") for c in spec.get("contraindicated", [])]
-        if extra:
-            r.avoid[name] = r.avoid.get(name, frozenset()) | frozenset(extra)
-    ind: dict[str, set[str]] = {}
-    for c in kb.conditions:
-        r.first_line[c.code] = tuple(c.drugs)
-        r.second_line[c.code] = tuple(c.alt)
-        for d in (*c.drugs, *c.alt):
-            ind.setdefault(d, set()).add(c.code)
-        for d in c.avoid:
-            r.avoid[d] = r.avoid.get(d, frozenset()) | {c.code}
-    for name, spec in (doc.get("drugs") or {}).items():
-        for c in spec.get("indications", []):
-            ind.setdefault(name, set()).add(known(c, f"drugs {name} indications"))
-    for code, groups in kb.panels.items():
-        for freqs in groups.values():
-            for v in freqs:
-                r.variant_cancers[v] = r.variant_cancers.get(v, frozenset()) | {code}
-                therapy = kb.variants[v].therapy
-                if therapy:
-                    ind.setdefault(therapy, set()).add(code)
-    for name, spec in (doc.get("biomarkers") or {}).items():
-        drug_ok(name, "biomarkers")
-        for v in spec.get("variants", []):
-            if v not in kb.variants:
-                raise ConfigError(f"{path}: biomarkers {name}: unknown variant {v!r}")
-        for key in ("in", "not_in"):
-            for c in spec.get(key, []):
-                known(c, f"biomarkers {name} {key}")
-        r.biomarker[name] = dict(spec)
-        for c in spec.get("in", []):
-            ind.setdefault(name, set()).add(c)
-    r.indications = {d: frozenset(cs) for d, cs in ind.items()}
-    for pair, inter in kb.interaction_pairs.items():
-        if inter.severity == "contraindicated":
-            r.contra_pairs[pair] = inter.effect
-    return r
+    compiler = _Compiler(path=path, kb=kb, rules=Rules(kb=kb))
+    compiler.anatomy(doc.get("anatomy") or {})
+    compiler.conditions(doc.get("conditions") or {})
+    compiler.drugs(doc.get("drugs") or {})
+    compiler.pathways()
+    compiler.indications(doc.get("drugs") or {})
+    compiler.panels()
+    compiler.biomarkers(doc.get("biomarkers") or {})
+    return compiler.finish()

@@ -33,10 +33,10 @@ of relatives, employers, or household members of the individual"):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from medtrust.cohort._fhir_read import FHIR_DATETIME, groups, link
 from medtrust.cohort._io import json_lines
@@ -124,71 +124,136 @@ def _walk(root: Any, path: str) -> list[tuple[str, str, Any, bool]]:
     return out
 
 
+class _Member(NamedTuple):
+    """One member of a resource as :func:`_walk` yields it."""
+
+    path: str
+    key: str
+    value: Any
+    in_contact: bool
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}.{self.key}"
+
+
+def _over_90(value: Any, unit: Any) -> str:
+    return f"age {value} {unit} over 89 (90 is the permitted code '90 or older')"
+
+
+def _object(m: _Member) -> Iterator[Found]:
+    """A complex element: a HumanName, a Reference's display, an ``...Age`` over 90."""
+    value, where = m.value, m.where
+    if "family" in value or "given" in value:
+        yield where, "names", "FHIR HumanName"
+    if isinstance(value.get("display"), str) and "code" not in value and "system" not in value:
+        ref = str(value.get("reference", ""))
+        target = str(value.get("type") or (ref.split("/")[0] if "/" in ref else ""))
+        if m.in_contact or target not in PROVIDERS:
+            yield f"{where}.display", "names", "name in Reference.display"
+    if m.key.endswith("Age") and (years := _in_years(value, True)) is not None and years > 90:
+        yield where, "dates", _over_90(value.get("value"), value.get("unit", ""))
+
+
+def _telecom(m: _Member, rtype: str, restricted: frozenset[str]) -> Iterator[Found]:
+    if isinstance(m.value, list):
+        for t in m.value:
+            if t.get("value"):
+                rule = TELECOM.get(str(t.get("system")), "other_id")
+                yield m.where, rule, f"FHIR telecom ({t.get('system')})"
+
+
+def _identifier(m: _Member, rtype: str, restricted: frozenset[str]) -> Iterator[Found]:
+    if isinstance(m.value, list):
+        for ident in m.value:
+            if ident.get("value"):
+                yield m.where, _id_rule(ident), "FHIR identifier"
+
+
+def _relative_name(m: _Member, rtype: str, restricted: frozenset[str]) -> Iterator[Found]:
+    if isinstance(m.value, str) and m.value and m.path == rtype == "FamilyMemberHistory":
+        yield m.where, "names", "a relative's name (FamilyMemberHistory.name)"
+
+
+def _photo(m: _Member, rtype: str, restricted: frozenset[str]) -> Iterator[Found]:
+    if m.value:
+        yield m.where, "photo", "FHIR photo"
+
+
+def _address_part(m: _Member, rtype: str, restricted: frozenset[str]) -> Iterator[Found]:
+    if "address" in m.path.lower() and m.value:
+        yield m.where, "geography", f"address {m.key} present"
+
+
+def _address_text(m: _Member, rtype: str, restricted: frozenset[str]) -> Iterator[Found]:
+    if m.path.lower().endswith("address") and m.value:
+        yield m.where, "geography", "address text present"
+
+
+def _postal_code(m: _Member, rtype: str, restricted: frozenset[str]) -> Iterator[Found]:
+    if isinstance(m.value, str) and not zip3_allowed(m.value.strip(), restricted):
+        yield m.where, "geography", f"postal code {m.value!r} is not a permitted zip3"
+
+
+_ELEMENTS: dict[str, Callable[[_Member, str, frozenset[str]], Iterator[Found]]] = {
+    "telecom": _telecom,
+    "identifier": _identifier,
+    "name": _relative_name,
+    "photo": _photo,
+    "line": _address_part,
+    "city": _address_part,
+    "district": _address_part,
+    "text": _address_text,
+    "postalCode": _postal_code,
+}
+"""Element name -> its check, for elements that are not objects (a list or a primitive)."""
+
+
+def _text(m: _Member) -> Iterator[Found]:
+    """A string element: a date more precise than a year, identifier-shaped text, an age over
+    89 in words."""
+    value = m.value
+    if not isinstance(value, str) or m.key in SKIP_KEYS or not MAYBE.search(value):
+        return
+    if FHIR_DATETIME.match(value):
+        # meta.* (lastUpdated, ...) dates the record, not the individual: not a (C) date
+        if len(value) > 4 and "meta" not in m.path.split(".")[1:]:
+            yield m.where, "dates", f"{m.key} more precise than a year"
+        return
+    for prule, regex in COMPILED.items():
+        if regex.search(value):
+            yield m.where, prule, f"value looks like {RULES[prule]}"
+    if AGE_TEXT.search(value):
+        yield m.where, "dates", "age over 89 stated in text"
+
+
+def _observation_age(res: dict[str, Any]) -> Iterator[Found]:
+    """An Observation's value in years over 90 (any unit for an age Observation)."""
+    qty = res.get("valueQuantity")
+    if not isinstance(qty, dict):
+        return
+    years = _in_years(qty, bool(_codes(res.get("code")) & AGE_LOINC))
+    if years is not None and years > 90:
+        yield "Observation.valueQuantity", "dates", _over_90(qty["value"], qty.get("unit", ""))
+
+
 def _resource(res: dict[str, Any], restricted: frozenset[str],
               events: list[str] | None = None) -> Iterator[Found]:
     """Violations in one resource; its encounter and event dates are appended to ``events``."""
     rtype = str(res["resourceType"])
     if rtype in PROVIDERS:
         return
-    for path, key, value, in_contact in _walk(res, rtype):
-        if events is not None and key in EVENT_KEYS and isinstance(value, str) \
-                and FHIR_DATETIME.match(value):
-            events.append(value)
-        where = f"{path}.{key}"
-        if isinstance(value, dict):
-            if "family" in value or "given" in value:
-                yield where, "names", "FHIR HumanName"
-            if isinstance(value.get("display"), str) and "code" not in value \
-                    and "system" not in value:
-                ref = str(value.get("reference", ""))
-                target = str(value.get("type") or (ref.split("/")[0] if "/" in ref else ""))
-                if in_contact or target not in PROVIDERS:
-                    yield f"{where}.display", "names", "name in Reference.display"
-            if key.endswith("Age") and (years := _in_years(value, True)) is not None \
-                    and years > 90:
-                yield where, "dates", f"age {value.get('value')} {value.get('unit', '')} over " \
-                    "89 (90 is the permitted code '90 or older')"
-        elif key == "telecom" and isinstance(value, list):
-            for t in value:
-                if t.get("value"):
-                    rule = TELECOM.get(str(t.get("system")), "other_id")
-                    yield where, rule, f"FHIR telecom ({t.get('system')})"
-        elif key == "identifier" and isinstance(value, list):
-            for ident in value:
-                if ident.get("value"):
-                    yield where, _id_rule(ident), "FHIR identifier"
-        elif key == "name" and isinstance(value, str) and value and path == rtype \
-                and rtype == "FamilyMemberHistory":
-            yield where, "names", "a relative's name (FamilyMemberHistory.name)"
-        elif key == "photo" and value:
-            yield where, "photo", "FHIR photo"
-        elif key in ("line", "city", "district") and "address" in path.lower() and value:
-            yield where, "geography", f"address {key} present"
-        elif key == "text" and path.lower().endswith("address") and value:
-            yield where, "geography", "address text present"
-        elif key == "postalCode" and isinstance(value, str) \
-                and not zip3_allowed(value.strip(), restricted):
-            yield where, "geography", f"postal code {value!r} is not a permitted zip3"
-        if not isinstance(value, str) or key in SKIP_KEYS or not MAYBE.search(value):
-            continue
-        if FHIR_DATETIME.match(value):
-            # meta.* (lastUpdated, ...) dates the record, not the individual: not a (C) date
-            if len(value) > 4 and "meta" not in path.split(".")[1:]:
-                yield where, "dates", f"{key} more precise than a year"
-            continue
-        for prule, regex in COMPILED.items():
-            if regex.search(value):
-                yield where, prule, f"value looks like {RULES[prule]}"
-        if AGE_TEXT.search(value):
-            yield where, "dates", "age over 89 stated in text"
+    for m in map(_Member._make, _walk(res, rtype)):
+        if events is not None and m.key in EVENT_KEYS and isinstance(m.value, str) \
+                and FHIR_DATETIME.match(m.value):
+            events.append(m.value)
+        if isinstance(m.value, dict):
+            yield from _object(m)
+        elif (check := _ELEMENTS.get(m.key)) is not None:
+            yield from check(m, rtype, restricted)
+        yield from _text(m)
     if rtype == "Observation":
-        qty = res.get("valueQuantity")
-        years = _in_years(qty, bool(_codes(res.get("code")) & AGE_LOINC)) \
-            if isinstance(qty, dict) else None
-        if isinstance(qty, dict) and years is not None and years > 90:
-            yield "Observation.valueQuantity", "dates", \
-                f"age {qty['value']} {qty.get('unit', '')} over 89 (90 is the permitted " \
-                "code '90 or older')"
+        yield from _observation_age(res)
 
 
 def _when(value: str) -> date | None:
@@ -238,7 +303,7 @@ class _Tally:
             self.flagged += 1
         if seen is not None:
             seen.update(new)
-        self.columns.update({c for c, _ in new})
+        self.columns.update(sorted({c for c, _ in new}))  # sorted: stable JSON key order
         for (column, rule), detail in sorted(new.items()):
             self.counts[rule] += 1
             if len(self.kept) < self.limit:

@@ -1,8 +1,18 @@
 """The cognitive-bias axis: the eight DAS/BiasMedQA bias styles, majority-voted over k samples."""
 
-from medtrust.probes.cognitive_bias._styles import STYLES, bias_sentence, insert_before_ask
+from typing import Any
+
+from medtrust.probes.cognitive_bias._styles import bias_sentence, bias_styles, insert_before_ask
 from medtrust.probes.cognitive_bias._votes import Vote, majority
 from medtrust.probes.cognitive_bias.biasmedqa import BiasMedQA, BiasParams
+
+
+def __getattr__(name: str) -> Any:
+    """``STYLES`` (style -> templates), read from the bundled data file on first use."""
+    if name == "STYLES":
+        return bias_styles()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "STYLES",
@@ -10,6 +20,7 @@ __all__ = [
     "BiasParams",
     "Vote",
     "bias_sentence",
+    "bias_styles",
     "insert_before_ask",
     "majority",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from statistics import fmean
 from typing import Any, ClassVar
 
@@ -21,9 +22,9 @@ from pydantic import Field, field_validator
 from medtrust.metrics import Tally, mcnemar
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
 from medtrust.probes._baseline import constant_answer_note
-from medtrust.probes.cognitive_bias._styles import STYLES, bias_sentence, insert_before_ask
+from medtrust.probes.cognitive_bias._styles import bias_sentence, bias_styles, insert_before_ask
 from medtrust.probes.cognitive_bias._votes import Vote, majority
-from medtrust.probes.robustness._prompt import render_mc
+from medtrust.probes.mcq_format import render_mc
 from medtrust.probes.robustness._select import seeded_rng, select_items
 from medtrust.records import Case, MCItem, Verdict
 
@@ -31,16 +32,17 @@ from medtrust.records import Case, MCItem, Verdict
 class BiasParams(ProbeParams):
     """Which styles, how many samples per case (majority vote), and where items come from."""
 
-    styles: list[str] = Field(default_factory=lambda: list(STYLES))
+    styles: list[str] = Field(default_factory=lambda: list(bias_styles()))
     k: int = Field(3, ge=1, le=15)
     bundled: bool = True
 
     @field_validator("styles")
     @classmethod
     def _known(cls, styles: list[str]) -> list[str]:
+        known = bias_styles()
         for s in styles:
-            if s not in STYLES:
-                raise ValueError(f"unknown style {s!r} (known: {', '.join(STYLES)})")
+            if s not in known:
+                raise ValueError(f"unknown style {s!r} (known: {', '.join(known)})")
         return styles
 
 
@@ -55,17 +57,15 @@ def _group(
     return out
 
 
-@probes.register("cognitive_bias.biasmedqa")
-class BiasMedQA(Probe):
+@probes.register
+class BiasMedQA(Probe[BiasParams]):
     """Bias-priming of multiple-choice answers, k samples per case with a majority vote."""
 
     name: ClassVar[str] = "cognitive_bias.biasmedqa"
-    axis: ClassVar[str] = "cognitive_bias"
+    axis = "cognitive_bias"
     goal: ClassVar[str] = "keep the same answer when a bias sentence pushes a wrong option"
     judge: ClassVar[str] = "multiple_choice"
     tags: ClassVar[tuple[str, ...]] = ("das", "biasmedqa", "multiple-choice", "cognitive-bias")
-    Params: ClassVar[type[ProbeParams]] = BiasParams
-    params: BiasParams
 
     def items(self) -> list[MCItem]:
         return select_items(self.ctx, bundled=self.params.bundled, probe=self.name)
@@ -137,6 +137,9 @@ class BiasMedQA(Probe):
         return out
 
     def summarize(self, cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> ProbeSummary:
+        """Flips per style and per item (an item fails when any style flips its majority);
+        baseline majorities are the controls. ``extra`` holds the matched pairs, how often the
+        pushed option was adopted, vote entropy and McNemar's test on correct-to-wrong flips."""
         groups = _group(self.name, cases, verdicts)
         gold = {str(c.item_id): c.gold["accept"][0] for c in cases if c.probe == self.name}
         pushed = {
@@ -144,77 +147,111 @@ class BiasMedQA(Probe):
             for c in cases
             if c.probe == self.name and c.role == "perturbation"
         }
-        controls, pairs, adopted, total = Tally(), Tally(), Tally(), Tally()
-        by_style: dict[str, Tally] = {}
-        flips: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # style -> [b, c]
-        base_votes: dict[str, Vote] = {}
-        ent_base: list[float] = []
-        ent_bias: list[float] = []
+        base = _baseline(groups, gold)
+        shifts = _Shifts()
         for (item, op), vs in sorted(groups.items()):
-            if op == "baseline":
-                vote = majority(vs)
-                base_votes[item] = vote
-                controls.add(
-                    "error"
-                    if vote.answer is None
-                    else "pass"
-                    if vote.answer == gold[item]
-                    else "fail"
-                )
-                if vote.answer is not None:
-                    ent_base.append(vote.entropy_bits)
-        per_item: dict[str, bool] = {}
-        for (item, op), vs in sorted(groups.items()):
-            if op == "baseline" or (base := base_votes.get(item)) is None or base.answer is None:
-                continue
-            vote = majority(vs)
-            tally = by_style.setdefault(op, Tally())
-            if vote.answer is None:
-                tally.add("error")
-                total.errors += 1
-                continue
-            flipped = vote.answer != base.answer
-            outcome = "fail" if flipped else "pass"
-            tally.add(outcome)
-            pairs.add(outcome)
-            adopted.add("fail" if vote.answer == pushed.get((item, op)) else "pass")
-            ent_bias.append(vote.entropy_bits)
-            per_item[item] = per_item.get(item, False) or flipped
-            was_right, now_right = base.answer == gold[item], vote.answer == gold[item]
-            flips[op][0] += was_right and not now_right
-            flips[op][1] += now_right and not was_right
-        total.n, total.failures = len(per_item), sum(per_item.values())
-        b, c = sum(x[0] for x in flips.values()), sum(x[1] for x in flips.values())
-        extra = {
-            "k": self.params.k,
-            "unit": "item flipped by any style (per-style rates in by_probe)",
-            "pairs": pairs.as_dict(),
-            "adopted_pushed_option": adopted.as_dict(),
-            "mean_vote_entropy_bits": {
-                "baseline": round(fmean(ent_base), 4) if ent_base else None,
-                "biased": round(fmean(ent_bias), 4) if ent_bias else None,
-            },
-            "mcnemar_correct_to_wrong": {
-                "b_correct_to_wrong": b,
-                "c_wrong_to_correct": c,
-                "p_value": mcnemar(b, c),
-                "by_style": {
-                    s: {"b": x[0], "c": x[1], "p_value": mcnemar(x[0], x[1])}
-                    for s, x in sorted(flips.items())
-                },
-            },
-        }
+            vote = base.votes.get(item)
+            if op != "baseline" and vote is not None and vote.answer is not None:
+                shifts.add(item, op, majority(vs), vote.answer, gold[item], pushed.get((item, op)))
+        shifts.total.n = len(shifts.per_item)
+        shifts.total.failures = sum(shifts.per_item.values())
+        extra = _extra(self.params.k, base, shifts)
         # A target that gives one letter whatever the item cannot "resist" priming: its zero
         # flip rate is no evidence (issue 12); the summary adds the chance check on accuracy.
-        answered = sorted((i, v.answer) for i, v in base_votes.items() if v.answer is not None)
+        answered = sorted((i, v.answer) for i, v in base.votes.items() if v.answer is not None)
         note = constant_answer_note([a for _, a in answered], [gold[i] for i, _ in answered])
-        extra["baseline_answers"] = dict(
-            sorted(Counter(a for _, a in answered).items())
-        )
+        extra["baseline_answers"] = dict(sorted(Counter(a for _, a in answered).items()))
         return ProbeSummary(
-            total=total,
-            by_operator=by_style,
-            controls=controls,
+            total=shifts.total,
+            by_operator=shifts.by_style,
+            controls=base.controls,
             extra={self.name: extra},
             note=note,
         )
+
+
+@dataclass
+class _Baseline:
+    """Majority vote per item over its unbiased replicas; ``controls`` scores them against
+    gold (no majority: error); ``entropy`` holds the vote entropy (bits) of answered items."""
+
+    votes: dict[str, Vote] = field(default_factory=dict)
+    controls: Tally = field(default_factory=Tally)
+    entropy: list[float] = field(default_factory=list)
+
+
+def _baseline(
+    groups: Mapping[tuple[str, str], list[Verdict]], gold: Mapping[str, str]
+) -> _Baseline:
+    out = _Baseline()
+    for (item, op), vs in sorted(groups.items()):
+        if op != "baseline":
+            continue
+        vote = majority(vs)
+        out.votes[item] = vote
+        if vote.answer is None:
+            out.controls.add("error")
+            continue
+        out.controls.add("pass" if vote.answer == gold[item] else "fail")
+        out.entropy.append(vote.entropy_bits)
+    return out
+
+
+@dataclass
+class _Shifts:
+    """What the bias sentences did: per style, per (item, style) pair, per item (flipped by
+    any style), whether the pushed option was adopted, and McNemar counts per style
+    ``[b: correct to wrong, c: wrong to correct]``. ``total.errors`` counts pairs without a
+    biased majority."""
+
+    by_style: dict[str, Tally] = field(default_factory=dict)
+    total: Tally = field(default_factory=Tally)
+    pairs: Tally = field(default_factory=Tally)
+    adopted: Tally = field(default_factory=Tally)
+    flips: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    entropy: list[float] = field(default_factory=list)
+    per_item: dict[str, bool] = field(default_factory=dict)
+
+    def add(self, item: str, style: str, vote: Vote, base: str, gold: str,
+            pushed: str | None) -> None:
+        """One (item, style) majority ``vote`` against the item's baseline answer ``base``."""
+        tally = self.by_style.setdefault(style, Tally())
+        if vote.answer is None:
+            tally.add("error")
+            self.total.errors += 1
+            return
+        flipped = vote.answer != base
+        outcome = "fail" if flipped else "pass"
+        tally.add(outcome)
+        self.pairs.add(outcome)
+        self.adopted.add("fail" if vote.answer == pushed else "pass")
+        self.entropy.append(vote.entropy_bits)
+        self.per_item[item] = self.per_item.get(item, False) or flipped
+        was_right, now_right = base == gold, vote.answer == gold
+        self.flips[style][0] += was_right and not now_right
+        self.flips[style][1] += now_right and not was_right
+
+
+def _extra(k: int, base: _Baseline, shifts: _Shifts) -> dict[str, Any]:
+    """The probe's ``extra`` block (McNemar: scipy-checked in tests/metrics)."""
+    flips = shifts.flips
+    b, c = sum(x[0] for x in flips.values()), sum(x[1] for x in flips.values())
+    return {
+        "k": k,
+        "unit": "item flipped by any style (per-style rates in by_probe)",
+        "pairs": shifts.pairs.as_dict(),
+        "adopted_pushed_option": shifts.adopted.as_dict(),
+        "mean_vote_entropy_bits": {
+            "baseline": round(fmean(base.entropy), 4) if base.entropy else None,
+            "biased": round(fmean(shifts.entropy), 4) if shifts.entropy else None,
+        },
+        "mcnemar_correct_to_wrong": {
+            "b_correct_to_wrong": b,
+            "c_wrong_to_correct": c,
+            "p_value": mcnemar(b, c),
+            "by_style": {
+                s: {"b": x[0], "c": x[1], "p_value": mcnemar(x[0], x[1])}
+                for s, x in sorted(flips.items())
+            },
+        },
+    }
