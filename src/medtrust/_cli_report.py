@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
@@ -29,11 +29,12 @@ from medtrust.report import (
     load_gate_file,
     render,
     render_docs,
-    summarize,
+    summarize_run,
     write_report,
     write_text_atomic,
 )
 from medtrust.store import Store
+from medtrust.summary import ERROR_WARN, AxisSummary, RunSummary
 
 RunArg = Annotated[str, typer.Argument(help="Run id (a unique prefix is enough).")]
 PoliciesOpt = Annotated[
@@ -50,13 +51,85 @@ AsOfOpt = Annotated[
 ]
 
 
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+def _ci(ci: list[float] | None, missing: str = "n/a") -> str:
+    return f"{_pct(ci[0])}-{_pct(ci[1])}" if ci else missing
+
+
+def _err_cell(e: AxisSummary) -> str:
+    """Errors with their share of calls, in red above the 10% warning level."""
+    if e.error_rate is None:
+        return str(e.errors)
+    cell = f"{e.errors} ({_pct(e.error_rate)})"
+    return f"[red]{cell}[/]" if e.error_rate > ERROR_WARN else cell
+
+
+def _axis_rows(t: Table, axis: str, e: AxisSummary) -> None:
+    if not e.assessed:
+        t.add_row(f"[dim]{axis} (not assessed)[/]", "", "", "", "", "")
+        return
+    flag = "" if e.informative else " [yellow](not informative)[/]"
+    t.add_row(
+        f"[bold]{axis}[/]{flag}",
+        str(e.n),
+        str(e.failures),
+        _pct(e.failure_rate),
+        _ci(e.ci95),
+        _err_cell(e),
+    )
+    for op, p in e.by_probe.items():
+        t.add_row(
+            f"  {op}", str(p.n), str(p.failures), _pct(p.failure_rate), _ci(p.ci95), str(p.errors)
+        )
+    c = e.controls
+    if c and c.n:
+        t.add_row(
+            "  [dim]controls: accuracy[/]",
+            str(c.n),
+            "",
+            _pct(c.accuracy),
+            _ci(c.ci95, ""),
+            str(c.errors),
+        )
+
+
+def summary_table(summary: RunSummary) -> Table:
+    """The run summary as a terminal table: each axis, its operators and controls, with the
+    risk and the warnings (errors above 10%, uninformative baselines) in the caption."""
+    # Names are the user's: escaped so that a suite called "ward [/] audit" prints as typed.
+    t = Table(
+        title=f"run {escape(summary.run_id)}  ·  {escape(summary.target)}  ·  "
+        f"suite {escape(summary.suite)}"
+    )
+    # Short numeric headers that never wrap; the name column takes the rest of the width and
+    # folds a long name onto a second line rather than cutting it ("fabricated_drug_op…" would
+    # be ambiguous).
+    t.add_column("axis / operator", overflow="fold")
+    for col in ("n", "fail", "rate", "95% CI", "err"):
+        t.add_column(col, justify="left" if col == "95% CI" else "right", no_wrap=True)
+    for axis, e in summary.axes.items():
+        _axis_rows(t, axis, e)
+    r = summary.risk
+    lines = []
+    if r.score is not None and r.ci95:
+        lines.append(f"risk {r.score:.1f}/100 ({r.tier}), 95% CI {r.ci95[0]:.1f}-{r.ci95[1]:.1f}")
+    elif r.reason:
+        lines.append(f"risk not assessed: {r.reason}")
+    lines += [f"[yellow]warning:[/] {escape(w)}" for w in summary.warnings]
+    t.caption = "\n".join(lines) or None
+    return t
+
+
 def _summary(
     db: str | None,
     run_id: str,
     policies: list[Path] | None = None,
     declare: Path | None = None,
     as_of: str | None = None,
-) -> tuple[Store, RunInfo, dict[str, Any]]:
+) -> tuple[Store, RunInfo, RunSummary]:
     day = None
     if as_of is not None:
         try:
@@ -66,7 +139,7 @@ def _summary(
     declared = load_declared(declare) if declare else None
     store = open_store(db)
     info = store.get_run(run_id)
-    summary = summarize(
+    summary = summarize_run(
         store, info, api.probes_for(info), policy_dirs=policies, declared=declared, as_of=day
     )
     return store, info, summary
@@ -94,7 +167,7 @@ def report(
         sys.stdout.write(render(store, info, summary, fmt, redact=not no_redact))
         return
     path = write_report(store, info, summary, out, fmt=fmt, redact=not no_redact)
-    record_report(store, info.id, fmt=fmt, summary=summary, path=path)
+    record_report(store, info.id, fmt=fmt, summary=summary.to_json(), path=path)
     console.print(f"report: {path}", markup=False)
 
 
@@ -210,29 +283,30 @@ def compliance(
 ) -> None:
     """Every applicable policy rule on a run: pass / fail / not assessed, with evidence."""
     _, _, summary = _summary(db, run_id, policies, declare, as_of)
-    comp = summary["compliance"]
+    comp = summary.compliance
     if json_out:
-        print_json({"run_id": summary["run_id"], **comp, "axis": summary["axes"]["compliance"]})
+        axis = summary.axis("compliance").model_dump(mode="json")
+        print_json({"run_id": summary.run_id, **comp.model_dump(mode="json"), "axis": axis})
         return
-    t = Table(title=f"compliance of run {summary['run_id']} on {comp['as_of']}")
+    t = Table(title=f"compliance of run {summary.run_id} on {comp.as_of}")
     for col in ("status", "rule", "regulation / article", "severity", "evidence"):
         t.add_column(col)
     style = {"pass": "green", "fail": "red", "not assessed": "dim"}
-    for r in comp["rules"]:
+    for r in comp.rules:
         t.add_row(
-            f"[{style[r['status']]}]{r['status']}[/]",
-            escape(r["id"]),  # policy packs may be the user's (--policies): literal text
-            escape(f"{r['regulation']} {r['article']}"),
-            escape(r["severity"]),
-            escape(r["reason"]),
+            f"[{style.get(r.status, 'dim')}]{escape(r.status)}[/]",
+            escape(r.id),  # policy packs may be the user's (--policies): literal text
+            escape(f"{r.regulation} {r.article}"),
+            escape(r.severity),
+            escape(r.reason),
         )
     console.print(t)
-    for reg, tally in comp["by_regulation"].items():
-        rate = tally["failure_rate"]
+    for reg, tally in comp.by_regulation.items():
+        rate = tally.failure_rate
         shown = "n/a" if rate is None else f"{100 * rate:.1f}%"
-        console.print(f"outputs violating {reg}: {shown} ({tally['failures']}/{tally['n']})")
-    if comp["not_applicable"]:
-        console.print(f"[dim]{len(comp['not_applicable'])} rules not in force on that date[/]")
+        console.print(f"outputs violating {reg}: {shown} ({tally.failures}/{tally.n})")
+    if comp.not_applicable:
+        console.print(f"[dim]{len(comp.not_applicable)} rules not in force on that date[/]")
 
 
 def docs(

@@ -12,9 +12,14 @@ import pytest
 from medtrust.config import Declarations, load_declared
 from medtrust.errors import ConfigError
 from medtrust.policies import RunFacts, evaluate, load_policies
-from medtrust.report import summarize
+from medtrust.report import summarize_run
 
 from .crafted import CASES, crafted_run
+
+
+def summarize(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The run JSON of a stored run (the typed summary, dumped as ``report --format json``)."""
+    return summarize_run(*args, **kwargs).to_json()
 
 
 def _rules(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:

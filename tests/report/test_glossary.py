@@ -12,6 +12,7 @@ from medtrust.cli import app
 from medtrust.records import AXES
 from medtrust.report._views import UNDEFINED, glossary
 from medtrust.store import Store
+from medtrust.summary import RunSummary
 
 runner = CliRunner()
 DB = "sqlite:///g.db"
@@ -34,7 +35,7 @@ def test_every_name_in_the_html_report_is_defined(oracle_dir: Path, suite: str, 
     s = json.loads(res.stdout)
     store = Store(DB)
     cases = store.cases(s["run_id"])
-    rows = glossary(s, cases)
+    rows = glossary(RunSummary.model_validate(s), cases)  # the run JSON reads back
     undefined = [(r["axis"], r["name"]) for r in rows if r["definition"] == UNDEFINED]
     assert undefined == []
     shown = {(r["axis"], r["name"]) for r in rows}

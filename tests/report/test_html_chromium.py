@@ -17,8 +17,9 @@ from typer.testing import CliRunner
 from medtrust import api
 from medtrust.cli import app as main_app
 from medtrust.records import Case, Reply, Verdict
-from medtrust.report import render, summarize
+from medtrust.report import render, summarize_run
 from medtrust.store import Store
+from medtrust.summary import AxisSummary
 from policies.crafted import crafted_run  # tests/ is on sys.path (rootdir conftest)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -117,15 +118,18 @@ def test_report_renders_in_chromium(oracle_dir: Path) -> None:
     assert res.exit_code == 0, res.output
     store = Store("sqlite:///t.db")
     info = store.get_run(json.loads(res.stdout)["run_id"])
-    summary = summarize(store, info, api.probes_for(info))
-    summary["axes"]["fairness"].update(  # the fairness axis comes later: its extras' shape
-        assessed=True, n=40, failures=5, failure_rate=0.125, ci95=[0.05, 0.26],
-        by_group={
-            "sex": {"n": 20, "failures": 1, "failure_rate": 0.05, "ci95": [0.01, 0.24]},
-            "race": {"n": 20, "failures": 4, "failure_rate": 0.2, "ci95": [0.08, 0.42]},
+    summary = summarize_run(store, info, api.probes_for(info))
+    summary.axes["fairness"] = AxisSummary.model_validate({  # its extras' shape
+        **summary.axes["fairness"].model_dump(),
+        "assessed": True, "n": 40, "failures": 5, "failure_rate": 0.125, "ci95": [0.05, 0.26],
+        "by_group": {
+            "sex": {"n": 20, "failures": 1, "failure_rate": 0.05, "ci95": [0.01, 0.24],
+                    "errors": 0, "error_rate": 0.0},
+            "race": {"n": 20, "failures": 4, "failure_rate": 0.2, "ci95": [0.08, 0.42],
+                     "errors": 0, "error_rate": 0.0},
         },
-        attribution_disparity={"age": 0.12, "sex": {"value": -0.04}},
-    )  # fmt: skip
+        "attribution_disparity": {"age": 0.12, "sex": {"value": -0.04}},
+    })  # fmt: skip
     html = render(store, info, summary, "html", redact=True)
     assert not RESOURCE.search(html)
     assert "http://" not in html and "https://" not in html
@@ -136,7 +140,7 @@ def test_report_renders_in_chromium(oracle_dir: Path) -> None:
     assert seen["errors"] == [] and seen["external"] == []
     assert set(CHARTS) <= set(seen["charts"])
     assert seen["bars"] >= 10 and seen["height"] > 900
-    assert seen["rows"] == len(summary["compliance"]["rules"]) > 0
+    assert seen["rows"] == len(summary.compliance.rules) > 0
     assert shot.exists() and shot.stat().st_size > 10_000
     # the report written by `run` renders too
     run_id = json.loads(res.stdout)["run_id"]  # each run writes its own folder, `latest` -> newest
@@ -152,5 +156,5 @@ def test_replies_are_escaped_not_executed(tmp_path: Path) -> None:
     store.add_cases(info.id, [evil])
     store.add_replies(info.id, [Reply(case_id=evil.id, text="<script>alert(1)</script>")])
     store.put_verdicts(info.id, [Verdict(case_id=evil.id, judge="x", outcome="fail")])
-    html = render(store, info, summarize(store, info, []), "html", redact=True)
+    html = render(store, info, summarize_run(store, info, []), "html", redact=True)
     assert "<script>" not in html and "&lt;script&gt;alert(1)" in html

@@ -199,13 +199,15 @@ def test_cached_replies_are_counted(oracle_dir: Path) -> None:
 
 def test_not_assessable_lines_for_thresholds_outside_the_gate_config() -> None:
     from medtrust.report import not_assessable
+    from medtrust.summary import AxisSummary, RunSummary
 
-    summary = {
-        "axes": {
-            "robustness": {"informative": False, "note": "not informative: x"},
-            "privacy": {"informative": True, "note": None},
-        }
-    }
+    def axis(informative: bool, note: str | None) -> AxisSummary:
+        return AxisSummary(n=0, failures=0, failure_rate=None, ci95=None, errors=0,
+                           error_rate=None, informative=informative, note=note)  # fmt: skip
+
+    summary = RunSummary.model_construct(
+        axes={"robustness": axis(False, "not informative: x"), "privacy": axis(True, None)}
+    )
     assert not_assessable(summary, ["robustness", "privacy", "robustness", "fairness"]) == [
         "robustness: not assessable: the target answers at chance (not informative: x)"
     ]

@@ -22,8 +22,11 @@ from medtrust.compare._stats import holm, paired_difference
 from medtrust.compare._units import Outcomes, RunOutcomes, run_outcomes
 from medtrust.errors import MedtrustError
 from medtrust.metrics import RESAMPLES, error_share, wilson
+from medtrust.plan import probes_for
+from medtrust.policies import PolicySet
 from medtrust.records import AXES, RunInfo
 from medtrust.store import Store
+from medtrust.summary import AxisSummary, Comparison, ProbeEntry, RunSummary, summarize
 
 SCHEMA_VERSION = 1
 ALPHA = 0.05
@@ -63,7 +66,7 @@ def labels(runs: Sequence[RunInfo]) -> dict[str, str]:
 
 
 def rate_entry(
-    info: RunInfo, units: Outcomes, summary_axis: dict[str, Any] | None
+    info: RunInfo, units: Outcomes, summary_axis: AxisSummary | ProbeEntry | None
 ) -> dict[str, Any]:
     """One run's rate on one axis or operator: failures / scored units with the Wilson interval;
     errors apart (``errors`` / ``error_rate``: errored cases of all judged ones, as the run
@@ -85,8 +88,8 @@ def rate_entry(
         "note": None,
     }
     if summary_axis is not None:
-        entry["informative"] = bool(summary_axis.get("informative", True))
-        entry["note"] = summary_axis.get("note")
+        entry["informative"] = summary_axis.informative
+        entry["note"] = summary_axis.note
     return entry
 
 
@@ -135,7 +138,7 @@ def _pairs_of(n: int, baseline: bool) -> list[tuple[int, int]]:
 def axis_section(
     axis: str,
     outs: Sequence[RunOutcomes],
-    summaries: Sequence[dict[str, Any]],
+    summaries: Sequence[RunSummary],
     *,
     baseline: bool,
     resamples: int,
@@ -144,7 +147,7 @@ def axis_section(
     """One axis: rates, pairwise tests, ranks, and the same per operator or probe."""
     runs = [o.run for o in outs]
     units = [o.axes.get(axis, Outcomes()) for o in outs]
-    sums = [s["axes"].get(axis) for s in summaries]
+    sums = [s.axes.get(axis) for s in summaries]
     pairs = [
         pair_entry(runs[i], units[i], runs[j], units[j]) for i, j in _pairs_of(len(outs), baseline)
     ]
@@ -152,7 +155,7 @@ def axis_section(
     ops = sorted({op for o in outs for op in o.operators.get(axis, {})})
     for op in ops:
         ou = [o.operators.get(axis, {}).get(op, Outcomes()) for o in outs]
-        op_sums = [(s or {}).get("by_probe", {}).get(op) for s in sums]
+        op_sums = [s.by_probe.get(op) if s else None for s in sums]
         by_probe[op] = {
             "rates": [rate_entry(r, u, s) for r, u, s in zip(runs, ou, op_sums, strict=True)],
             "pairwise": with_holm(
@@ -167,7 +170,7 @@ def axis_section(
         "rates": [rate_entry(r, u, s) for r, u, s in zip(runs, units, sums, strict=True)],
         "pairwise": with_holm(pairs),
         "ranks": rank_entries(runs, units, resamples=resamples, seed=seed),
-        "informative": all(s is None or s.get("informative", True) for s in sums),
+        "informative": all(s is None or s.informative for s in sums),
         "by_probe": by_probe,
     }
 
@@ -186,14 +189,11 @@ def _warnings(runs: Sequence[RunInfo]) -> list[str]:
     return out
 
 
-def summaries_of(store: Store, runs: Sequence[RunInfo]) -> list[dict[str, Any]]:
+def summaries_of(store: Store, runs: Sequence[RunInfo]) -> list[RunSummary]:
     """Each run's summary, the source of ``informative`` and the risk score. Without policy
     packs: a comparison does not compare compliance, and reading every output against every
-    rule was two thirds of its time (the risk score leaves compliance out anyway)."""
-    from medtrust.api import probes_for
-    from medtrust.policies import PolicySet
-    from medtrust.report import summarize
-
+    rule was two thirds of its time (the risk score leaves compliance out anyway); without
+    clinician reviews or audit status, which a comparison does not show."""
     none = PolicySet(packs={}, rules={})
     return [summarize(store, r, probes_for(r), policies=none) for r in runs]
 
@@ -206,7 +206,7 @@ def build_comparison(
     resamples: int = RESAMPLES,
     seed: int = 0,
     dynamic_axis: str | None = None,
-) -> dict[str, Any]:
+) -> Comparison:
     """Compare stored runs named by run or comparison ids (never calls a target).
 
     With ``baseline`` every other run is tested against it only, and a ``drift`` section lists
@@ -240,8 +240,8 @@ def build_comparison(
                 "status": r.status,
                 "comparison_id": comparison_of(r),
                 "cases": len(o.cases),
-                "risk": s.get("risk", {}).get("score"),
-                "risk_tier": s.get("risk", {}).get("tier"),
+                "risk": s.risk.score,
+                "risk_tier": s.risk.tier,
             }
             for r, o, s in zip(runs, outs, summaries, strict=True)
         ],
@@ -262,9 +262,9 @@ def build_comparison(
     }
     gap = result["static_vs_dynamic"]
     for m, s in zip(gap["models"], summaries, strict=True):
-        entry = s["axes"].get(gap["axis"]) if gap["axis"] else None
-        m["informative"] = bool(entry.get("informative", True)) if entry else True
-        m["note"] = entry.get("note") if entry else None
+        entry = s.axes.get(gap["axis"]) if gap["axis"] else None
+        m["informative"] = entry.informative if entry else True
+        m["note"] = entry.note if entry else None
     if baseline is not None:
         result["drift"] = drift_section(outs, alpha=ALPHA)
-    return result
+    return Comparison.model_validate(result)

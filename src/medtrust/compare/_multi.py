@@ -62,7 +62,7 @@ def run_targets(
     and the running one resumable; a note on the exception names the targets not started.
     """
     check_targets(targets)
-    from medtrust.api import build_probes
+    from medtrust.plan import build_probes
 
     build_probes(config)
     cid = comparison_id or new_comparison_id()

@@ -1,4 +1,4 @@
-"""Render a comparison (the dict of :func:`build_comparison`): JSON, Markdown and one offline
+"""Render a comparison (:class:`medtrust.summary.Comparison`): JSON, Markdown and one offline
 HTML leaderboard page (inline CSS and SVG, no script, no external resource). Renderers only
 read the comparison; they compute nothing but chart coordinates."""
 
@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from medtrust.errors import MedtrustError
+from medtrust.summary import AxisComparison, Comparison, Drift, RankEntry, RateEntry
 
 FORMATS = ("table", "json", "html", "md")
 
@@ -41,57 +42,52 @@ def _p(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.3g}"
 
 
-def label_of(c: dict[str, Any]) -> dict[str, str]:
-    """Run id -> display label."""
-    return {r["run_id"]: r["label"] for r in c["runs"]}
-
-
-def by_rank(sec: dict[str, Any]) -> list[dict[str, Any]]:
+def by_rank(sec: AxisComparison) -> list[RateEntry]:
     """An axis's rates, best rank first (runs without a rank last)."""
-    ranks = {r["run_id"]: r["rank"] for r in sec["ranks"]}
-    return sorted(sec["rates"], key=lambda e: ranks.get(e["run_id"]) or float("inf"))
+    ranks = {r.run_id: r.rank for r in sec.ranks}
+    return sorted(sec.rates, key=lambda e: ranks.get(e.run_id) or float("inf"))
 
 
-def rank_chart(c: dict[str, Any], axis: str) -> dict[str, Any]:
+def rank_chart(c: Comparison, axis: str) -> dict[str, Any]:
     """Rows (best rank first) for the rank chart: x in 0-1 along ranks 1..M."""
-    ranks = [r for r in c["axes"][axis]["ranks"] if r["rank"] is not None]
-    m = max(len(c["runs"]), 2)
-    names = label_of(c)
+    ranked = [(r, r.rank) for r in c.axes[axis].ranks if r.rank is not None]
+    m = max(len(c.runs), 2)
+    names = c.labels()
 
     def x(rank: float) -> float:
         return (rank - 1) / (m - 1)
 
     rows = [
         {
-            "name": names[r["run_id"]],
-            "rank": r["rank"],
-            "x": x(r["rank"]),
-            "lo": x(r["ci95"][0]) if r["ci95"] else x(r["rank"]),
-            "hi": x(r["ci95"][1]) if r["ci95"] else x(r["rank"]),
-            "ci": r["ci95"],
+            "name": names[r.run_id],
+            "rank": rank,
+            "x": x(rank),
+            "lo": x(r.ci95[0]) if r.ci95 else x(rank),
+            "hi": x(r.ci95[1]) if r.ci95 else x(rank),
+            "ci": r.ci95,
         }
-        for r in sorted(ranks, key=lambda r: r["rank"])
+        for r, rank in sorted(ranked, key=lambda rr: rr[1])
     ]
     return {"rows": rows, "ticks": [{"x": x(k), "label": k} for k in range(1, m + 1)]}
 
 
-def scatter(c: dict[str, Any]) -> list[dict[str, Any]]:
+def scatter(c: Comparison) -> list[dict[str, Any]]:
     """Points of the static-versus-dynamic scatter, coordinates in 0-1; ``stack`` counts the
     earlier points close by, so that their labels are set one under another, never on top."""
-    names = label_of(c)
-    points = [
+    names = c.labels()
+    points: list[dict[str, Any]] = [
         {
-            "name": names[m["run_id"]],
-            "x": m["static_accuracy"],
-            "y": m["dynamic_failure_rate"],
-            "x_ci": m["static_ci95"] or [m["static_accuracy"]] * 2,
-            "y_ci": m["dynamic_ci95"] or [m["dynamic_failure_rate"]] * 2,
-            "static_rank": m["static_rank"],
-            "dynamic_rank": m["dynamic_rank"],
-            "informative": m.get("informative", True),
+            "name": names[m.run_id],
+            "x": m.static_accuracy,
+            "y": m.dynamic_failure_rate,
+            "x_ci": m.static_ci95 or [m.static_accuracy] * 2,
+            "y_ci": m.dynamic_ci95 or [m.dynamic_failure_rate] * 2,
+            "static_rank": m.static_rank,
+            "dynamic_rank": m.dynamic_rank,
+            "informative": m.informative,
         }
-        for m in c["static_vs_dynamic"]["models"]
-        if m["static_accuracy"] is not None and m["dynamic_failure_rate"] is not None
+        for m in c.static_vs_dynamic.models
+        if m.static_accuracy is not None and m.dynamic_failure_rate is not None
     ]
     for i, p in enumerate(points):
         p["stack"] = sum(
@@ -100,8 +96,8 @@ def scatter(c: dict[str, Any]) -> list[dict[str, Any]]:
     return points
 
 
-def render_html(c: dict[str, Any]) -> str:
-    """The leaderboard page."""
+def render_html(c: Comparison) -> str:
+    """The leaderboard page (the template reads the comparison JSON, ``c.to_json()``)."""
     env = Environment(
         loader=PackageLoader("medtrust", "compare/templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -110,93 +106,109 @@ def render_html(c: dict[str, Any]) -> str:
     )
     env.filters.update(pct=_pct, ci=_ci, dci=_dci, nci=_nci, signed=_signed, p=_p)
     return env.get_template("leaderboard.html.j2").render(
-        c=c,
-        names=label_of(c),
-        rank_charts={a: rank_chart(c, a) for a in c["axes"]},
-        ordered={a: by_rank(sec) for a, sec in c["axes"].items()},
+        c=c.to_json(),
+        names=c.labels(),
+        rank_charts={a: rank_chart(c, a) for a in c.axes},
+        ordered={a: [e.model_dump(mode="json") for e in by_rank(sec)] for a, sec in c.axes.items()},
         points=scatter(c),
     )
 
 
-def render_md(c: dict[str, Any]) -> str:
-    """A Markdown leaderboard: per axis, rates and ranks, then the significant pairs."""
-    names = label_of(c)
-    lines = ["# medtrust comparison", ""]
-    lines += [
-        f"- `{r['run_id']}` {r['label']} (suite {r['suite']}, seed {r['seed']})" for r in c["runs"]
+def _rank_cell(rk: RankEntry | None) -> str:
+    return "n/a" if rk is None or rk.rank is None else f"{rk.rank:g} ({_nci(rk.ci95)})"
+
+
+def _md_axis(c: Comparison, axis: str, sec: AxisComparison) -> list[str]:
+    names = c.labels()
+    ranks = {r.run_id: r for r in sec.ranks}
+    flag = "" if sec.informative else " (not informative for some runs)"
+    lines = [
+        "",
+        f"## {axis}{flag}",
+        "",
+        "| rank (95% CI) | target | failure rate | 95% CI | n | errors |",
+        "|---|---|---:|---|---:|---:|",
     ]
-    lines += [f"\n> warning: {w}" for w in c["warnings"]]
-    for axis, sec in c["axes"].items():
-        ranks = {r["run_id"]: r for r in sec["ranks"]}
-        flag = "" if sec["informative"] else " (not informative for some runs)"
-        lines += [
-            "",
-            f"## {axis}{flag}",
-            "",
-            "| rank (95% CI) | target | failure rate | 95% CI | n | errors |",
-            "|---|---|---:|---|---:|---:|",
-        ]
-        for e in sorted(sec["rates"], key=lambda e: ranks.get(e["run_id"], {}).get("rank") or 1e9):
-            rk = ranks.get(e["run_id"], {})
-            rank = "n/a" if rk.get("rank") is None else f"{rk['rank']:g} ({_nci(rk['ci95'])})"
-            note = "" if e["informative"] else " (not informative)"
-            lines.append(
-                f"| {rank} | {names[e['run_id']]}{note} | {_pct(e['failure_rate'])} | "
-                f"{_ci(e['ci95'])} | {e['n']} | {e['errors']} |"
-            )
-        sig = [p for p in sec["pairwise"] if p["significant"]]
-        lines += [
-            "",
-            f"Paired tests: {len(sig)} of {len(sec['pairwise'])} pairs differ "
-            f"(exact McNemar, Holm, alpha {c['alpha']}).",
-        ]
-        for p in sig:
-            lines.append(
-                f"- {names[p['b']]} vs {names[p['a']]}: {_signed(p['difference'])} points "
-                f"({_dci(p['ci95'])}), p_holm {_p(p['p_holm'])}, n={p['n']}"
-            )
-    g = c["static_vs_dynamic"]
+    for e in by_rank(sec):
+        note = "" if e.informative else " (not informative)"
+        lines.append(
+            f"| {_rank_cell(ranks.get(e.run_id))} | {names[e.run_id]}{note} | "
+            f"{_pct(e.failure_rate)} | {_ci(e.ci95)} | {e.n} | {e.errors} |"
+        )
+    sig = [p for p in sec.pairwise if p.significant]
     lines += [
+        "",
+        f"Paired tests: {len(sig)} of {len(sec.pairwise)} pairs differ "
+        f"(exact McNemar, Holm, alpha {c.alpha}).",
+    ]
+    lines += [
+        f"- {names[p.b]} vs {names[p.a]}: {_signed(p.difference)} points "
+        f"({_dci(p.ci95)}), p_holm {_p(p.p_holm)}, n={p.n}"
+        for p in sig
+    ]
+    return lines
+
+
+def _md_gap(c: Comparison) -> list[str]:
+    names = c.labels()
+    g = c.static_vs_dynamic
+    lines = [
         "",
         "## static versus dynamic",
         "",
-        f"Kendall's tau between the static ranking ({g['static']}) and the dynamic one "
-        f"({g['dynamic']}): {g['kendall_tau']} (95% CI {_nci(g['ci95'])}).",
+        f"Kendall's tau between the static ranking ({g.static}) and the dynamic one "
+        f"({g.dynamic}): {g.kendall_tau} (95% CI {_nci(g.ci95)}).",
         "",
         "| target | static accuracy | static rank | dynamic failure | dynamic rank |",
         "|---|---:|---:|---:|---:|",
     ]
-    for m in g["models"]:
-        lines.append(
-            f"| {names[m['run_id']]} | {_pct(m['static_accuracy'])} | {m['static_rank']} | "
-            f"{_pct(m['dynamic_failure_rate'])} | {m['dynamic_rank']} |"
-        )
-    for d in c.get("drift") or []:
-        lines += [
-            "",
-            f"## drift: {d['run']} against baseline {d['baseline']}",
-            "",
-            "| axis | before | after | change (points) | 95% CI | p | p_holm |",
-            "|---|---:|---:|---:|---|---:|---:|",
-        ]
-        for axis, e in d["axes"].items():
-            lines.append(
-                f"| {axis} | {_pct(e['rate_before'])} | {_pct(e['rate_after'])} | "
-                f"{_signed(e['change'])} | {_dci(e['ci95'])} | {_p(e['p_value'])} | "
-                f"{_p(e['p_holm'])} |"
-            )
-        lines += ["", f"{len(d['changed'])} cases changed verdict."]
-        lines += [
-            f"- `{x['case_id']}` {x['axis']}/{x['operator']}: {x['before']} -> {x['after']}"
-            for x in d["changed"]
-        ]
+    lines += [
+        f"| {names[m.run_id]} | {_pct(m.static_accuracy)} | {m.static_rank} | "
+        f"{_pct(m.dynamic_failure_rate)} | {m.dynamic_rank} |"
+        for m in g.models
+    ]
+    return lines
+
+
+def _md_drift(d: Drift) -> list[str]:
+    lines = [
+        "",
+        f"## drift: {d.run} against baseline {d.baseline}",
+        "",
+        "| axis | before | after | change (points) | 95% CI | p | p_holm |",
+        "|---|---:|---:|---:|---|---:|---:|",
+    ]
+    lines += [
+        f"| {axis} | {_pct(e.rate_before)} | {_pct(e.rate_after)} | "
+        f"{_signed(e.change)} | {_dci(e.ci95)} | {_p(e.p_value)} | {_p(e.p_holm)} |"
+        for axis, e in d.axes.items()
+    ]
+    lines += ["", f"{len(d.changed)} cases changed verdict."]
+    lines += [
+        f"- `{x['case_id']}` {x['axis']}/{x['operator']}: {x['before']} -> {x['after']}"
+        for x in d.changed
+    ]
+    return lines
+
+
+def render_md(c: Comparison) -> str:
+    """A Markdown leaderboard: per axis, rates and ranks, then the significant pairs; the
+    static-versus-dynamic gap; drift against a baseline."""
+    lines = ["# medtrust comparison", ""]
+    lines += [f"- `{r.run_id}` {r.label} (suite {r.suite}, seed {r.seed})" for r in c.runs]
+    lines += [f"\n> warning: {w}" for w in c.warnings]
+    for axis, sec in c.axes.items():
+        lines += _md_axis(c, axis, sec)
+    lines += _md_gap(c)
+    for d in c.drift or []:
+        lines += _md_drift(d)
     return "\n".join(lines) + "\n"
 
 
-def render_comparison(c: dict[str, Any], fmt: str) -> str:
+def render_comparison(c: Comparison, fmt: str) -> str:
     """The comparison as text in ``fmt`` (json, md or html; ``table`` is the terminal's)."""
     if fmt == "json":
-        return json.dumps(c, indent=2) + "\n"
+        return json.dumps(c.to_json(), indent=2) + "\n"
     if fmt == "md":
         return render_md(c)
     if fmt == "html":

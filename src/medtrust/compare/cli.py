@@ -15,12 +15,21 @@ from medtrust._atomic import write_text_atomic
 from medtrust._cli_util import DbOpt, JsonOpt, console, handle_errors, open_store, print_json
 from medtrust.compare._build import build_comparison
 from medtrust.compare._multi import run_targets
-from medtrust.compare._render import FORMATS, label_of, render_comparison
+from medtrust.compare._render import FORMATS, by_rank, render_comparison
 from medtrust.compare._resolve import members, new_comparison_id
 from medtrust.config import RunConfig
 from medtrust.errors import MedtrustError
 from medtrust.metrics import RESAMPLES
 from medtrust.store import Store
+from medtrust.summary import (
+    AxisComparison,
+    Comparison,
+    Drift,
+    DriftAxis,
+    RankEntry,
+    RunSummary,
+    StaticVsDynamic,
+)
 
 
 def _pct(x: float | None) -> str:
@@ -31,40 +40,44 @@ def _ci(ci: list[float] | None) -> str:
     return "n/a" if not ci else f"{100 * ci[0]:.1f}-{100 * ci[1]:.1f}"
 
 
-def tables(c: dict[str, Any]) -> list[Table]:
-    """The comparison as terminal tables: one per axis, the gap, and drift."""
-    names = label_of(c)
-    out = []
-    for axis, sec in c["axes"].items():
-        ranks = {r["run_id"]: r for r in sec["ranks"]}
-        t = Table(
-            title=f"{axis}" + ("" if sec["informative"] else " (not informative for some runs)")
+def _rank_cells(rk: RankEntry | None) -> tuple[str, str]:
+    """A run's rank and its interval, as table cells."""
+    if rk is None:
+        return "n/a", ""
+    rank = "n/a" if rk.rank is None else f"{rk.rank:g}"
+    return rank, "" if not rk.ci95 else f"{rk.ci95[0]:g}-{rk.ci95[1]:g}"
+
+
+def _axis_table(names: dict[str, str], axis: str, sec: AxisComparison) -> Table:
+    """One axis: each run's rank, rate with interval and errors, best rank first."""
+    ranks = {r.run_id: r for r in sec.ranks}
+    t = Table(title=f"{axis}" + ("" if sec.informative else " (not informative for some runs)"))
+    for col in ("target", "rank", "rank CI", "n", "fail", "rate", "95% CI", "err"):
+        t.add_column(
+            col,
+            justify="left" if col in ("target", "95% CI", "rank CI") else "right",
+            overflow="fold",  # a target spec is never cut: "python:plan…" names nothing
+            no_wrap=col != "target",
         )
-        for col in ("target", "rank", "rank CI", "n", "fail", "rate", "95% CI", "err"):
-            t.add_column(
-                col,
-                justify="left" if col in ("target", "95% CI", "rank CI") else "right",
-                overflow="fold",  # a target spec is never cut: "python:plan…" names nothing
-                no_wrap=col != "target",
-            )
-        for e in sorted(sec["rates"], key=lambda e: ranks.get(e["run_id"], {}).get("rank") or 1e9):
-            rk = ranks.get(e["run_id"]) or {}
-            t.add_row(
-                escape(names[e["run_id"]])
-                + ("" if e["informative"] else " [yellow](not informative)[/]"),
-                "n/a" if rk.get("rank") is None else f"{rk['rank']:g}",
-                "" if not rk.get("ci95") else f"{rk['ci95'][0]:g}-{rk['ci95'][1]:g}",
-                str(e["n"]),
-                str(e["failures"]),
-                _pct(e["failure_rate"]),
-                _ci(e["ci95"]),
-                str(e["errors"]),
-            )
-        sig = [p for p in sec["pairwise"] if p["significant"]]
-        t.caption = f"{len(sig)} of {len(sec['pairwise'])} pairs differ (exact McNemar, Holm)"
-        out.append(t)
-    g = c["static_vs_dynamic"]
-    t = Table(title=f"static vs dynamic ({g['axis']})")
+    for e in by_rank(sec):
+        flag = "" if e.informative else " [yellow](not informative)[/]"
+        t.add_row(
+            escape(names[e.run_id]) + flag,
+            *_rank_cells(ranks.get(e.run_id)),
+            str(e.n),
+            str(e.failures),
+            _pct(e.failure_rate),
+            _ci(e.ci95),
+            str(e.errors),
+        )
+    sig = [p for p in sec.pairwise if p.significant]
+    t.caption = f"{len(sig)} of {len(sec.pairwise)} pairs differ (exact McNemar, Holm)"
+    return t
+
+
+def _gap_table(names: dict[str, str], g: StaticVsDynamic) -> Table:
+    """Static accuracy against dynamic failure, with their ranks and Kendall's tau."""
+    t = Table(title=f"static vs dynamic ({g.axis})")
     for col in ("target", "static acc", "static rank", "dynamic fail", "dynamic rank", "shift"):
         t.add_column(
             col,
@@ -72,45 +85,56 @@ def tables(c: dict[str, Any]) -> list[Table]:
             overflow="fold",
             no_wrap=col != "target",
         )
-    for m in g["models"]:
+    for m in g.models:
         t.add_row(
-            escape(names[m["run_id"]]),
-            _pct(m["static_accuracy"]),
-            str(m["static_rank"]),
-            _pct(m["dynamic_failure_rate"]),
-            str(m["dynamic_rank"]),
-            "" if m["rank_shift"] is None else f"{m['rank_shift']:+g}",
+            escape(names[m.run_id]),
+            _pct(m.static_accuracy),
+            str(m.static_rank),
+            _pct(m.dynamic_failure_rate),
+            str(m.dynamic_rank),
+            "" if m.rank_shift is None else f"{m.rank_shift:+g}",
         )
-    tau, ci = g["kendall_tau"], g["ci95"]
+    tau, ci = g.kendall_tau, g.ci95
     t.caption = (
         "Kendall's tau "
         + ("n/a" if tau is None else f"{tau:.3f}")
         + (f" (95% CI {ci[0]:.3f} to {ci[1]:.3f})" if ci else "")
     )
-    out.append(t)
-    for d in c.get("drift") or []:
-        t = Table(
-            title=f"drift: {escape(names[d['run']])} vs baseline {escape(names[d['baseline']])}"
-        )
-        for col in ("axis", "n", "before", "after", "change", "95% CI", "p", "p Holm"):
-            t.add_column(col, justify="left" if col in ("axis", "95% CI") else "right")
-        for axis, e in d["axes"].items():
-            colour = "red" if e["significant"] and (e["change"] or 0) > 0 else None
-            change = "n/a" if e["change"] is None else f"{100 * e['change']:+.1f}"
-            t.add_row(
-                axis,
-                str(e["n"]),
-                _pct(e["rate_before"]),
-                _pct(e["rate_after"]),
-                f"[{colour}]{change}[/]" if colour else change,
-                "n/a"
-                if not e["ci95"]
-                else f"{100 * e['ci95'][0]:+.1f} to {100 * e['ci95'][1]:+.1f}",
-                "n/a" if e["p_value"] is None else f"{e['p_value']:.3g}",
-                "n/a" if e["p_holm"] is None else f"{e['p_holm']:.3g}",
-            )
-        t.caption = f"{len(d['changed'])} of {d['shared_cases']} shared cases changed verdict"
-        out.append(t)
+    return t
+
+
+def _drift_row(axis: str, e: DriftAxis) -> list[str]:
+    colour = "red" if e.significant and (e.change or 0) > 0 else None
+    change = "n/a" if e.change is None else f"{100 * e.change:+.1f}"
+    return [
+        axis,
+        str(e.n),
+        _pct(e.rate_before),
+        _pct(e.rate_after),
+        f"[{colour}]{change}[/]" if colour else change,
+        "n/a" if not e.ci95 else f"{100 * e.ci95[0]:+.1f} to {100 * e.ci95[1]:+.1f}",
+        "n/a" if e.p_value is None else f"{e.p_value:.3g}",
+        "n/a" if e.p_holm is None else f"{e.p_holm:.3g}",
+    ]
+
+
+def _drift_table(names: dict[str, str], d: Drift) -> Table:
+    """One run against the baseline: each axis's change with its interval and tests."""
+    t = Table(title=f"drift: {escape(names[d.run])} vs baseline {escape(names[d.baseline])}")
+    for col in ("axis", "n", "before", "after", "change", "95% CI", "p", "p Holm"):
+        t.add_column(col, justify="left" if col in ("axis", "95% CI") else "right")
+    for axis, e in d.axes.items():
+        t.add_row(*_drift_row(axis, e))
+    t.caption = f"{len(d.changed)} of {d.shared_cases} shared cases changed verdict"
+    return t
+
+
+def tables(c: Comparison) -> list[Table]:
+    """The comparison as terminal tables: one per axis, the gap, and drift."""
+    names = c.labels()
+    out = [_axis_table(names, axis, sec) for axis, sec in c.axes.items()]
+    out.append(_gap_table(names, c.static_vs_dynamic))
+    out += [_drift_table(names, d) for d in c.drift or []]
     return out
 
 
@@ -169,7 +193,7 @@ def compare_command(
         seed=seed,
         dynamic_axis=dynamic_axis,
     )
-    for w in c["warnings"]:
+    for w in c.warnings:
         console.print(f"[yellow]warning:[/] {escape(w)}")
     if fmt == "table":
         for t in tables(c):
@@ -182,7 +206,7 @@ def compare_command(
         elif not json_out:
             typer.echo(text, nl=False)
     if json_out:
-        print_json(c)
+        print_json(c.to_json())
 
 
 def register(app: typer.Typer) -> None:
@@ -206,7 +230,7 @@ def run_members(
     out: Path,
     redact: bool,
     policy_dirs: list[Path] | None,
-    table: Callable[[dict[str, Any]], Table],
+    table: Callable[[RunSummary], Table],
     json_out: bool,
 ) -> None:
     """``run --target A --target B ...``: each target in turn (see
@@ -267,4 +291,4 @@ def run_members(
         write_text_atomic(path, render_comparison(board, "html"))
         console.print(f"comparison {cid}: leaderboard {path}", markup=False)
     if json_out:
-        print_json({"comparison": cid, "runs": [r.summary for r in results]})
+        print_json({"comparison": cid, "runs": [r.summary.to_json() for r in results]})

@@ -7,7 +7,10 @@ article, a severity, the requirement in plain language and one check. Checks are
   from its input; ``identifiers_in_output``: an output contains any identifier-shaped span);
 * ``metric``: a threshold over an axis of the run summary (e.g. fairness flip rate);
 * ``declared``: a control the user answers in the run's declarations (e.g. human oversight);
-* ``evidence``: something the run itself shows (logging complete, documentation generable).
+* ``evidence``: something the run itself shows (logging complete, documentation generable);
+* ``output``: a detector over every output's text (a fully automated significant decision,
+  GDPR Art. 22; a missing AI-generated notice, EU AI Act Art. 50), with the declared control
+  that states the same fact shown beside it as a second source.
 """
 
 from __future__ import annotations
@@ -41,8 +44,8 @@ class JudgeCheck(_Strict):
     @field_validator("types")
     @classmethod
     def _known(cls, types: list[str] | None) -> list[str] | None:
-        # report imports policies; the detector is imported when used, keeping imports acyclic
-        from medtrust.report._redact import IDENTIFIER_TYPES
+        # the identifier detector (below policies) is imported when used: it loads the PHI matcher
+        from medtrust._redaction import IDENTIFIER_TYPES
 
         for t in types or []:
             if t not in IDENTIFIER_TYPES:
@@ -84,6 +87,29 @@ class DeclaredCheck(_Strict):
     expect: bool = True
 
 
+class OutputCheck(_Strict):
+    """Reply-level over every output in scope (:mod:`medtrust.policies._reply_rules`):
+    ``automated_decision`` (GDPR Art. 22: a reply says a significant decision is fully
+    automated, with no human involvement) or ``ai_notice_missing`` (EU AI Act Art. 50: a reply
+    carries no notice that AI generated it). ``axes`` limits the scope (all axes when unset);
+    ``declared_control`` names the declared control stating the same fact, shown beside the
+    observed status as a second source."""
+
+    kind: Literal["output"]
+    detector: Literal["automated_decision", "ai_notice_missing"]
+    axes: list[str] | None = None
+    max_rate: float = Field(0.0, ge=0.0, le=1.0)
+    declared_control: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+$")
+
+    @field_validator("axes")
+    @classmethod
+    def _axes(cls, axes: list[str] | None) -> list[str] | None:
+        for a in axes or []:
+            if a not in AXES:
+                raise ValueError(f"unknown axis {a!r} ({', '.join(AXES)})")
+        return axes
+
+
 class EvidenceCheck(_Strict):
     """Something the stored run shows by itself."""
 
@@ -92,7 +118,8 @@ class EvidenceCheck(_Strict):
 
 
 Check = Annotated[
-    JudgeCheck | MetricCheck | DeclaredCheck | EvidenceCheck, Field(discriminator="kind")
+    JudgeCheck | MetricCheck | DeclaredCheck | EvidenceCheck | OutputCheck,
+    Field(discriminator="kind"),
 ]
 
 
@@ -141,7 +168,7 @@ class Rule:
     expires: date | None
     severity: Severity
     requirement: str
-    check: JudgeCheck | MetricCheck | DeclaredCheck | EvidenceCheck
+    check: JudgeCheck | MetricCheck | DeclaredCheck | EvidenceCheck | OutputCheck
     note: str
     enabled: bool
     source: str

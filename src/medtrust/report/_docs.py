@@ -14,9 +14,10 @@ from typing import Any
 
 from medtrust.metrics import SEVERITY
 from medtrust.policies import documentation_gaps
-from medtrust.records import AXES, RunInfo
+from medtrust.records import RunInfo
 from medtrust.report._markdown import _axes, _compliance, _risk, ci_pct, pct
 from medtrust.store import Store
+from medtrust.summary import RunSummary
 
 SMALL_N = 30
 METRICS = [
@@ -51,27 +52,25 @@ def _attestation(store: Store, run_id: str) -> dict[str, Any] | None:
         return None
 
 
-def limitations(summary: dict[str, Any]) -> list[str]:
+def limitations(summary: RunSummary) -> list[str]:
     """Known limits of the evidence in this run, one line each."""
     out = []
-    axes = summary["axes"]
-    missing = [a for a in AXES if not axes[a].get("assessed")]
+    axes = summary.axes
+    missing = [a for a, e in axes.items() if not e.assessed]
     if missing:
         out.append(f"Axes not assessed in this run: {', '.join(missing)}.")
-    for a in AXES:
-        e = axes[a]
-        if e.get("assessed") and 0 < (e.get("n") or 0) < SMALL_N:
+    for a, e in axes.items():
+        if e.assessed and 0 < e.n < SMALL_N:
             out.append(
-                f"{a}: only {e['n']} scored cases; the 95% interval ({ci_pct(e['ci95'])}) is wide."
+                f"{a}: only {e.n} scored cases; the 95% interval ({ci_pct(e.ci95)}) is wide."
             )
-        if e.get("errors"):
-            share = e.get("error_rate")
-            of = f" of {e['calls']} ({pct(share)})" if share is not None and "calls" in e else ""
-            out.append(f"{a}: {e['errors']}{of} errored cases were not scored.")
-        if e.get("assessed") and e.get("informative") is False:
-            out.append(f"{a}: {e['note']}; its rate is left out of the risk score.")
-    comp = summary.get("compliance") or {}
-    na = [r["id"] for r in comp.get("rules", []) if r["status"] == "not assessed"]
+        if e.errors:
+            share = e.error_rate
+            of = f" of {e.calls} ({pct(share)})" if share is not None else ""
+            out.append(f"{a}: {e.errors}{of} errored cases were not scored.")
+        if e.assessed and not e.informative:
+            out.append(f"{a}: {e.note}; its rate is left out of the risk score.")
+    na = [r.id for r in summary.compliance.rules if r.status == "not assessed"]
     if na:
         out.append(f"{len(na)} applicable policy rules not assessed: {', '.join(na)}.")
     out += [
@@ -82,16 +81,16 @@ def limitations(summary: dict[str, Any]) -> list[str]:
         "results describe behaviour under test, not clinical outcomes.",
         "Metric thresholds in the policy packs are medtrust defaults, not regulatory values.",
     ]
-    gaps = documentation_gaps(summary["status"], summary["cases"], axes)
+    plain = {a: e.model_dump(mode="json") for a, e in axes.items()}
+    gaps = documentation_gaps(summary.status, summary.cases, plain)
     out += [f"Documentation gap: {g}." for g in gaps]
     return out
 
 
-def render_docs(store: Store, info: RunInfo, summary: dict[str, Any]) -> str:
+def render_docs(store: Store, info: RunInfo, summary: RunSummary) -> str:
     """The testing part of the technical documentation, as Markdown."""
     cases = store.cases(info.id)
-    comp = summary.get("compliance") or {}
-    purpose = comp.get("intended_purpose")
+    purpose = summary.compliance.intended_purpose
     by_probe = Counter(c.probe for c in cases)
     sources = Counter(str(c.meta.get("source", "generated")) for c in cases)
     roles = Counter(c.role for c in cases)
@@ -129,19 +128,15 @@ def render_docs(store: Store, info: RunInfo, summary: dict[str, Any]) -> str:
         "## 4. Results",
         "",
     ]
-    r = summary["risk"]
-    if r["score"] is not None:
+    r = summary.risk
+    if r.score is not None and r.ci95:
         lines += [
-            f"Overall risk **{r['score']:.1f}** ({r['tier']}), 95% CI "
-            f"{r['ci95'][0]:.1f}-{r['ci95'][1]:.1f}.",
+            f"Overall risk **{r.score:.1f}** ({r.tier}), 95% CI {r.ci95[0]:.1f}-{r.ci95[1]:.1f}.",
             "",
         ]
     lines += _axes(summary) + _risk(summary)
-    t = summary.get("trust") or {}
-    lines += [
-        "",
-        f"Trust score: {pct(t['score']) if t.get('score') is not None else 'no reviews'}.",
-    ]
+    t = summary.trust
+    lines += ["", f"Trust score: {pct(t.score) if t.score is not None else 'no reviews'}."]
     lines += ["", "## 5. Compliance summary"] + (_compliance(summary)[2:] or ["", "Not evaluated."])
     lines += ["", "## 6. Limitations", ""] + [f"- {x}" for x in limitations(summary)]
     att = _attestation(store, info.id)

@@ -24,9 +24,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from medtrust.config import load_yaml, validation_message
+from medtrust._yaml import load_yaml, validation_message
 from medtrust.errors import ConfigError
 from medtrust.records import AXES
+from medtrust.summary import AxisSummary, RunSummary
 
 _SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 DEFAULT_MAX_ERRORS = 0.1
@@ -128,109 +129,112 @@ def _error_line(label: str, errors: int, calls: int, rate: float, limit: float) 
     )
 
 
-def _error_reasons(summary: dict[str, Any], cfg: GateConfig) -> list[str]:
+def _error_reasons(summary: RunSummary, cfg: GateConfig) -> list[str]:
     """The run's error share, then each gated axis's, against the error limit."""
     limit = cfg.error_limit
     reasons = []
-    rate = summary.get("error_rate")
-    if not summary.get("calls"):
+    rate = summary.error_rate
+    if not summary.calls:
         reasons.append("errors: no case was judged in this run (nothing to gate on)")
     elif rate is not None and rate > limit:
-        reasons.append(_error_line("errors", summary["errors"], summary["calls"], rate, limit))
+        reasons.append(_error_line("errors", summary.errors, summary.calls, rate, limit))
     for axis in dict.fromkeys([*cfg.max_failure, *cfg.max_ci_upper]):
-        e = summary["axes"][axis]
-        rate = e.get("error_rate")
+        e = summary.axis(axis)
+        rate = e.error_rate
         if rate is not None and rate > limit:
-            calls = e.get("calls", e["n"] + e["errors"])
-            reasons.append(_error_line(f"{axis} errors", e["errors"], calls, rate, limit))
+            reasons.append(_error_line(f"{axis} errors", e.errors, e.calls, rate, limit))
     return reasons
 
 
-def _not_assessable(e: dict[str, Any], axis: str) -> str | None:
-    if e.get("informative") is False:
-        return f"{axis}: not assessable: the target answers at chance ({e.get('note')})"
+def _not_assessable(e: AxisSummary, axis: str) -> str | None:
+    if not e.informative:
+        return f"{axis}: not assessable: the target answers at chance ({e.note})"
     return None
 
 
-def not_assessable(summary: dict[str, Any], axes: Iterable[str]) -> list[str]:
+def not_assessable(summary: RunSummary, axes: Iterable[str]) -> list[str]:
     """One line per named axis that is not informative in ``summary``: for thresholds that live
     outside :class:`GateConfig` (e.g. a regression limit against a baseline run), which must
     not pass on the rate of a target that answers at chance either."""
     return [
         why
         for axis in dict.fromkeys(axes)
-        if (why := _not_assessable(summary["axes"].get(axis) or {}, axis)) is not None
+        if (why := _not_assessable(summary.axis(axis), axis)) is not None
     ]
 
 
-def _rate_reasons(summary: dict[str, Any], cfg: GateConfig) -> list[str]:
-    reasons = []
-    for axis, limit in cfg.max_failure.items():
-        e = summary["axes"][axis]
-        if (why := _not_assessable(e, axis)) is not None:
-            reasons.append(why)
-        elif e["failure_rate"] is None:
-            reasons.append(f"{axis}: not assessed (n=0)")
-        elif e["failure_rate"] > limit:
-            reasons.append(
-                f"{axis} failure rate {e['failure_rate']:.3f} > {limit:g} "
-                f"({e['failures']}/{e['n']})"
-            )
-    for axis, limit in cfg.max_ci_upper.items():
-        e = summary["axes"][axis]
-        if (why := _not_assessable(e, axis)) is not None:
-            if axis not in cfg.max_failure:  # one line per axis is enough
-                reasons.append(why)
-        elif not e.get("ci95"):
-            reasons.append(f"{axis}: not assessed (n=0), no interval to gate on")
-        elif e["ci95"][1] > limit:
-            reasons.append(
-                f"{axis} 95% CI upper bound {e['ci95'][1]:.3f} > {limit:g} "
-                f"(rate {e['failure_rate']:.3f}, {e['failures']}/{e['n']})"
-            )
-    return reasons
+def _failure_reason(e: AxisSummary, axis: str, limit: float) -> str | None:
+    if (why := _not_assessable(e, axis)) is not None:
+        return why
+    if e.failure_rate is None:
+        return f"{axis}: not assessed (n=0)"
+    if e.failure_rate > limit:
+        return f"{axis} failure rate {e.failure_rate:.3f} > {limit:g} ({e.failures}/{e.n})"
+    return None
 
 
-def _rule_reasons(summary: dict[str, Any], cfg: GateConfig) -> list[str]:
-    rules = {r["id"]: r for r in (summary.get("compliance") or {}).get("rules") or []}
-    later = {r["id"]: r for r in (summary.get("compliance") or {}).get("not_applicable") or []}
+def _ci_reason(e: AxisSummary, axis: str, limit: float, *, said: bool) -> str | None:
+    if (why := _not_assessable(e, axis)) is not None:
+        return None if said else why  # one line per axis is enough
+    if not e.ci95 or e.failure_rate is None:
+        return f"{axis}: not assessed (n=0), no interval to gate on"
+    if e.ci95[1] > limit:
+        return (
+            f"{axis} 95% CI upper bound {e.ci95[1]:.3f} > {limit:g} "
+            f"(rate {e.failure_rate:.3f}, {e.failures}/{e.n})"
+        )
+    return None
+
+
+def _rate_reasons(summary: RunSummary, cfg: GateConfig) -> list[str]:
+    reasons = [
+        _failure_reason(summary.axis(axis), axis, limit) for axis, limit in cfg.max_failure.items()
+    ]
+    reasons += [
+        _ci_reason(summary.axis(axis), axis, limit, said=axis in cfg.max_failure)
+        for axis, limit in cfg.max_ci_upper.items()
+    ]
+    return [r for r in reasons if r is not None]
+
+
+def _rule_reasons(summary: RunSummary, cfg: GateConfig) -> list[str]:
+    rules = {r.id: r for r in summary.compliance.rules}
+    later = {r.id: r for r in summary.compliance.not_applicable}
     reasons = []
     for rid in cfg.require_compliance:
         r = rules.get(rid)
         if r is None:
-            why = later[rid]["not_applicable"] if rid in later else "no such rule"
+            why = later[rid].not_applicable if rid in later else "no such rule"
             reasons.append(f"compliance {rid}: not applicable to this run ({why})")
-        elif r["status"] != "pass":
-            reasons.append(f"compliance {rid}: {r['status']} ({r['reason']})")
+        elif r.status != "pass":
+            reasons.append(f"compliance {rid}: {r.status} ({r.reason})")
     if cfg.fail_on_severity is not None:
         floor = _SEVERITY_ORDER[cfg.fail_on_severity]
         required = set(cfg.require_compliance)
         for r in rules.values():
-            if r["id"] in required or r["status"] != "fail":
+            if r.id in required or r.status != "fail":
                 continue
-            if _SEVERITY_ORDER[r["severity"]] >= floor:
-                reasons.append(f"compliance {r['id']} failed [{r['severity']}]: {r['reason']}")
+            if _SEVERITY_ORDER.get(r.severity, 0) >= floor:
+                reasons.append(f"compliance {r.id} failed [{r.severity}]: {r.reason}")
     return reasons
 
 
-def evaluate_gate(summary: dict[str, Any], cfg: GateConfig) -> list[str]:
+def evaluate_gate(summary: RunSummary, cfg: GateConfig) -> list[str]:
     """One line per breached threshold (empty: the gate passes); the error limit always
     applies (see the module docstring)."""
     reasons = _error_reasons(summary, cfg)
-    risk = summary["risk"]
+    risk = summary.risk
     named = (cfg.max_risk, cfg.max_failure, cfg.max_ci_upper, cfg.require_compliance,
              cfg.fail_on_severity)  # fmt: skip
-    if risk["score"] is None and not any(x not in (None, {}, []) for x in named):
+    if risk.score is None and not any(x not in (None, {}, []) for x in named):
         # A gate with no threshold of its own stands on the run's risk; it must not pass on
         # evidence that does not exist: no informative axis means nothing was measured.
-        why = risk.get("reason") or "no informative axis"
-        reasons.append(f"nothing assessable: {why}")
+        reasons.append(f"nothing assessable: {risk.reason or 'no informative axis'}")
     if cfg.max_risk is not None:
-        if risk["score"] is None:
-            why = risk.get("reason") or "no scored cases"
-            reasons.append(f"risk: not assessed ({why})")
-        elif risk["score"] > cfg.max_risk:
-            ci = risk.get("ci95")
+        if risk.score is None:
+            reasons.append(f"risk: not assessed ({risk.reason or 'no scored cases'})")
+        elif risk.score > cfg.max_risk:
+            ci = risk.ci95
             extra = f", 95% CI {ci[0]:.1f}-{ci[1]:.1f}" if ci else ""
-            reasons.append(f"risk {risk['score']:.1f} > {cfg.max_risk:g} ({risk['tier']}{extra})")
+            reasons.append(f"risk {risk.score:.1f} > {cfg.max_risk:g} ({risk.tier}{extra})")
     return reasons + _rate_reasons(summary, cfg) + _rule_reasons(summary, cfg)

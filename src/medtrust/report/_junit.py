@@ -11,65 +11,63 @@ is no evidence either way.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Any
 
-from medtrust.records import AXES
 from medtrust.report._markdown import ci_pct, pct
+from medtrust.summary import AxisSummary, ProbeEntry, RuleResult, RunSummary
 
 
 def _case(suite: ET.Element, classname: str, name: str) -> ET.Element:
     return ET.SubElement(suite, "testcase", classname=classname, name=name, time="0")
 
 
-def _tally_case(suite: ET.Element, axis: str, name: str, t: dict[str, Any]) -> str:
+def _tally_case(suite: ET.Element, axis: str, name: str, t: ProbeEntry | AxisSummary) -> str:
     tc = _case(suite, f"medtrust.{axis}", name)
-    if t.get("informative") is False:
-        ET.SubElement(tc, "skipped", message=f"not assessable: {t.get('note')}")
+    if not t.informative:
+        ET.SubElement(tc, "skipped", message=f"not assessable: {t.note}")
         return "skipped"
-    if t["n"] == 0 and t.get("errors"):
-        ET.SubElement(tc, "error", message=f"no scored cases; {t['errors']} errors", type="error")
+    if t.n == 0 and t.errors:
+        ET.SubElement(tc, "error", message=f"no scored cases; {t.errors} errors", type="error")
         return "error"
-    if t["n"] == 0:
+    if t.n == 0:
         ET.SubElement(tc, "skipped", message="no scored cases")
         return "skipped"
-    if t["failures"]:
+    if t.failures:
         msg = (
-            f"{t['failures']}/{t['n']} failed ({pct(t['failure_rate'])}), "
-            f"95% CI {ci_pct(t['ci95'])}, {t.get('errors', 0)} errors"
+            f"{t.failures}/{t.n} failed ({pct(t.failure_rate)}), "
+            f"95% CI {ci_pct(t.ci95)}, {t.errors} errors"
         )
         ET.SubElement(tc, "failure", message=msg, type="failure_rate").text = msg
         return "failure"
     return "pass"
 
 
-def _rule_case(suite: ET.Element, r: dict[str, Any]) -> str:
-    tc = _case(suite, f"medtrust.compliance.{r['pack']}", r["id"])
-    msg = f"{r['regulation']} {r['article']} [{r['severity']}]: {r['reason']}"
-    if r["status"] == "fail":
+def _rule_case(suite: ET.Element, r: RuleResult) -> str:
+    tc = _case(suite, f"medtrust.compliance.{r.pack}", r.id)
+    msg = f"{r.regulation} {r.article} [{r.severity}]: {r.reason}"
+    if r.status == "fail":
         ET.SubElement(
-            tc, "failure", message=msg, type=f"severity:{r['severity']}"
-        ).text = f"{r['requirement']}\n\n{msg}"
+            tc, "failure", message=msg, type=f"severity:{r.severity}"
+        ).text = f"{r.requirement}\n\n{msg}"
         return "failure"
-    if r["status"] == "not assessed":
+    if r.status == "not assessed":
         ET.SubElement(tc, "skipped", message=msg)
         return "skipped"
     ET.SubElement(tc, "system-out").text = msg
     return "pass"
 
 
-def render_junit(summary: dict[str, Any]) -> str:
+def render_junit(summary: RunSummary) -> str:
     """The run as a JUnit XML document (``<testsuites>``)."""
-    root = ET.Element("testsuites", name=f"medtrust {summary['run_id']}")
+    root = ET.Element("testsuites", name=f"medtrust {summary.run_id}")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    for axis in AXES:
-        e = summary["axes"][axis]
+    for axis, e in summary.axes.items():
         suite = ET.SubElement(root, "testsuite", name=axis)
         outcomes: list[str] = []
-        if axis == "compliance" and summary.get("compliance"):
-            outcomes = [_rule_case(suite, r) for r in summary["compliance"]["rules"]]
-        elif e.get("assessed") and e["by_probe"]:
-            outcomes = [_tally_case(suite, axis, k, t) for k, t in e["by_probe"].items()]
-        elif e.get("assessed"):
+        if axis == "compliance":
+            outcomes = [_rule_case(suite, r) for r in summary.compliance.rules]
+        elif e.assessed and e.by_probe:
+            outcomes = [_tally_case(suite, axis, k, t) for k, t in e.by_probe.items()]
+        elif e.assessed:
             outcomes = [_tally_case(suite, axis, axis, e)]
         if not outcomes:
             tc = _case(suite, f"medtrust.{axis}", axis)

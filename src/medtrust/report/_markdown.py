@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
-from medtrust.records import AXES
-from medtrust.report._summary import ERROR_WARN
+from medtrust.summary import ERROR_WARN, ControlsSummary, Rates, RunSummary
 
 
 def pct(x: float | None) -> str:
@@ -23,143 +21,130 @@ def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _err(e: dict[str, Any]) -> str:
+def _err(e: Rates | ControlsSummary) -> str:
     """The error rate, in bold with a warning sign above the 10% warning level."""
-    rate = e.get("error_rate")
+    rate = e.error_rate
     if rate is None:
         return "n/a"
     return f"**{pct(rate)} ⚠**" if rate > ERROR_WARN else pct(rate)
 
 
-def _axes(summary: dict[str, Any]) -> list[str]:
+def _axes(summary: RunSummary) -> list[str]:
     lines = [
         "| axis / operator | n | failures | failure rate | 95% CI | errors | error rate |",
         "|---|---:|---:|---:|---|---:|---:|",
     ]
     notes = []
-    for axis in AXES:
-        e = summary["axes"][axis]
-        if not e.get("assessed"):
+    for axis, e in summary.axes.items():
+        if not e.assessed:
             lines.append(f"| {axis} | - | - | not assessed | - | - | - |")
             continue
-        flag = "" if e.get("informative", True) else " (not informative)"
+        flag = "" if e.informative else " (not informative)"
         lines.append(
-            f"| **{axis}**{flag} | {e['n']} | {e['failures']} | {pct(e['failure_rate'])} | "
-            f"{ci_pct(e['ci95'])} | {e['errors']} | {_err(e)} |"
+            f"| **{axis}**{flag} | {e.n} | {e.failures} | {pct(e.failure_rate)} | "
+            f"{ci_pct(e.ci95)} | {e.errors} | {_err(e)} |"
         )
-        for op, p in e["by_probe"].items():
+        for op, p in e.by_probe.items():
             lines.append(
-                f"| &nbsp;&nbsp;{_cell(op)} | {p['n']} | {p['failures']} | "
-                f"{pct(p['failure_rate'])} | {ci_pct(p['ci95'])} | {p['errors']} | {_err(p)} |"
+                f"| &nbsp;&nbsp;{_cell(op)} | {p.n} | {p.failures} | "
+                f"{pct(p.failure_rate)} | {ci_pct(p.ci95)} | {p.errors} | {_err(p)} |"
             )
-        c = e.get("controls")
-        if c and (c["n"] or c["errors"]):
-            chance = "" if c.get("chance") is None else f", chance {pct(c['chance'])}"
+        c = e.controls
+        if c and (c.n or c.errors):
+            chance = "" if c.chance is None else f", chance {pct(c.chance)}"
             lines.append(
-                f"| &nbsp;&nbsp;_controls: accuracy{chance}_ | {c['n']} | | "
-                f"{pct(c['accuracy'])} | {ci_pct(c['ci95'])} | {c['errors']} | {_err(c)} |"
+                f"| &nbsp;&nbsp;_controls: accuracy{chance}_ | {c.n} | | "
+                f"{pct(c.accuracy)} | {ci_pct(c.ci95)} | {c.errors} | {_err(c)} |"
             )
-        if e.get("informative") is False:
-            notes.append(
-                f"- **{axis}** {_cell(e['note'])}; its rate is left out of the risk score."
-            )
+        if not e.informative:
+            notes.append(f"- **{axis}** {_cell(e.note)}; its rate is left out of the risk score.")
     return lines + (["", *notes] if notes else [])
 
 
-def _risk(summary: dict[str, Any]) -> list[str]:
-    r = summary["risk"]
-    by_axis = r.get("by_axis") or {}
-    if not by_axis:
+def _risk(summary: RunSummary) -> list[str]:
+    r = summary.risk
+    if not r.by_axis:
         return []
     lines = ["", "## Risk by axis", "", "| axis | risk | tier | 95% CI | failure rate |"]
     lines.append("|---|---:|---|---|---:|")
-    for axis, a in by_axis.items():
-        note = "" if a.get("in_overall", True) else " (not in overall)"
+    for axis, a in r.by_axis.items():
+        note = "" if a.in_overall else " (not in overall)"
         lines.append(
-            f"| {axis}{note} | {a['score']:.1f} | {a['tier']} | "
-            f"{a['ci95'][0]:.1f}-{a['ci95'][1]:.1f} | {pct(a['failure_rate'])} |"
+            f"| {axis}{note} | {a.score:.1f} | {a.tier} | "
+            f"{a.ci95[0]:.1f}-{a.ci95[1]:.1f} | {pct(a.failure_rate)} |"
         )
-    if r.get("method"):
-        lines += ["", f"Intervals: {r['method']}."]
+    if r.method:
+        lines += ["", f"Intervals: {r.method}."]
     return lines
 
 
-def _compliance(summary: dict[str, Any]) -> list[str]:
-    comp = summary.get("compliance")
-    if not comp:
-        return []
-    c = comp["counts"]
+def _compliance(summary: RunSummary) -> list[str]:
+    comp = summary.compliance
+    c = comp.counts
     lines = [
         "",
-        f"## Compliance (rules in force on {comp['as_of']})",
+        f"## Compliance (rules in force on {comp.as_of})",
         "",
-        f"{c['pass']} pass, {c['fail']} fail, {c['not assessed']} not assessed.",
+        f"{c.get('pass', 0)} pass, {c.get('fail', 0)} fail, "
+        f"{c.get('not assessed', 0)} not assessed.",
         "",
     ]
-    for reg, t in comp.get("by_regulation", {}).items():
+    for reg, t in comp.by_regulation.items():
         lines.append(
-            f"- outputs violating {reg}: **{pct(t['failure_rate'])}** "
-            f"({t['failures']}/{t['n']}, 95% CI {ci_pct(t['ci95'])})"
+            f"- outputs violating {reg}: **{pct(t.failure_rate)}** "
+            f"({t.failures}/{t.n}, 95% CI {ci_pct(t.ci95)})"
         )
     lines += [
         "",
         "| status | rule | regulation | article | severity | evidence |",
         "|---|---|---|---|---|---|",
     ]
-    for r in comp["rules"]:
+    for r in comp.rules:
         lines.append(
-            f"| {r['status']} | `{r['id']}` {_cell(r['title'])} | {_cell(r['regulation'])} | "
-            f"{_cell(r['article'])} | {r['severity']} | {_cell(r['reason'])} |"
+            f"| {r.status} | `{r.id}` {_cell(r.title)} | {_cell(r.regulation)} | "
+            f"{_cell(r.article)} | {r.severity} | {_cell(r.reason)} |"
         )
-    later = comp.get("not_applicable") or []
-    if later:
+    if comp.not_applicable:
         lines += ["", "Not in force on that date (readiness, not counted):", ""]
-        lines += [f"- `{r['id']}`: {r['not_applicable']}; would be {r['status']}" for r in later]
-    lines += ["", f"_{comp['definition']}_"]
+        lines += [
+            f"- `{r.id}`: {r.not_applicable}; would be {r.status}" for r in comp.not_applicable
+        ]
+    lines += ["", f"_{comp.definition}_"]
     return lines
 
 
-def render_md(
-    summary: dict[str, Any], glossary: Sequence[Mapping[str, str]] | None = None
-) -> str:
+def render_md(summary: RunSummary, glossary: Sequence[Mapping[str, str]] | None = None) -> str:
     """A Markdown summary for pull requests and chat; ``glossary`` (rows of ``axis``, ``name``,
     ``definition``, as :func:`medtrust.report._views.glossary` builds them) ends it with the
     definition of every probe and operator name it shows."""
+    s = summary
     lines = [
-        f"# medtrust run {summary['run_id']}",
+        f"# medtrust run {s.run_id}",
         "",
-        f"- target: `{summary['target']}`",
-        f"- suite: `{summary['suite']}` (seed {summary['seed']})",
-        f"- status: {summary['status']}",
+        f"- target: `{s.target}`",
+        f"- suite: `{s.suite}` (seed {s.seed})",
+        f"- status: {s.status}",
+        f"- {s.cached_replies} of {s.replies} replies from the cache",
     ]
-    if summary.get("replies") is not None:
+    if s.error_rate is not None:
+        lines.append(f"- errors: {s.errors} of {s.calls} calls ({pct(s.error_rate)})")
+    r = s.risk
+    if r.score is not None and r.ci95:
+        left = r.not_informative
         lines.append(
-            f"- {summary['cached_replies']} of {summary['replies']} replies from the cache"
-        )
-    if summary.get("error_rate") is not None:
-        lines.append(
-            f"- errors: {summary['errors']} of {summary['calls']} calls "
-            f"({pct(summary['error_rate'])})"
-        )
-    r = summary["risk"]
-    if r["score"] is not None:
-        left = r.get("not_informative") or []
-        lines.append(
-            f"- risk: **{r['score']:.1f}** ({r['tier']}), "
-            f"95% CI {r['ci95'][0]:.1f}-{r['ci95'][1]:.1f}"
+            f"- risk: **{r.score:.1f}** ({r.tier}), 95% CI {r.ci95[0]:.1f}-{r.ci95[1]:.1f}"
             + (f" (left out, not informative: {', '.join(left)})" if left else "")
         )
-    elif r.get("reason"):
-        lines.append(f"- risk: not assessed ({r['reason']})")
-    t = summary.get("trust") or {}
-    if t.get("score") is not None:
-        lo, hi = t["ci95"]
-        lines.append(f"- trust: {t['score']:.3f} (95% CI {lo:.3f}-{hi:.3f}, {t['items']} items)")
+    elif r.reason:
+        lines.append(f"- risk: not assessed ({r.reason})")
+    t = s.trust
+    if t.score is not None and t.ci95:
+        lo, hi = t.ci95
+        lines.append(f"- trust: {t.score:.3f} (95% CI {lo:.3f}-{hi:.3f}, {t.items} items)")
     else:
         lines.append("- trust: no clinician reviews")
-    warnings = summary.get("warnings") or []
-    if warnings:
-        lines += ["", "> **Warnings**", *[f"> - {_cell(w)}" for w in warnings]]
+    if s.warnings:
+        lines += ["", "> **Warnings**", *[f"> - {_cell(w)}" for w in s.warnings]]
     lines += ["", *_axes(summary), *_risk(summary), *_compliance(summary), *_judges(summary)]
     if glossary:
         lines += ["", "## Glossary", "", "| axis | name | definition |", "|---|---|---|"]
@@ -168,10 +153,10 @@ def render_md(
     return "\n".join(lines) + "\n"
 
 
-def _judges(summary: dict[str, Any]) -> list[str]:
+def _judges(summary: RunSummary) -> list[str]:
     """Judge-vs-clinician agreement (Cohen's kappa), for the judges clinicians have checked; an
     untrusted judge is called out so its verdicts are not taken at face value."""
-    rated = {k: v for k, v in (summary.get("judges") or {}).items() if v.get("n")}
+    rated = {k: v for k, v in summary.judges.items() if v.n}
     if not rated:
         return []
     lines = [
@@ -182,8 +167,8 @@ def _judges(summary: dict[str, Any]) -> list[str]:
         "|---|---:|---:|---|---|",
     ]
     for name, j in sorted(rated.items()):
-        kappa = "n/a" if j.get("kappa") is None else f"{j['kappa']:.3f}"
-        ci = "" if not j.get("ci95") else f"{j['ci95'][0]:.3f}-{j['ci95'][1]:.3f}"
-        trusted = {True: "yes", False: f"**no** (kappa below {j['threshold']})", None: "n/a"}
-        lines.append(f"| {name} | {j['n']} | {kappa} | {ci} | {trusted[j.get('trusted')]} |")
+        kappa = "n/a" if j.kappa is None else f"{j.kappa:.3f}"
+        ci = "" if not j.ci95 else f"{j.ci95[0]:.3f}-{j.ci95[1]:.3f}"
+        trusted = {True: "yes", False: f"**no** (kappa below {j.threshold})", None: "n/a"}
+        lines.append(f"| {name} | {j.n} | {kappa} | {ci} | {trusted[j.trusted]} |")
     return lines

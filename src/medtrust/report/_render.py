@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from medtrust.errors import MedtrustError
-from medtrust.records import AXES, RunInfo
+from medtrust.records import RunInfo
 from medtrust.report._io import replace_dir_atomic, write_text_atomic
 from medtrust.report._junit import render_junit
 from medtrust.report._markdown import render_md
-from medtrust.report._summary import ERROR_WARN
 from medtrust.report._views import (
     MAX_EXAMPLES,
     bars,
@@ -24,6 +22,7 @@ from medtrust.report._views import (
     risk_bars,
 )
 from medtrust.store import Store
+from medtrust.summary import ERROR_WARN, RunSummary
 
 FORMATS = ("html", "json", "md", "junit")
 
@@ -38,41 +37,47 @@ __all__ = [
 ]
 
 
-def render_html(store: Store, info: RunInfo, summary: dict[str, Any], *, redact: bool) -> str:
-    """One HTML file with inline CSS and SVG charts; no script, no external resource."""
+def _json(summary: RunSummary) -> str:
+    return json.dumps(summary.to_json(), indent=2)
+
+
+def render_html(store: Store, info: RunInfo, summary: RunSummary, *, redact: bool) -> str:
+    """One HTML file with inline CSS and SVG charts; no script, no external resource.
+
+    The template reads the run JSON (``summary.to_json()``), the same object users read."""
     env = Environment(
         loader=PackageLoader("medtrust", "report/templates"),
         autoescape=select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    axes = summary["axes"]
-    charts = {a: bars(axes[a]["by_probe"]) for a in AXES if axes[a].get("assessed")}
-    overview = bars({a: axes[a] for a in AXES if axes[a].get("assessed")})
-    groups, disparity = fairness_view(axes.get("fairness", {}))
-    comp = summary.get("compliance") or {}
+    assessed = {a: e for a, e in summary.axes.items() if e.assessed}
+    charts = {a: bars(e.by_probe) for a, e in assessed.items()}
+    overview = bars(assessed)
+    groups, disparity = fairness_view(summary.axis("fairness"))
+    data = summary.to_json()
     return env.get_template("report.html.j2").render(
-        s=summary,
-        axes=AXES,
+        s=data,
+        axes=list(summary.axes),
         charts=charts,
         overview=overview,
-        risk_rows=risk_bars(summary["risk"]),
-        comp=comp,
-        reg_rows=bars(comp.get("by_regulation") or {}),
+        risk_rows=risk_bars(summary.risk),
+        comp=data["compliance"],
+        reg_rows=bars(summary.compliance.by_regulation),
         groups=groups,
         disparity=disparity,
         redacted=redact,
         examples=failing_examples(store, info, redact=redact, summary=summary),
         glossary=glossary(summary, store.cases(info.id)),
         error_warn=ERROR_WARN,
-        summary_json=json.dumps(summary, indent=2),
+        summary_json=json.dumps(data, indent=2),
     )
 
 
-def render(store: Store, info: RunInfo, summary: dict[str, Any], fmt: str, *, redact: bool) -> str:
-    """The report as text in ``fmt``."""
+def render(store: Store, info: RunInfo, summary: RunSummary, fmt: str, *, redact: bool) -> str:
+    """The report as text in ``fmt`` (one of :data:`FORMATS`; another raises MedtrustError)."""
     if fmt == "json":
-        return json.dumps(summary, indent=2) + "\n"
+        return _json(summary) + "\n"
     if fmt == "md":
         return render_md(summary, glossary(summary, store.cases(info.id)))
     if fmt == "junit":
@@ -85,7 +90,7 @@ def render(store: Store, info: RunInfo, summary: dict[str, Any], fmt: str, *, re
 def write_report(
     store: Store,
     info: RunInfo,
-    summary: dict[str, Any],
+    summary: RunSummary,
     out: Path,
     *,
     fmt: str,
@@ -99,9 +104,7 @@ def write_report(
             out.parent.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
             (staging / "index.html").write_text(text, encoding="utf-8")
-            (staging / "summary.json").write_text(
-                json.dumps(summary, indent=2) + "\n", encoding="utf-8"
-            )
+            (staging / "summary.json").write_text(_json(summary) + "\n", encoding="utf-8")
             replace_dir_atomic(staging, out)
             return out / "index.html"
         write_text_atomic(out, text)

@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
 from medtrust.metrics import SEVERITY
 from medtrust.probes._glossary import define
 from medtrust.records import AXES, Case, RunInfo, message_text
 from medtrust.report._redact import redactor
 from medtrust.store import Store
+from medtrust.summary import AxisSummary, Rates, RiskSummary, RunSummary
 
 MAX_EXAMPLES = 12
 
@@ -25,48 +28,65 @@ def content(messages: list[dict[str, Any]]) -> str:
     )
 
 
-def bars(entries: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Rows for a failure-rate bar chart: rate, Wilson interval, counts."""
+def _rates(e: object) -> Rates | None:
+    """A tally from a model or a probe's extra figures (a mapping with the tally fields)."""
+    if isinstance(e, Rates):
+        return e
+    if isinstance(e, BaseModel):
+        e = e.model_dump()
+    if not isinstance(e, Mapping):
+        return None
+    try:
+        return Rates.model_validate(e)
+    except ValueError:
+        return None
+
+
+def bars(entries: Mapping[str, object]) -> list[dict[str, Any]]:
+    """Rows for a failure-rate bar chart: rate, Wilson interval, counts (entries without a
+    rate or interval are left out)."""
     rows = []
-    for name, e in entries.items():
-        if not isinstance(e, Mapping) or e.get("failure_rate") is None or not e.get("ci95"):
+    for name, raw in entries.items():
+        e = _rates(raw)
+        if e is None or e.failure_rate is None or not e.ci95:
             continue
-        lo, hi = e["ci95"]
+        lo, hi = e.ci95
         rows.append(
             {
                 "name": name,
-                "rate": e["failure_rate"],
+                "rate": e.failure_rate,
                 "lo": lo,
                 "hi": hi,
-                "label": f"{100 * e['failure_rate']:.0f}% ({e['failures']}/{e['n']})",
+                "label": f"{100 * e.failure_rate:.0f}% ({e.failures}/{e.n})",
             }
         )
     return rows
 
 
-def risk_bars(risk: Mapping[str, Any]) -> list[dict[str, Any]]:
+def risk_bars(risk: RiskSummary) -> list[dict[str, Any]]:
     """Rows for the per-axis risk chart (0-100 mapped to 0-1)."""
     rows = []
-    for axis, r in (risk.get("by_axis") or {}).items():
-        lo, hi = r["ci95"]
+    for axis, r in risk.by_axis.items():
+        lo, hi = r.ci95
         rows.append(
             {
-                "name": axis if r.get("in_overall", True) else f"{axis} (not in overall)",
-                "rate": r["score"] / 100,
+                "name": axis if r.in_overall else f"{axis} (not in overall)",
+                "rate": r.score / 100,
                 "lo": lo / 100,
                 "hi": hi / 100,
-                "label": f"{r['score']:.0f} {r['tier']}",
+                "label": f"{r.score:.0f} {r.tier}",
             }
         )
     return rows
 
 
-def fairness_view(entry: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def fairness_view(axis: AxisSummary) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Flip rates by group and attribution disparity, from the fairness axis's extras.
 
     Groups: ``by_group`` (or ``flip_rate_by_group``) mapping group -> tally fields. Disparity:
     ``attribution_disparity`` mapping feature -> number or ``{value|disparity, ...}``.
     """
+    entry = axis.extras
     groups = entry.get("by_group") or entry.get("flip_rate_by_group") or {}
     group_rows = bars(groups) if isinstance(groups, Mapping) else []
     disp = entry.get("attribution_disparity") or {}
@@ -96,7 +116,7 @@ def failing_examples(
     *,
     redact: bool,
     limit: int = MAX_EXAMPLES,
-    summary: Mapping[str, Any] | None = None,
+    summary: RunSummary | None = None,
 ) -> list[dict[str, Any]]:
     """The worst failures first, each beside its unmutated original when it has one.
 
@@ -112,9 +132,9 @@ def failing_examples(
         return redactor(case.gold if case else None) if redact else (lambda s: s)
 
     violating: dict[str, str] = {}
-    for rule in ((summary or {}).get("compliance") or {}).get("rules") or []:
-        for cid in (rule.get("evidence") or {}).get("case_ids") or []:
-            violating.setdefault(cid, rule["id"])
+    for rule in summary.compliance.rules if summary else []:
+        for cid in rule.evidence.get("case_ids") or []:
+            violating.setdefault(cid, rule.id)
     failed = [c for c in cases.values() if (v := verdicts.get(c.id)) and v.outcome == "fail"]
     failed += [cases[cid] for cid in violating if cid in cases and cases[cid] not in failed]
     failed.sort(key=lambda c: (c.id not in violating, -SEVERITY.get(c.axis, 1.0)))
@@ -158,7 +178,7 @@ def failing_examples(
 UNDEFINED = "(no definition recorded)"
 
 
-def glossary(summary: Mapping[str, Any], cases: list[Case]) -> list[dict[str, str]]:
+def glossary(summary: RunSummary, cases: list[Case]) -> list[dict[str, str]]:
     """Every probe and operator name the report shows, with its definition (issue 12, item 8).
 
     Names come from the summary's ``by_probe`` keys and from the run's cases (probe and
@@ -167,8 +187,8 @@ def glossary(summary: Mapping[str, Any], cases: list[Case]) -> list[dict[str, st
     definition is listed as :data:`UNDEFINED` rather than hidden.
     """
     rules = {
-        r["id"]: f"{r['title']} ({r['regulation']} {r['article']}): {r['requirement']}"
-        for r in ((summary.get("compliance") or {}).get("rules") or [])
+        r.id: f"{r.title} ({r.regulation} {r.article}): {r.requirement}"
+        for r in summary.compliance.rules
     }
     seen: dict[tuple[str, str], str] = {}
 
@@ -177,9 +197,8 @@ def glossary(summary: Mapping[str, Any], cases: list[Case]) -> list[dict[str, st
             text = rules.get(name) if axis == "compliance" else None
             seen[(axis, name)] = text or define(axis, name) or UNDEFINED
 
-    for axis in AXES:
-        entry = summary["axes"].get(axis) or {}
-        for name in entry.get("by_probe") or {}:
+    for axis, entry in summary.axes.items():
+        for name in entry.by_probe:
             add(axis, name)
     for c in cases:
         add(c.axis, c.probe)
