@@ -32,7 +32,7 @@ def message_text(content: Any) -> str:
     return "" if content is None else str(content)
 
 
-AXES: tuple[str, ...] = (
+Axis = Literal[
     "robustness",
     "cognitive_bias",
     "privacy",
@@ -40,8 +40,22 @@ AXES: tuple[str, ...] = (
     "fairness",
     "multimodal",
     "compliance",
+    "open_ended",
+]
+"""An axis a probe may belong to; checked when the probe is registered (see ``AXES``)."""
+
+AXES: tuple[str, ...] = (
+    "robustness",
+    "cognitive_bias",
+    "privacy",
+    "hallucination",
+    "fairness",
+    "multimodal",
+    "open_ended",
+    "compliance",
 )
-"""The axes of the JSON summary, in report order (public contract)."""
+"""The axes of the JSON summary, in report order (public contract); a probe's axis must be one
+of them to be reported (tests/test_conformance.py)."""
 
 
 def canonical_json(obj: Any) -> str:

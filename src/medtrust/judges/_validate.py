@@ -2,14 +2,16 @@
 
 Rows are JSONL: ``prompt``, ``response``, ``label`` (1 / true / "fail" = the response has the
 problem the judge looks for), optionally ``truth`` (for LLM judges) and ``gold`` (for registered
-judges). The result is keyed by a hash of the judge's configuration: agreement holds for that
-exact judge (spec, prompt, sampling), not for the model name alone.
+judges). Rows with a ``rubric`` (or ``criterion``) string are criterion-level labels in
+HealthBench's meta-evaluation shape, validated per criterion tag (``_rubric_validate``). The
+result is keyed by a hash of the judge's configuration: agreement holds for that exact judge
+(spec, prompt, sampling), not for the model name alone.
 
-Rows the judge could not decide are counted apart and never scored as agreement or
-disagreement: ``judge_errors`` (an LLM judge's unreadable reply or failed call, by status) and
-``unscored`` (every row left out, judge errors included). With fewer than :data:`MIN_SCORED`
-scored rows the agreement figures are null with a ``reason``: a kappa from a handful of rows is
-not evidence, and "kappa 0.000" from no rows at all is not a number.
+Rows the judge could not decide are counted apart and never scored as agreement or disagreement:
+``judge_errors`` (an LLM judge's unreadable reply or failed call, by status) and ``unscored``
+(every row left out, judge errors included). With fewer than :data:`MIN_SCORED` scored rows the
+agreement figures are null with a ``reason``: a kappa from a handful of rows is not evidence,
+and "kappa 0.000" from no rows at all is not a number.
 """
 
 from __future__ import annotations
@@ -71,6 +73,21 @@ def read_labelled(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def criterion_level(path: Path) -> bool:
+    """Whether ``path`` holds criterion-level labels (HealthBench's meta-evaluation shape: a
+    ``rubric`` or ``criterion`` string per row), judged by its first non-blank line."""
+    for line in read_text(path).splitlines():
+        if line.strip():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                return False  # read_labelled reports it with its line
+            return isinstance(row, dict) and (
+                isinstance(row.get("rubric"), str) or isinstance(row.get("criterion"), str)
+            )
+    return False
+
+
 def _registered(name: str, rows: list[dict[str, Any]]) -> tuple[list[bool | None], str]:
     """Predictions of a registered judge (None where its verdict is an error) and its key."""
     try:
@@ -98,32 +115,10 @@ def _registered(name: str, rows: list[dict[str, Any]]) -> tuple[list[bool | None
     return out, content_hash({"judge": name, "class": f"{cls.__module__}.{cls.__qualname__}"}, 16)
 
 
-def validate_judge(spec: str, data: Path) -> dict[str, Any]:
-    """Run the judge on every labelled row and report its agreement with the labels.
-
-    ``spec`` is ``judge:NAME`` for a registered judge, or any target spec for the LLM judge.
-    Returns ``rows``, ``scored``, ``unscored``, ``judge_errors`` ({status: count} of LLM judge
-    replies that decided nothing), the :func:`medtrust.metrics.agreement` figures with 95%
-    intervals, and ``reason``: None when the figures are assessable, else why they are null
-    (fewer than :data:`MIN_SCORED` scored rows). Raises ``ConfigError`` on bad input.
-    """
-    rows = read_labelled(data)
-    errors: Counter[str] = Counter()
-    if spec.startswith("judge:"):
-        preds, key = _registered(spec.partition(":")[2], rows)
-        if None in preds:  # the registered judge's own error verdicts
-            errors["error"] = preds.count(None)
-    else:
-        preds = []
-        for r in rows:
-            lv = llm_judge(
-                spec, question=r["prompt"], truth=str(r.get("truth", "")), response=r["response"]
-            )
-            if not lv.readable:
-                errors[lv.status] += 1
-            preds.append(lv.failed)
-        key = judge_key(spec)
-    scored = [(r["label"], p) for r, p in zip(rows, preds, strict=True) if p is not None]
+def figures(scored: list[tuple[bool, bool]]) -> tuple[dict[str, Any], str | None]:
+    """(the :func:`medtrust.metrics.agreement` figures of (label, prediction) pairs, why they
+    are null or None): null below :data:`MIN_SCORED` pairs; kappa null (with
+    ``kappa_reason``) when every label and prediction is one class."""
     result = agreement([t for t, _ in scored], [p for _, p in scored])
     reason = None
     if len(scored) < MIN_SCORED:
@@ -141,6 +136,40 @@ def validate_judge(spec: str, data: Path) -> dict[str, Any]:
         # returns nan); precision, recall and F1 still say what happened
         result.update(kappa=None, kappa_se=None, kappa_ci95=None)
         result["kappa_reason"] = "undefined: every label and verdict is the same class"
+    return result, reason
+
+
+def validate_judge(spec: str, data: Path) -> dict[str, Any]:
+    """Run the judge on every labelled row and report its agreement with the labels.
+
+    ``spec`` is ``judge:NAME`` for a registered judge, or any target spec for the LLM judge.
+    Returns ``rows``, ``scored``, ``unscored``, ``judge_errors`` ({status: count} of LLM judge
+    replies that decided nothing), the :func:`medtrust.metrics.agreement` figures with 95%
+    intervals, and ``reason``: None when the figures are assessable, else why they are null
+    (fewer than :data:`MIN_SCORED` scored rows). Raises ``ConfigError`` on bad input.
+    """
+    if criterion_level(data):
+        from medtrust.judges._rubric_validate import validate_rubric
+
+        return validate_rubric(spec, data)
+    rows = read_labelled(data)
+    errors: Counter[str] = Counter()
+    if spec.startswith("judge:"):
+        preds, key = _registered(spec.partition(":")[2], rows)
+        if None in preds:  # the registered judge's own error verdicts
+            errors["error"] = preds.count(None)
+    else:
+        preds = []
+        for r in rows:
+            lv = llm_judge(
+                spec, question=r["prompt"], truth=str(r.get("truth", "")), response=r["response"]
+            )
+            if not lv.readable:
+                errors[lv.status] += 1
+            preds.append(lv.failed)
+        key = judge_key(spec)
+    scored = [(r["label"], p) for r, p in zip(rows, preds, strict=True) if p is not None]
+    result, reason = figures(scored)
     return {
         "judge": spec,
         "judge_key": key,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -27,6 +27,18 @@ def _fmt(x: float | None, ci: list[float] | None) -> str:
     return f"{x:.3f}" + (f"  [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
 
 
+def _tag_table(by_tag: dict[str, dict[str, Any]]) -> Table:
+    """Agreement per criterion tag (criterion-level labels)."""
+    t = Table(title="agreement per criterion tag")
+    for col in ("tag", "scored / rows", "accuracy", "kappa [95% CI]"):
+        t.add_column(col)
+    for tag, e in by_tag.items():
+        acc = "n/a" if e["accuracy"] is None else f"{e['accuracy']:.3f}"
+        kappa = _fmt(e["kappa"], e["kappa_ci95"])
+        t.add_row(escape(tag), f"{e['scored']} / {e['rows']}", acc, kappa)
+    return t
+
+
 @judge_app.command()
 @handle_errors
 def validate(
@@ -40,7 +52,12 @@ def validate(
     ],
     data: Annotated[
         Path,
-        typer.Option("--data", help="Labelled JSONL: prompt, response, label (1 = failure)."),
+        typer.Option(
+            "--data",
+            help="Labelled JSONL: prompt, response, label (1 = failure); or criterion-level "
+            "labels (HealthBench meta-evaluation: prompt, completion, rubric, category, "
+            "binary_labels), reported per criterion tag.",
+        ),
     ],
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
@@ -60,6 +77,8 @@ def validate(
         for name in ("precision", "recall", "f1", "kappa"):
             t.add_row(name, _fmt(result[name], result[f"{name}_ci95"]))
         console.print(t)
+        if "by_tag" in result:
+            console.print(_tag_table(result["by_tag"]))
         if result["unscored"]:
             errs = ", ".join(f"{k} {v}" for k, v in result["judge_errors"].items())
             console.print(

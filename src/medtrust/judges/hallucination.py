@@ -114,7 +114,7 @@ def _ask_llm(spec: str, case: Case, text: str) -> tuple[bool | None, str | None,
     return lv.failed, lv.code, record
 
 
-@judges.register("hallucination")
+@judges.register
 class HallucinationJudge:
     """Deterministic where the truth is known; an optional LLM judge for open answers."""
 

@@ -17,7 +17,7 @@ def vote_entropy(counts: Counter[str]) -> float:
     return -sum((c / total) * math.log2(c / total) for c in counts.values() if c) if total else 0.0
 
 
-@judges.register("multiple_choice")
+@judges.register
 class MultipleChoiceJudge:
     """Gold is ``{"options": {...}, "accept": [letters]}``.
 

@@ -1,0 +1,141 @@
+"""An Inspect AI ``.eval`` log read back as a medtrust run (``medtrust import inspect LOG``).
+
+Each sample of a dataset written by :func:`~medtrust.interop.write_dataset` carries its whole
+medtrust case in ``metadata.medtrust_case``; the sample's output is the reply (sample ``epoch``
+k is reply sample k-1; a sample that errored is a reply error, never scored). The target is not
+called: the cases, replies and verdicts of the registered judges are written to the store as a
+run (suite ``inspect:TASK``, target ``inspect:MODEL``), sealed in the audit chain like any run,
+so ``report``, ``gate``, ``review`` and ``audit verify`` work on it. Samples are streamed
+(``read_eval_log_samples``), so memory does not grow with the log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from medtrust.config import ProbeSpec, RunConfig, Suite
+from medtrust.engine import judge_cases
+from medtrust.errors import ConfigError, MedtrustError
+from medtrust.probes import Probe, ProbeContext, probes
+from medtrust.records import Case, Reply, RunInfo
+from medtrust.store import Store
+
+__all__ = ["import_log"]
+
+
+def _case(sample: Any, where: str) -> Case:
+    raw = (sample.metadata or {}).get("medtrust_case")
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            f"{where}: no 'medtrust_case' in the sample's metadata; only datasets written by "
+            "`medtrust cases export --format inspect` can be imported"
+        )
+    try:
+        case = Case.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ConfigError(f"{where}: metadata.medtrust_case.{'.'.join(map(str, err['loc']))}: "
+                          f"{err['msg']}") from None  # fmt: skip
+    again = Case.make(
+        axis=case.axis,
+        probe=case.probe,
+        operator=case.operator,
+        role=case.role,
+        messages=case.messages,
+        gold=case.gold,
+        parent_id=case.parent_id,
+    )
+    if again.id != case.id:  # the id is a content hash: an edited case is another case
+        raise ConfigError(f"{where}: metadata.medtrust_case does not match its id {case.id!r}")
+    return case
+
+
+def _reply(sample: Any, case_id: str) -> Reply:
+    index = max(0, int(getattr(sample, "epoch", 1) or 1) - 1)
+    if sample.error is not None:
+        return Reply(case_id=case_id, sample=index, error=f"inspect: {sample.error.message}")
+    text = sample.output.completion if sample.output is not None else ""
+    if not text:
+        return Reply(case_id=case_id, sample=index, error="inspect: empty output")
+    return Reply(case_id=case_id, sample=index, text=text)
+
+
+def _samples(path: Path) -> Iterator[Any]:
+    from inspect_ai.log import read_eval_log_samples
+
+    try:
+        yield from read_eval_log_samples(str(path), all_samples_required=False)
+    except MedtrustError:
+        raise
+    except Exception as exc:  # Inspect raises several kinds for a damaged log
+        raise ConfigError(f"{path}: cannot read the log's samples: {exc}") from None
+
+
+def _header(path: Path) -> Any:
+    from inspect_ai.log import read_eval_log
+
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file")
+    try:
+        return read_eval_log(str(path), header_only=True)
+    except Exception as exc:  # not a zip, not JSON, an unknown version...
+        raise ConfigError(f"{path}: not an Inspect AI log ({type(exc).__name__}: {exc})") from None
+
+
+def import_log(path: Path, store: Store) -> RunInfo:
+    """Load the Inspect log at ``path`` into ``store`` as a finished, judged run; return it.
+
+    Raises ``ConfigError`` (one line naming the log, and the sample where one is at fault) for
+    a file that is not an Inspect log, a sample without medtrust metadata or whose case was
+    edited, a probe medtrust does not know, or a log with no samples. Nothing is written to
+    the store unless every sample was read.
+    """
+    header = _header(path)
+    cases: dict[str, Case] = {}
+    replies: list[Reply] = []
+    for sample in _samples(path):
+        case = _case(sample, f"{path}: sample {sample.id!r}")
+        cases.setdefault(case.id, case)
+        replies.append(_reply(sample, case.id))
+    if not cases:
+        raise ConfigError(f"{path}: the log has no samples")
+    plist: dict[str, Probe[Any]] = {}
+    for name in sorted({c.probe for c in cases.values()}):
+        try:
+            plist[name] = probes.get(name)(ctx=ProbeContext())
+        except LookupError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    spec = header.eval
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    suite = Suite(
+        name=f"inspect:{spec.task}",
+        description=f"Imported from Inspect log {path.name} (sha256 {digest}, eval "
+        f"{spec.eval_id}, task {spec.task}, model {spec.model}); replies from the log.",
+        probes=[ProbeSpec(name=n) for n in plist],
+    )
+    config = RunConfig(suite=suite, target=f"inspect:{spec.model}")
+    run_id = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+    store.create_run(
+        run_id,
+        suite=suite.name,
+        target=config.target,
+        seed=config.seed,
+        config=config.model_dump(mode="json"),
+    )
+    try:
+        ordered = sorted(cases.values(), key=lambda c: (c.stage, c.id))
+        store.add_cases(run_id, ordered)
+        store.add_replies(run_id, replies)
+        judge_cases(ordered, plist, store, run_id)
+    except BaseException:
+        store.set_status(run_id, "failed")
+        raise
+    store.set_status(run_id, "done")
+    return store.get_run(run_id)
