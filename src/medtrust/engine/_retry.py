@@ -5,6 +5,16 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from medtrust.targets import TargetCallError
+
+
+class ReplicaLostError(TargetCallError):
+    """A call lost with the replica serving it (its worker process or node died): asked again
+    within the retry budget, and counted apart (``ExecStats.lost_calls``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=True)
+
 
 @dataclass(frozen=True, kw_only=True)
 class RetryPolicy:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from medtrust.engine._retry import RetryPolicy
+from medtrust.engine._retry import ReplicaLostError, RetryPolicy
 from medtrust.errors import TargetUnreachableError
 from medtrust.records import Case, Reply, SamplingParams, content_hash
 from medtrust.store import Store
@@ -59,6 +59,9 @@ class ExecStats:
     SHA-256 digest, so the target was asked again."""
     errors: int = 0
     retries: int = 0
+    lost_calls: int = 0
+    """Calls lost with a Ray replica (its worker process or node died); each is asked again
+    while the retry budget lasts, and counted in ``retries`` when it is."""
     elapsed_s: float = 0.0
     error_kinds: dict[str, int] = field(default_factory=dict)
 
@@ -74,6 +77,7 @@ class ExecStats:
         self.cache_rejected += other.cache_rejected
         self.errors += other.errors
         self.retries += other.retries
+        self.lost_calls += other.lost_calls
         self.elapsed_s += other.elapsed_s
         for k, v in other.error_kinds.items():
             self.error_kinds[k] = self.error_kinds.get(k, 0) + v
@@ -171,6 +175,7 @@ async def execute(
                 consecutive_conn_failures = 0
             except TargetCallError as exc:
                 last_error, retryable, retry_after = str(exc), exc.retryable, exc.retry_after
+                stats.lost_calls += isinstance(exc, ReplicaLostError)
                 if exc.connection:
                     consecutive_conn_failures += 1
                     if succeeded == 0 and consecutive_conn_failures >= DEAD_AFTER:

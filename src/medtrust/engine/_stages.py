@@ -3,16 +3,24 @@
 The driver keeps this loop (and the store and audit chain); the engine's scheduler, or a pool of
 Ray replicas standing in for the target, makes the calls. Judges read stored replies only, so a
 stage can be re-judged without calling the target again.
+
+Memory stays flat whatever the run's size: a stage's cases go through in windows of
+:data:`WINDOW` (stored, called, judged, then dropped), judges read the replies of their window
+only, and a probe plans its next round from store-backed views of its own cases and verdicts
+(``_views``). What stays in memory per case is one 64-bit hash of its id, so that a case met
+twice in one invocation is asked and judged once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain, islice
 from typing import Any
 
 from medtrust.config import RunConfig
 from medtrust.engine._retry import RetryPolicy
 from medtrust.engine._scheduler import ExecStats, case_samples, execute
+from medtrust.engine._views import probe_views
 from medtrust.judges import judges
 from medtrust.probes import Probe
 from medtrust.records import Case, Verdict
@@ -21,6 +29,9 @@ from medtrust.targets import ChatTarget
 
 MAX_STAGES = 8
 """Attack rounds after the baseline; a probe stops earlier by returning no follow-ups."""
+WINDOW = 4096
+"""Cases stored, called and judged together. Large enough that the scheduler's pool rarely
+drains at a window's end (4096 / 64 in flight = 64 rounds), small enough to be a few MB."""
 
 StageHook = Callable[[str, int], Callable[[int], None]]
 """``hook(stage_label, n_requests)`` -> a callback advanced by 1 per finished request."""
@@ -30,7 +41,7 @@ def judge_cases(
     cases: Sequence[Case], probe_by_name: dict[str, Probe], store: Store, run_id: str
 ) -> dict[str, Verdict]:
     """Judge cases from their stored replies (never calls the target) and persist verdicts."""
-    replies = store.replies(run_id)
+    replies = store.replies_for(run_id, (c.id for c in cases))
     out: dict[str, Verdict] = {}
     instances: dict[str, Any] = {}
     for case in cases:
@@ -49,6 +60,122 @@ def _in_focus(config: RunConfig, case: Case) -> bool:
     return focus is None or case.item_id in focus
 
 
+def _windows(cases: Iterable[Case], seen: set[int]) -> Iterator[list[Case]]:
+    """``cases`` in windows of :data:`WINDOW`, without those already met in this invocation."""
+    it = iter(cases)
+    while window := list(islice(it, WINDOW)):
+        fresh = []
+        for c in window:
+            h = hash(c.id)
+            if h not in seen:
+                seen.add(h)
+                fresh.append(c)
+        if fresh:
+            yield fresh
+
+
+def _followups(plist: list[Probe], stage: int, store: Store, run_id: str) -> Iterator[Case]:
+    """Every probe's cases for ``stage``, each probe reading only its own cases and verdicts
+    (probes that never follow up are not asked)."""
+    for p in plist:
+        if type(p).followups is Probe.followups:
+            continue
+        cases, verdicts = probe_views(store, run_id, p.name)
+        yield from p.followups(stage, cases, verdicts)
+
+
+class _Baseline:
+    """Stage 0 when a probe streams its cases (``Probe.cases`` returned a lazy sequence): every
+    probe's cases in turn, focus applied, generated as they are consumed."""
+
+    def __init__(self, parts: list[Sequence[Case]], config: RunConfig) -> None:
+        self._parts, self._config = parts, config
+
+    def __len__(self) -> int:
+        return sum(len(p) for p in self._parts)
+
+    def __iter__(self) -> Iterator[Case]:
+        for part in self._parts:
+            yield from (c for c in part if _in_focus(self._config, c))
+
+
+def _baseline(plist: list[Probe], config: RunConfig) -> Iterable[Case]:
+    """Stage 0: one list (as always) unless a probe streams its cases."""
+    parts = [p.cases() for p in plist]
+    if all(isinstance(part, list) for part in parts):
+        return [c for part in parts for c in part if _in_focus(config, c)]
+    return _Baseline(parts, config)
+
+
+def _settle(cases: Iterator[Case], cap: int = 16 * WINDOW) -> Iterable[Case]:
+    """A round's follow-ups as a list when there are at most ``cap`` (its progress total is
+    then exact), else the first ``cap`` followed by the rest as they are generated."""
+    head = list(islice(cases, cap))
+    if len(head) < cap:
+        return head
+    return chain(head, cases)
+
+
+def _todo(cases: Iterable[Case], samples: int, store: Store, run_id: str) -> int | None:
+    """Requests a stage will send (answered ones left out) when the stage's cases are a list;
+    for a streamed baseline its size times ``samples`` (it is not walked twice); None for
+    follow-ups, whose number is known only at their end."""
+    if isinstance(cases, _Baseline):
+        return len(cases) * samples
+    if not isinstance(cases, list):
+        return None
+    want = sum(case_samples(c, samples) for c in cases)
+    if not store.has_replies(run_id):
+        return want
+    done = 0
+    for i in range(0, len(cases), WINDOW):
+        done += len(store.answered(run_id, (c.id for c in cases[i : i + WINDOW])))
+    return want - done
+
+
+async def _stage(
+    cases: Iterable[Case],
+    *,
+    label: str,
+    config: RunConfig,
+    run_id: str,
+    target: ChatTarget,
+    store: Store,
+    by_name: dict[str, Probe],
+    hook: StageHook | None,
+    stats: ExecStats,
+    seen: set[int],
+) -> int:
+    """Store, call and judge one stage's cases window by window; returns how many there were."""
+    samples = config.effective_samples
+    todo = _todo(cases, samples, store, run_id)
+    advance = hook(label, todo if todo is not None else 0) if hook else None
+    n = 0
+    for window in _windows(cases, seen):
+        n += len(window)
+        store.add_cases(run_id, window)
+        done = store.answered(run_id, (c.id for c in window))
+        stats.merge(
+            await execute(
+                target=target,
+                cases=window,
+                samples=samples,
+                params=config.suite.sampling,
+                store=store,
+                run_id=run_id,
+                concurrency=config.concurrency,
+                timeout_s=config.timeout_s,
+                retry=RetryPolicy(max_retries=config.max_retries),
+                use_cache=config.use_cache,
+                done=done,
+                progress=advance,
+                seed=config.seed,
+            )
+        )
+        judge_cases(window, by_name, store, run_id)
+    return n
+
+
 async def run_stages(
     config: RunConfig,
     run_id: str,
@@ -58,45 +185,25 @@ async def run_stages(
     hook: StageHook | None,
     stats: ExecStats,
 ) -> None:
+    """Run the baseline and up to :data:`MAX_STAGES` attack rounds of ``plist`` into ``run_id``,
+    adding what the engine did to ``stats``; calls lost with a Ray replica are also stored as
+    the run's ``lost_calls`` counter. Closes ``target`` at the end, whatever happens."""
     by_name = {p.name: p for p in plist}
-    retry = RetryPolicy(max_retries=config.max_retries)
-    samples = config.effective_samples
-    all_cases: list[Case] = []
-    seen: set[str] = set()
-    verdicts: dict[str, Verdict] = {}
-    new = [c for p in plist for c in p.cases() if _in_focus(config, c)]
+    seen: set[int] = set()
+    lost_before = stats.lost_calls
     stage = 0
     try:
-        while new:
-            new = [c for c in new if not (c.id in seen or seen.add(c.id))]  # type: ignore[func-returns-value]
-            store.add_cases(run_id, new)
-            all_cases += new
-            answered = {(cid, r.sample) for cid, rs in store.replies(run_id).items() for r in rs}
+        cases = _baseline(plist, config)
+        while True:
             label = "baseline" if stage == 0 else f"attack round {stage}"
-            todo = sum(
-                1 for c in new for s in range(case_samples(c, samples)) if (c.id, s) not in answered
+            n = await _stage(
+                cases, label=label, config=config, run_id=run_id, target=target, store=store,
+                by_name=by_name, hook=hook, stats=stats, seen=seen,
             )
-            advance = hook(label, todo) if hook else None
-            done_stage = await execute(
-                target=target,
-                cases=new,
-                samples=samples,
-                params=config.suite.sampling,
-                store=store,
-                run_id=run_id,
-                concurrency=config.concurrency,
-                timeout_s=config.timeout_s,
-                retry=retry,
-                use_cache=config.use_cache,
-                done=answered,
-                progress=advance,
-                seed=config.seed,
-            )
-            stats.merge(done_stage)
-            verdicts.update(judge_cases(new, by_name, store, run_id))
             stage += 1
-            if stage > MAX_STAGES:
+            if not n or stage > MAX_STAGES:
                 break
-            new = [c for p in plist for c in p.followups(stage, all_cases, verdicts)]
+            cases = _settle(_followups(plist, stage, store, run_id))
     finally:
+        store.add_run_counts(run_id, {"lost_calls": stats.lost_calls - lost_before})
         await target.aclose()

@@ -14,71 +14,20 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 
 from medtrust.audit._hashing import commitment, derive_salt, event_hash, float_text
+from medtrust.audit._log import AuditEvent as AuditEvent
+from medtrust.audit._log import Seal as Seal
 from medtrust.store import schema
 
 CASE_FIELDS = (
     "case_id", "seq", "axis", "probe", "operator", "role", "parent_id", "item_id", "stage",
     "messages", "gold", "meta",
 )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEvent:
-    """One link of the chain, exactly as published (no content, only its commitment)."""
-
-    seq: int
-    run_id: str
-    kind: str
-    ref: str
-    commitment: str
-    prev_hash: str
-    hash: str
-    at: str
-
-    def recomputed_hash(self) -> str:
-        """The hash this event must have given its fields."""
-        return event_hash(
-            seq=self.seq,
-            run=self.run_id,
-            kind=self.kind,
-            ref=self.ref,
-            commitment=self.commitment,
-            prev=self.prev_hash,
-            at=self.at,
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """Publishable form (the field names of the hashed header)."""
-        return {
-            "seq": self.seq,
-            "run": self.run_id,
-            "kind": self.kind,
-            "ref": self.ref,
-            "commitment": self.commitment,
-            "prev": self.prev_hash,
-            "at": self.at,
-            "hash": self.hash,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Seal:
-    """A signed Merkle root over a run's first ``size`` events (those up to ``upto_seq``)."""
-
-    run_id: str
-    size: int
-    upto_seq: int
-    root: str
-    signature: str
-    public_key: str
-    at: str
 
 
 # -- what each event commits to --------------------------------------------------------------

@@ -1,45 +1,35 @@
 """The Store: every stage reads and writes results through here, in small transactions, so a
 killed run loses at most the batch in flight and never writes a duplicate.
 
-Each write also appends its audit events (see ``_ledger``) inside the same transaction. The
-response cache is an optimisation, not evidence, but a cached reply becomes a run's reply, so
-each batch of cache entries records the SHA-256 of every text in one audit event, and a hit
-whose text no longer matches its digest (or the audited one) is never reused.
+Each write also appends its audit events (see ``_ledger``) inside the same transaction. This
+module opens the database and keeps the runs; cases, replies and verdicts are in ``_results``
+(read whole or streamed in bounded windows), the response cache in ``_cache``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import socket
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, inspect, make_url, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, create_engine, event, make_url, select, update
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.schema import Table
 
 from medtrust.audit._hashing import GENESIS
 from medtrust.errors import MedtrustError, NotFoundError
-from medtrust.records import Case, Reply, RunInfo, RunStatus, Verdict
+from medtrust.records import RunInfo, RunStatus
 from medtrust.store import schema
 from medtrust.store._accounts import AccountsMixin
 from medtrust.store._audit import AuditMixin
-from medtrust.store._ledger import (
-    case_content,
-    reply_content,
-    reply_deleted_content,
-    reply_ref,
-    run_content,
-    status_content,
-    verdict_content,
-    verdict_ref,
-)
+from medtrust.store._cache import CacheMixin
+from medtrust.store._ledger import run_content, status_content
+from medtrust.store._results import ResultsMixin, now
 from medtrust.store._reviews import ReviewsMixin
 
 
@@ -73,10 +63,6 @@ def _why_unopenable(url: str) -> str | None:
     return None
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _aware(dt: datetime | None) -> datetime | None:
     """SQLite returns naive datetimes; everything we store is UTC."""
     if dt is not None and dt.tzinfo is None:
@@ -93,19 +79,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def _first_of(
-    rows: list[dict[str, Any]], inserted: set[Any], key: Callable[[dict[str, Any]], Any]
-) -> list[dict[str, Any]]:
-    """The rows an INSERT ... ON CONFLICT DO NOTHING really added (first of duplicates)."""
-    out = []
-    for r in rows:
-        k = key(r)
-        if k in inserted:
-            inserted.discard(k)
-            out.append(r)
-    return out
-
-
 def _pid_alive(pid: int | None, host: str | None) -> bool:
     if pid is None or host != socket.gethostname():
         return True  # cannot tell: trust the stored status
@@ -118,7 +91,21 @@ def _pid_alive(pid: int | None, host: str | None) -> bool:
     return True
 
 
-class Store(AuditMixin, AccountsMixin, ReviewsMixin):
+def _create_schema(engine: Engine) -> None:
+    """Create missing tables and indexes. Two processes opening one new database at once
+    race between "does it exist" and "create": the loser sees "already exists" and checks
+    again (then finds everything there)."""
+    for attempt in range(3):
+        try:
+            schema.metadata.create_all(engine)
+            schema.cases_by_seq.create(engine, checkfirst=True)  # older stores lack it
+            return
+        except DBAPIError as exc:
+            if attempt == 2 or "already exists" not in str(exc.orig or exc):
+                raise
+
+
+class Store(AuditMixin, ResultsMixin, CacheMixin, AccountsMixin, ReviewsMixin):
     """Runs, cases, replies, verdicts and the response cache in one SQL database; clinician
     reviews and the review app's accounts live alongside (``AccountsMixin``, ``ReviewsMixin``).
 
@@ -148,7 +135,7 @@ class Store(AuditMixin, AccountsMixin, ReviewsMixin):
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
-            schema.metadata.create_all(self.engine)
+            _create_schema(self.engine)
             self._migrate_cache()
             head = schema.audit_head
             with self.engine.connect() as conn:
@@ -170,17 +157,26 @@ class Store(AuditMixin, AccountsMixin, ReviewsMixin):
     def _insert_ignore(self, table: Table) -> Insert:
         """INSERT that silently skips rows whose primary key exists (idempotent resume)."""
         name = self.engine.dialect.name
-        if name == "sqlite":
-            return sqlite.insert(table).on_conflict_do_nothing()
-        if name == "postgresql":
-            return postgresql.insert(table).on_conflict_do_nothing()
+        if name in ("sqlite", "postgresql"):
+            stmt: Insert = self._dialect_insert(table).on_conflict_do_nothing()
+            return stmt
         raise MedtrustError(
             f"--db: unsupported database dialect {name!r} (use sqlite or postgresql)"
         )
 
+    def _dialect_insert(self, table: Table) -> Any:
+        """The dialect's own INSERT (with ON CONFLICT); only the dialect in use is imported
+        (the PostgreSQL one costs ~0.1 s of start-up on a SQLite run)."""
+        if self.engine.dialect.name == "sqlite":
+            from sqlalchemy.dialects import sqlite
+
+            return sqlite.insert(table)
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+
     def _upsert_stmt(self, table: Table, keys: Sequence[str], columns: Iterable[str]) -> Any:
-        name = self.engine.dialect.name
-        stmt: Any = sqlite.insert(table) if name == "sqlite" else postgresql.insert(table)
+        stmt: Any = self._dialect_insert(table)
         cols = {c: stmt.excluded[c] for c in columns if c not in keys}
         return stmt.on_conflict_do_update(index_elements=list(keys), set_=cols)
 
@@ -203,7 +199,7 @@ class Store(AuditMixin, AccountsMixin, ReviewsMixin):
             "target": target,
             "seed": seed,
             "status": "running",
-            "created_at": _now(),
+            "created_at": now(),
             "pid": os.getpid(),
             "host": socket.gethostname(),
             "config": config,
@@ -228,7 +224,7 @@ class Store(AuditMixin, AccountsMixin, ReviewsMixin):
         if status == "running":
             values.update(pid=os.getpid(), host=socket.gethostname(), finished_at=None)
         else:
-            values["finished_at"] = _now()
+            values["finished_at"] = now()
         with self._write() as (conn, tx):
             res = conn.execute(
                 update(schema.runs).where(schema.runs.c.id == run_id).values(**values)
@@ -249,7 +245,7 @@ class Store(AuditMixin, AccountsMixin, ReviewsMixin):
             target=row.target,
             seed=row.seed,
             status=status,
-            created_at=_aware(row.created_at) or _now(),
+            created_at=_aware(row.created_at) or now(),
             finished_at=_aware(row.finished_at),
             config=row.config,
         )
@@ -274,287 +270,30 @@ class Store(AuditMixin, AccountsMixin, ReviewsMixin):
             rows = conn.execute(select(schema.runs).order_by(schema.runs.c.created_at.desc())).all()
         return [self._run_from_row(r) for r in rows]
 
-    # -- cases ---------------------------------------------------------------------------
-    def add_cases(self, run_id: str, cases: Iterable[Case]) -> None:
-        """Store cases for a run (idempotent: a case already stored is kept as is)."""
-        cases = list(cases)
-        if not cases:
-            return
-        with self._write() as (conn, tx):
-            start = conn.execute(
-                select(func.count())
-                .select_from(schema.cases)
-                .where(schema.cases.c.run_id == run_id)
-            ).scalar_one()
-            rows: list[dict[str, Any]] = [
-                {
-                    "run_id": run_id,
-                    "case_id": c.id,
-                    "seq": start + i,
-                    "axis": c.axis,
-                    "probe": c.probe,
-                    "operator": c.operator,
-                    "role": c.role,
-                    "parent_id": c.parent_id,
-                    "item_id": c.item_id,
-                    "stage": c.stage,
-                    "messages": c.messages,
-                    "gold": c.gold,
-                    "meta": c.meta,
-                }
-                for i, c in enumerate(cases)
-            ]
-            if tx is None:
-                conn.execute(self._insert_ignore(schema.cases), rows)
-                return
-            t = schema.cases
-            stmt = self._insert_ignore(t).returning(t.c.case_id)
-            inserted = set(conn.execute(stmt, rows).scalars())  # an event per row really added
-            added = _first_of(rows, inserted, lambda r: r["case_id"])
-            tx.append(run_id, [("case", r["case_id"], case_content(r)) for r in added])
-
-    def cases(self, run_id: str) -> list[Case]:
-        """All cases of a run in generation order."""
-        t = schema.cases
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(t).where(t.c.run_id == run_id).order_by(t.c.seq)).all()
-        return [
-            Case(
-                id=r.case_id,
-                axis=r.axis,
-                probe=r.probe,
-                operator=r.operator,
-                role=r.role,
-                parent_id=r.parent_id,
-                item_id=r.item_id,
-                stage=r.stage,
-                messages=r.messages,
-                gold=r.gold,
-                meta=r.meta,
-            )
-            for r in rows
-        ]
-
-    # -- replies -------------------------------------------------------------------------
-    def add_replies(self, run_id: str, replies: Iterable[Reply]) -> None:
-        """Persist replies as they arrive; a (case, sample) already stored is never duplicated."""
+    def add_run_counts(self, run_id: str, counts: dict[str, int]) -> None:
+        """Add to a run's named counters (e.g. ``lost_calls``: calls lost with a Ray replica
+        and asked again), which the summary reports; zero counts are not stored."""
         rows: list[dict[str, Any]] = [
-            {
-                "run_id": run_id,
-                "case_id": r.case_id,
-                "sample": r.sample,
-                "text": r.text,
-                "error": r.error,
-                "latency_s": r.latency_s,
-                "cached": r.cached,
-                "created_at": _now(),
-            }
-            for r in replies
+            {"run_id": run_id, "name": k, "value": v} for k, v in counts.items() if v
         ]
         if not rows:
             return
-        with self._write() as (conn, tx):
-            if tx is None:
-                conn.execute(self._insert_ignore(schema.replies), rows)
-                return
-            t = schema.replies
-            stmt = self._insert_ignore(t).returning(t.c.case_id, t.c.sample)
-            inserted = {(r.case_id, r.sample) for r in conn.execute(stmt, rows)}
-            rows = _first_of(rows, inserted, lambda r: (r["case_id"], r["sample"]))
-            if not rows:
-                return
-            commits = self._case_commitments(tx, run_id, [r["case_id"] for r in rows])
-            sampling = self._run_sampling(conn, run_id)
-            tx.append(
-                run_id,
-                [
-                    (
-                        "reply",
-                        reply_ref(r["case_id"], r["sample"]),
-                        reply_content(r, commits.get(r["case_id"]), sampling),
-                    )
-                    for r in rows
-                ],
-            )
+        t = schema.run_counts
+        with self.engine.begin() as conn:
+            for r in rows:
+                q = select(t.c.value).where(t.c.run_id == run_id, t.c.name == r["name"])
+                old = conn.execute(q).scalar()
+                r["value"] += int(old or 0)
+            conn.execute(self._upsert_stmt(t, ("run_id", "name"), rows[0]), rows)
 
-    def replies(self, run_id: str) -> dict[str, list[Reply]]:
-        """Replies of a run grouped by case id, samples in order."""
-        t = schema.replies
-        out: dict[str, list[Reply]] = {}
+    def run_counts(self, run_id: str) -> dict[str, int]:
+        """A run's named counters (see :meth:`add_run_counts`); empty when none."""
+        t = schema.run_counts
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(t).where(t.c.run_id == run_id).order_by(t.c.case_id, t.c.sample)
-            ).all()
-        for r in rows:
-            out.setdefault(r.case_id, []).append(
-                Reply(
-                    case_id=r.case_id,
-                    sample=r.sample,
-                    text=r.text,
-                    error=r.error,
-                    latency_s=r.latency_s,
-                    cached=r.cached,
-                )
-            )
-        return out
-
-    def delete_error_replies(self, run_id: str) -> int:
-        """Drop errored replies so that ``--resume`` retries them; returns how many."""
-        t = schema.replies
-        where = (t.c.run_id == run_id, t.c.error.is_not(None))
-        with self._write() as (conn, tx):
-            gone = conn.execute(select(t.c.case_id, t.c.sample).where(*where)).all() if tx else []
-            res = conn.execute(t.delete().where(*where))
-            if tx:
-                tx.append(
-                    run_id,
-                    [
-                        ("reply_deleted", reply_ref(c, s), reply_deleted_content(c, s))
-                        for c, s in gone
-                    ],
-                )
-        return int(res.rowcount or 0)
-
-    # -- verdicts ------------------------------------------------------------------------
-    def put_verdicts(self, run_id: str, verdicts: Iterable[Verdict]) -> None:
-        """Store verdicts, replacing an earlier verdict of the same judge on the same case."""
-        rows: list[dict[str, Any]] = [
-            {
-                "run_id": run_id,
-                "case_id": v.case_id,
-                "judge": v.judge,
-                "outcome": v.outcome,
-                "score": v.score,
-                "answer": v.answer,
-                "detail": v.detail,
-            }
-            for v in verdicts
-        ]
-        if not rows:
-            return
-        with self._write() as (conn, tx):
-            keys = ("run_id", "case_id", "judge")
-            conn.execute(self._upsert_stmt(schema.verdicts, keys, rows[0]), rows)
-            if tx:  # a re-judge replaces the row and is recorded as a new event
-                tx.append(
-                    run_id,
-                    [
-                        ("verdict", verdict_ref(r["case_id"], r["judge"]), verdict_content(r))
-                        for r in rows
-                    ],
-                )
-
-    def verdicts(self, run_id: str) -> dict[str, Verdict]:
-        """Verdicts of a run by case id (one judge per case in this version)."""
-        t = schema.verdicts
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(t).where(t.c.run_id == run_id)).all()
-        return {
-            r.case_id: Verdict(
-                case_id=r.case_id,
-                judge=r.judge,
-                outcome=r.outcome,
-                score=r.score,
-                answer=r.answer,
-                detail=r.detail,
-            )
-            for r in rows
-        }
-
-    # -- cache ---------------------------------------------------------------------------
-    def _migrate_cache(self) -> None:
-        """Add the digest columns to a cache table made by an older medtrust (its rows, with
-        no digest, are then never reused)."""
-        cols = {c["name"] for c in inspect(self.engine).get_columns("cache")}
-        missing = [c for c in ("digest", "audit_seq") if c not in cols]
-        if missing:
-            types = {"digest": "VARCHAR(64)", "audit_seq": "INTEGER"}
-            with self.engine.begin() as conn:
-                for c in missing:
-                    conn.execute(text(f"ALTER TABLE cache ADD COLUMN {c} {types[c]}"))
-
-    def cache_lookup(self, keys: Sequence[str]) -> tuple[dict[str, str], set[str]]:
-        """(verified hits, rejected keys) for the given request keys.
-
-        A hit is reused only when the SHA-256 of its text equals the digest stored with it and,
-        when the entry was audited, the digest its audit event committed to. Anything else
-        (edited text, edited digest, a missing event, a pre-digest entry) is rejected: the
-        caller asks the target again, and the fresh reply replaces the entry.
-        """
-        if not keys:
-            return {}, set()
-        t = schema.cache
-        rows: list[Any] = []
-        with self.engine.connect() as conn:
-            for i in range(0, len(keys), 500):
-                chunk = list(keys[i : i + 500])
-                q = select(t.c.key, t.c.text, t.c.digest, t.c.audit_seq).where(t.c.key.in_(chunk))
-                rows += conn.execute(q).all()
-            seqs = sorted({r.audit_seq for r in rows if r.audit_seq is not None})
-            audited: dict[int, Any] = {}
-            p = schema.audit_payloads
-            for i in range(0, len(seqs), 500):
-                q2 = select(p.c.seq, p.c.content).where(p.c.seq.in_(seqs[i : i + 500]))
-                audited.update({r.seq: r.content for r in conn.execute(q2)})
-        hits: dict[str, str] = {}
-        rejected: set[str] = set()
-        for r in rows:
-            ok = r.digest is not None and _sha256(r.text) == r.digest
-            if ok and r.audit_seq is not None:
-                entries = audited.get(r.audit_seq)
-                ok = isinstance(entries, dict) and (entries.get("digests") or {}).get(
-                    r.key
-                ) == r.digest
-            if ok:
-                hits[r.key] = r.text
-            else:
-                rejected.add(r.key)
-        return hits, rejected
-
-    def cache_get(self, keys: Sequence[str]) -> dict[str, str]:
-        """Cached reply texts for the given request keys (verified hits only; see
-        :meth:`cache_lookup`)."""
-        return self.cache_lookup(keys)[0]
-
-    def cache_put(
-        self, items: Iterable[tuple[str, str, str]], *, run_id: str | None = None
-    ) -> None:
-        """Remember successful replies: (key, target, text), each with the SHA-256 of its text.
-
-        With auditing on and a ``run_id``, the batch's digests are committed to in one
-        ``cache`` audit event of that run (one event per batch keeps the chain cheap). A key
-        already stored is replaced: after a rejected hit the fresh reply takes its place.
-        """
-        rows: list[dict[str, Any]] = [
-            {
-                "key": k,
-                "target": tg,
-                "text": tx,
-                "created_at": _now(),
-                "digest": _sha256(tx),
-                "audit_seq": None,
-            }
-            for k, tg, tx in dict((it[0], it) for it in items).values()
-        ]
-        if not rows:
-            return
-        if run_id is None or not self.audit:
-            with self.engine.begin() as conn:
-                conn.execute(self._upsert_stmt(schema.cache, ("key",), rows[0]), rows)
-            return
-        with self._write() as (conn, tx):
-            if tx is not None:
-                content = {"digests": {r["key"]: r["digest"] for r in rows}}
-                ref = f"cache/{str(rows[0]['key'])[:16]}+{len(rows) - 1}"
-                (event_row,) = tx.append(run_id, [("cache", ref, content)], payload=True)
-                for r in rows:
-                    r["audit_seq"] = event_row["seq"]
-            conn.execute(self._upsert_stmt(schema.cache, ("key",), rows[0]), rows)
+            rows = conn.execute(select(t.c.name, t.c.value).where(t.c.run_id == run_id)).all()
+        return {r.name: int(r.value) for r in sorted(rows)}
 
     def close(self) -> None:
         """Release connections."""
         self.engine.dispose()
 
-
-def _sha256(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()

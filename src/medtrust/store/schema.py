@@ -57,6 +57,18 @@ cases = Table(
     Column("meta", JSON, nullable=False),
 )
 
+cases_by_seq = Index("ix_cases_run_seq", cases.c.run_id, cases.c.seq)
+"""Generation order: the stage loop and summaries stream a run's cases by (run, seq)."""
+
+run_counts = Table(
+    "run_counts",
+    metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+"""Named per-run counters that have no row of their own (calls lost with a Ray replica)."""
+
 replies = Table(
     "replies",
     metadata,

@@ -9,13 +9,16 @@ fooled it (DAS's headline figure).
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import ClassVar
 
 from pydantic import Field, field_validator
 
 from medtrust.metrics import Tally
+from medtrust.probes._attribution import DEFAULT_BUDGET, coalition_cases, question_sentences
+from medtrust.probes._attribution_rows import attribution_summary
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
+from medtrust.probes.mcq_format import render_mc
 from medtrust.probes.robustness._operators import (
     MCQ,
     OPERATORS,
@@ -24,8 +27,13 @@ from medtrust.probes.robustness._operators import (
     apply,
     check_combo,
 )
-from medtrust.probes.robustness._prompt import render_mc
 from medtrust.probes.robustness._select import select_items
+from medtrust.probes.robustness._stream import (
+    LazyCases,
+    count_items,
+    iter_items,
+    streamable,
+)
 from medtrust.records import Case, MCItem, Verdict, content_hash
 
 
@@ -35,6 +43,12 @@ class DASParams(ProbeParams):
     operators: list[str] = Field(default_factory=lambda: list(OPERATORS))
     combos: list[list[str]] = Field(default_factory=list)
     bundled: bool = True
+    explain_max: int = Field(0, ge=0, le=1000)
+    """Failed mutations explained by sentence Shapley values (stage 2), first by case id; 0 (the
+    default) keeps a run's cost as it was: each explained failure asks up to
+    ``shapley_budget`` more prompts."""
+    shapley_budget: int = Field(DEFAULT_BUDGET, ge=0, le=4096)
+    """Coalitions (prompts) asked per explained failure (:mod:`medtrust.probes._attribution`)."""
 
     @field_validator("operators")
     @classmethod
@@ -53,17 +67,15 @@ def _rng(*parts: object) -> random.Random:
     return random.Random(int(content_hash(parts, 16), 16))
 
 
-@probes.register("robustness.das")
-class DASRobustness(Probe):
+@probes.register
+class DASRobustness(Probe[DASParams]):
     """Seven deterministic DAS operators over multiple-choice items."""
 
     name: ClassVar[str] = "robustness.das"
-    axis: ClassVar[str] = "robustness"
+    axis = "robustness"
     goal: ClassVar[str] = "keep a correct answer when the question is perturbed"
     judge: ClassVar[str] = "multiple_choice"
     tags: ClassVar[tuple[str, ...]] = ("das", "multiple-choice", "mutation")
-    Params: ClassVar[type[ProbeParams]] = DASParams
-    params: DASParams
 
     def items(self) -> list[MCItem]:
         """The run's seed items (``--data`` replaces the bundled set), subsampled (seeded)."""
@@ -99,14 +111,22 @@ class DASRobustness(Probe):
         return pushed, out
 
     @staticmethod
-    def _pool(items: Sequence[MCItem]) -> tuple[str, ...]:
+    def _pool(items: Iterable[MCItem]) -> tuple[str, ...]:
         return tuple(sorted({t for it in items for t in it.options.values()}))
 
-    def cases(self) -> list[Case]:
+    def cases(self) -> Sequence[Case]:
+        """One control per item. A large ``--data`` file asked whole is streamed: the cases
+        are generated on each iteration (see ``_stream``), never all held at once."""
+        path = self.ctx.data
+        if path is not None and streamable(self.ctx):
+            return LazyCases(lambda: self._controls(lambda: iter_items(path)), count_items(path))
         items = self.items()
-        pool = self._pool(items)
-        out = []
-        for it in items:
+        return list(self._controls(lambda: items))
+
+    def _controls(self, items: Callable[[], Iterable[MCItem]]) -> Iterator[Case]:
+        # the operators' pool of distractors needs every item first: a pass of its own
+        pool = self._pool(items()) if self._combos() else ()
+        for it in items():
             _, attacks = self._attacks(it, pool)
             control = self._case(
                 it,
@@ -117,8 +137,7 @@ class DASRobustness(Probe):
             # which operators cannot apply to this item: counted apart in the summary (meta is
             # not part of the case id, so this changes no id)
             control.meta["not_applicable"] = [op for op, m in attacks if m is None]
-            out.append(control)
-        return out
+            yield control
 
     def _case(
         self, item: MCItem, m: MCQ, operator: str, parent: Case | None, pushed: str | None = None
@@ -139,7 +158,9 @@ class DASRobustness(Probe):
     def followups(
         self, stage: int, cases: Sequence[Case], verdicts: Mapping[str, Verdict]
     ) -> list[Case]:
-        if stage != 1:
+        if stage == 2:
+            return self._explain(cases, verdicts)
+        if stage != 1 or not self._combos():
             return []
         item_list = self.items()
         items = {it.id: it for it in item_list}
@@ -169,6 +190,8 @@ class DASRobustness(Probe):
         not_applicable: dict[str, int] = {}
         errors = 0
         for c, v in self.judged(cases, verdicts):
+            if c.operator.startswith("coalition:"):
+                continue  # explains a failure (extra["attributions"]); never counted
             if c.role == "control":
                 controls.add(v.outcome)
                 if v.outcome == "pass":
@@ -186,5 +209,25 @@ class DASRobustness(Probe):
             total=total,
             by_operator=by_op,
             controls=controls,
-            extra={"not_applicable": dict(sorted(not_applicable.items()))},
+            extra={"not_applicable": dict(sorted(not_applicable.items())),
+                   **({"attributions": attribution_summary(
+                       [c for c in cases if c.probe == self.name], verdicts)}
+                      if self.params.explain_max else {})},
         )
+
+    def _explain(self, cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> list[Case]:
+        """Stage 2: coalition cases for the sentence Shapley values of the first
+        ``explain_max`` failed mutations (value: the share of answers equal to the wrong one)."""
+        failed = [
+            c for c in sorted(cases, key=lambda c: c.id)
+            if c.probe == self.name and c.stage == 1 and c.role == "perturbation"
+            and (v := verdicts.get(c.id)) is not None and v.outcome == "fail"
+            and v.answer is not None
+        ][: self.params.explain_max]
+        out: list[Case] = []
+        for c in failed:
+            sentences = question_sentences(c)
+            if sentences is not None:
+                out += coalition_cases(c, str(verdicts[c.id].answer), sentences,
+                                       self.params.shapley_budget, stage=2)
+        return out

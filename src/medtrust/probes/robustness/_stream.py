@@ -1,0 +1,111 @@
+"""Large ``--data`` files in flat memory: items read lazily, cases generated on iteration.
+
+A run of a million items must not hold a million items and a million cases at once (about
+2 KB and 3.4 KB each in Python). When a probe asks every item of the user's file (no
+``--limit``, no ``--with-bundled``, no focus), it reads the file as it goes: :func:`iter_items`
+validates each line exactly as the whole-file reader does (same messages, duplicate ids named
+with both lines), and :class:`LazyCases` is a sequence whose iteration builds cases afresh, so
+the engine can stream them through the store in windows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import overload
+
+from medtrust.errors import ConfigError
+from medtrust.probes._base import ProbeContext
+from medtrust.probes.robustness._items import item_from_row
+from medtrust.records import Case, MCItem
+
+STREAM_FROM = 20_000
+"""Files with at least this many lines are streamed; smaller ones are read whole as before."""
+
+
+def streamable(ctx: ProbeContext) -> bool:
+    """Whether the probe asks every line of a large user file (so items can be streamed)."""
+    if ctx.data is None or ctx.limit is not None or ctx.focus is not None or ctx.with_bundled:
+        return False
+    if ctx.data.suffix.lower() not in {".jsonl", ".ndjson"}:
+        return False
+    return count_items(ctx.data) >= STREAM_FROM
+
+
+def count_items(path: Path) -> int:
+    """Non-blank lines of a JSONL file (its items, when every line is valid)."""
+    try:
+        with path.open("rb") as fh:
+            return sum(1 for line in fh if line.strip())
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def iter_items(path: Path) -> Iterator[MCItem]:
+    """Items of a MedQA-format JSONL file, one line at a time. Raises ``ConfigError`` naming
+    ``file:line`` for invalid JSON, a bad row or a duplicate id, and for a file with no item.
+    Keeps one 64-bit hash and line number per id (about 70 bytes), not the items."""
+    first: dict[int, int] = {}
+    n = 0
+    try:
+        fh = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from None
+            item = item_from_row(row, where=f"{path}:{lineno}", source=path.name)
+            h = hash(item.id)
+            if h in first and _id_at(path, first[h]) == item.id:  # else a hash collision
+                raise ConfigError(
+                    f"{path}:{lineno}: duplicate id {item.id!r} (first at line {first[h]})"
+                )
+            first.setdefault(h, lineno)
+            n += 1
+            yield item
+    if not n:
+        raise ConfigError(f"{path}: no items")
+
+
+def _id_at(path: Path, lineno: int) -> str:
+    """The item id on line ``lineno`` (read again: only when two ids share a hash)."""
+    with path.open(encoding="utf-8") as fh:
+        for k, line in enumerate(fh, 1):
+            if k == lineno:
+                return item_from_row(json.loads(line), where=f"{path}:{k}", source=path.name).id
+    return ""
+
+
+class LazyCases(Sequence[Case]):
+    """Cases generated on each iteration by ``make()``; ``length`` is known up front (one case
+    per item). Indexing walks the sequence: it exists for completeness, not for speed."""
+
+    def __init__(self, make: Callable[[], Iterator[Case]], length: int) -> None:
+        self._make, self._length = make, length
+
+    def __iter__(self) -> Iterator[Case]:
+        return self._make()
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> Case: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Case]: ...
+
+    def __getitem__(self, index: int | slice) -> Case | Sequence[Case]:
+        if isinstance(index, slice):
+            return list(self)[index]
+        i = index + self._length if index < 0 else index
+        for k, case in enumerate(self):
+            if k == i:
+                return case
+        raise IndexError(index)
