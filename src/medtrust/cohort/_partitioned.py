@@ -86,8 +86,8 @@ def generate_partitioned(
     as ``out/_summary.json``. At most ``workers`` partitions are written at once (default: the
     cluster's CPUs). Raises ``ConfigError`` when ``out`` exists and is not an empty folder, or
     the partition size is not a positive multiple of the sampling chunk."""
+    from medtrust._ray import connect
     from medtrust.cohort._generate import CHUNK
-    from medtrust.engine._ray import connect
 
     if partition_size <= 0 or partition_size % CHUNK:
         raise ConfigError(f"--partition-size {partition_size}: must be a multiple of {CHUNK}")

@@ -28,45 +28,14 @@ import sys
 import time
 from typing import Any
 
+from medtrust._ray import connect, import_ray
 from medtrust.engine._retry import ReplicaLostError
 from medtrust.errors import ConfigError, MedtrustError
 from medtrust.records import Message, SamplingParams
 from medtrust.targets import ChatTarget, TargetCallError, load_chat_target
 
-RAY_HINT = "install the ray extra (pip install 'medtrust[ray]')"
 SUSPECT_S = 2.0
 """Seconds a replica that just lost a call is avoided while others are free (Ray restarts it)."""
-
-
-def import_ray() -> Any:
-    """The ``ray`` module, or one clear line telling how to install it."""
-    try:
-        import ray
-    except ImportError:
-        raise MedtrustError(f"--ray: Ray is not installed; {RAY_HINT}") from None
-    return ray
-
-
-def connect(address: str | None, *, num_cpus: int | None = None) -> Any:
-    """Join the Ray cluster at ``address`` (``"auto"``, ``ray://host:port``, ``host:port``) or
-    start a local one (``None`` or ``"local"``); returns the ``ray`` module. Idempotent: an
-    already connected driver is kept."""
-    ray = import_ray()
-    if ray.is_initialized():
-        return ray
-    kwargs: dict[str, Any] = {"log_to_driver": False}
-    if address in (None, "local"):
-        kwargs["num_cpus"] = num_cpus
-        kwargs["include_dashboard"] = False
-    else:
-        kwargs["address"] = address
-    try:
-        ray.init(**kwargs)
-    except (ConnectionError, RuntimeError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        where = address or "local"
-        raise MedtrustError(f"--ray {where}: cannot join the cluster: {first}") from None
-    return ray
 
 
 def _driver_env() -> dict[str, Any]:
