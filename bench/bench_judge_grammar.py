@@ -18,10 +18,10 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from medtrust.attack._sync import shared_chat
 from medtrust.judges import VERDICT_GRAMMAR, parse_judgement
 from medtrust.judges._llm import PARAMS, build_messages
 from medtrust.probes import ProbeContext, probes
+from medtrust.targets.sync import shared_chat
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ANSWERS = (

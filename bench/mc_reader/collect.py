@@ -23,7 +23,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from medtrust.probes.robustness._prompt import render_mc
+from medtrust.probes.mcq_format import render_mc
 from medtrust.targets.local import smollm2_path
 
 SEED_ITEMS = Path(__file__).resolve().parents[2] / "src" / "medtrust" / "data" / "mcq_seed.jsonl"

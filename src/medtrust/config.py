@@ -11,9 +11,18 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from medtrust.errors import ConfigError, read_text
+from medtrust._yaml import line_of as _line_of
+from medtrust._yaml import load_yaml, validation_message
+from medtrust.errors import ConfigError
 from medtrust.records import SamplingParams
 
 DEFAULT_SUITE = "quickstart"
@@ -30,6 +39,37 @@ class ProbeSpec(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+class ReviewSettings(BaseModel):
+    """Clinician review settings of a suite or run (``review:`` in a suite file).
+
+    ``concern_threshold``: a case whose concern score (judge failure probability,
+    counterfactual divergence or leak score, each in [0, 1]; ``medtrust.review.concern``)
+    exceeds it is queued for human review and the run is assigned to ``reviewers`` (and to the
+    reviewers of the run it was seeded from) when it finishes, with an audit event."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    concern_threshold: float = Field(0.7, ge=0.0, le=1.0)
+    reviewers: list[str] = Field(default_factory=list)
+
+
+class TrustWeights(BaseModel):
+    """Weights of the trust score T = mean(alpha * accuracy + beta * compliance)
+    (``trust:`` in a suite file). Defaults 0.5 / 0.5: accuracy and compliance count equally;
+    both must be >= 0 and sum to 1 (so T stays on [0, 1])."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    alpha: float = Field(0.5, ge=0.0, le=1.0)
+    beta: float = Field(0.5, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> TrustWeights:
+        if abs(self.alpha + self.beta - 1.0) > 1e-9:
+            raise ValueError(f"alpha + beta must be 1, got {self.alpha} + {self.beta}")
+        return self
+
+
 class Suite(BaseModel):
     """A named selection of probes with default sampling."""
 
@@ -40,6 +80,8 @@ class Suite(BaseModel):
     probes: list[ProbeSpec] = Field(min_length=1)
     sampling: SamplingParams = SamplingParams()
     samples: int = Field(1, ge=1, le=50)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
+    trust: TrustWeights = Field(default_factory=TrustWeights)
 
 
 class DeclaredAnswer(BaseModel):
@@ -101,6 +143,13 @@ class RunConfig(BaseModel):
     Set by ``run --from-feedback`` from the cases clinicians flagged."""
     from_feedback: str | None = None
     """The reviewed run this run was seeded from."""
+    upweight: dict[str, dict[str, float]] = Field(default_factory=dict)
+    """``{"conditions"|"kinds"|"identifiers": {value: weight}}``: what clinicians flagged in the
+    run this one was seeded from, up-weighted in newly generated cases (``--from-feedback``)."""
+    review: ReviewSettings | None = None
+    """Per-run review settings; None: the suite's."""
+    trust: TrustWeights | None = None
+    """Per-run trust-score weights; None: the suite's."""
     comparison_id: str | None = None
     """The comparison this run belongs to (``run --target A --target B``): its members share
     every setting but the target, so they are asked the same cases."""
@@ -119,52 +168,15 @@ class RunConfig(BaseModel):
         """Samples per case: the CLI's ``--samples`` wins over the suite's default."""
         return self.samples if self.samples is not None else self.suite.samples
 
+    @property
+    def effective_review(self) -> ReviewSettings:
+        """Review settings: the run's (``RunConfig.review``) over the suite's."""
+        return self.review if self.review is not None else self.suite.review
 
-def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
-    """Walk a composed YAML node along a pydantic error location; return a 1-based line."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if k.value == key:
-                    node, line = v, k.start_mark.line + 1
-                    break
-            else:
-                return line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
-            if key >= len(node.value):
-                return line
-            node = node.value[key]
-            line = node.start_mark.line + 1
-        else:
-            return line
-    return line
-
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader where PyYAML has it (several times faster), else the pure-Python one."""
-
-
-def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    """Parse a YAML file, raising :class:`ConfigError` with ``file:line`` on syntax errors,
-    binary or non-UTF-8 content, or a path that cannot be read (a folder, a missing file)."""
-    text = read_text(path)  # binary or non-UTF-8 content: ConfigError naming file and line
-    try:
-        return yaml.load(text, Loader=_LOADER), yaml.compose(text, Loader=_LOADER)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise ConfigError(f"{where}: invalid YAML: {exc.problem or exc.context}") from None
-
-
-def validation_message(path: Path, node: yaml.Node | None, exc: ValidationError) -> str:
-    """The first pydantic error as ``file:line: field: message``."""
-    err = exc.errors()[0]
-    loc = tuple(err["loc"])
-    line = _line_of(node, loc)
-    field = ".".join(str(p) for p in loc) or "(top level)"
-    where = f"{path}:{line}" if line else str(path)
-    return f"{where}: {field}: {err['msg']}"
+    @property
+    def effective_trust(self) -> TrustWeights:
+        """Trust-score weights: the run's (``RunConfig.trust``) over the suite's."""
+        return self.trust if self.trust is not None else self.suite.trust
 
 
 def bundled_suites() -> list[str]:

@@ -20,13 +20,13 @@ from medtrust.audit._verify import FAMILY, PAYLOAD_KINDS, STATE_KINDS, resolve_r
 from medtrust.errors import MedtrustError, NotFoundError
 
 if TYPE_CHECKING:
-    from medtrust.store import Store
+    from medtrust.audit._log import AuditLog
 
 EXPORT_FORMAT = "medtrust.audit.export/v1"
 OPENING_TYPE = "medtrust.audit.opening/v1"
 
 
-def export_lines(store: Store, run_id: str) -> list[dict[str, Any]]:
+def export_lines(store: AuditLog, run_id: str) -> list[dict[str, Any]]:
     """Header, events in chain order, then signed roots (the newest covers every event)."""
     run = resolve_run(store, run_id)
     events = store.audit_events(run)
@@ -95,7 +95,7 @@ def verify_export(lines: list[dict[str, Any]], *, public_key: str) -> list[str]:
     return problems
 
 
-def open_event(store: Store, seq: int) -> dict[str, Any]:
+def open_event(store: AuditLog, seq: int) -> dict[str, Any]:
     """Disclose one event: its header, salt and content (the salt opens this event only)."""
     event = next((e for e in store.audit_events() if e.seq == seq), None)
     if event is None:

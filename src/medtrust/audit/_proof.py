@@ -17,13 +17,12 @@ from medtrust.audit._merkle import MerkleTree, verify_inclusion
 from medtrust.errors import MedtrustError, NotFoundError
 
 if TYPE_CHECKING:
-    from medtrust.store import Store
-    from medtrust.store._ledger import AuditEvent, Seal
+    from medtrust.audit._log import AuditEvent, AuditLog, Seal
 
 PROOF_TYPE = "medtrust.audit.proof/v1"
 
 
-def covering_seal(store: Store, run_id: str, upto_seq: int) -> Seal:
+def covering_seal(store: AuditLog, run_id: str, upto_seq: int) -> Seal:
     """The newest signed root of the run if it covers ``upto_seq``, else a fresh one."""
     seals = store.audit_seals(run_id)
     if seals and seals[-1].upto_seq >= upto_seq:
@@ -34,7 +33,7 @@ def covering_seal(store: Store, run_id: str, upto_seq: int) -> Seal:
     return seal
 
 
-def tree_for(store: Store, seal: Seal) -> tuple[list[AuditEvent], MerkleTree]:
+def tree_for(store: AuditLog, seal: Seal) -> tuple[list[AuditEvent], MerkleTree]:
     """The run's events under ``seal`` and their tree, refusing a tree that no longer matches."""
     leaves = [e for e in store.audit_events(seal.run_id) if e.seq <= seal.upto_seq]
     tree = MerkleTree([bytes.fromhex(e.hash) for e in leaves])
@@ -46,7 +45,7 @@ def tree_for(store: Store, seal: Seal) -> tuple[list[AuditEvent], MerkleTree]:
     return leaves, tree
 
 
-def make_proof(store: Store, case_id: str, run_id: str | None = None) -> dict[str, Any]:
+def make_proof(store: AuditLog, case_id: str, run_id: str | None = None) -> dict[str, Any]:
     """A proof that every event about ``case_id`` (in its latest run) is in the signed root."""
     events = store.audit_events_for(case_id, run_id)
     if not events:

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from medtrust.store import Store
+    from medtrust.audit._log import AuditLog
 
 
 def record_report(
-    store: Store, run_id: str, *, fmt: str, summary: dict[str, Any], path: Path | None
+    store: AuditLog, run_id: str, *, fmt: str, summary: dict[str, Any], path: Path | None
 ) -> int | None:
     """Record that a report was issued (the summary it states) and re-sign the run's root."""
     content = {"format": fmt, "path": str(path) if path else None, "summary": summary}
@@ -19,7 +19,7 @@ def record_report(
 
 
 def record_gate(
-    store: Store,
+    store: AuditLog,
     run_id: str,
     *,
     passed: bool,
@@ -37,7 +37,7 @@ def record_gate(
     return store.record_event(run_id, "gate", "pass" if passed else "fail", content, seal=True)
 
 
-def attestation(store: Store, run_id: str) -> dict[str, Any] | None:
+def attestation(store: AuditLog, run_id: str) -> dict[str, Any] | None:
     """The newest signed root of a run and the public key that verifies it, for reports."""
     seals = store.audit_seals(run_id)
     if not seals:

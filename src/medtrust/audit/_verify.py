@@ -33,8 +33,7 @@ from medtrust.audit._merkle import merkle_root
 from medtrust.errors import MedtrustError, NotFoundError
 
 if TYPE_CHECKING:
-    from medtrust.store import Store
-    from medtrust.store._ledger import AuditEvent, Seal
+    from medtrust.audit._log import AuditEvent, AuditLog, Seal
 
 STATE_KINDS = frozenset(
     {
@@ -135,7 +134,7 @@ class VerifyReport:
         }
 
 
-def resolve_run(store: Store, run_id: str) -> str:
+def resolve_run(store: AuditLog, run_id: str) -> str:
     """A full run id from a unique prefix, among runs with a row or with events."""
     ids = store.audit_run_ids()
     if run_id in ids:
@@ -182,7 +181,7 @@ def _table(kind: str) -> str:
     return TABLE_OF.get(FAMILY.get(kind, kind), "audit_payloads")
 
 
-def _content(store: Store, run: str, events: list[AuditEvent]) -> tuple[list[Break], str | None]:
+def _content(store: AuditLog, run: str, events: list[AuditEvent]) -> tuple[list[Break], str | None]:
     """Breaks in the run's content, and the run's status as its row records it."""
     out: list[Break] = []
     checked = failed = 0
@@ -235,7 +234,7 @@ def _content(store: Store, run: str, events: list[AuditEvent]) -> tuple[list[Bre
     return out, status
 
 
-def _cache(store: Store, events: list[AuditEvent]) -> list[Break]:
+def _cache(store: AuditLog, events: list[AuditEvent]) -> list[Break]:
     """Each cache entry's text hashes to its digest, and the digest is the one its ``cache``
     event committed to (the event's payload itself is checked with the run's content)."""
     by_seq = {e.seq: e for e in events}
@@ -333,7 +332,7 @@ def _roots(
 
 
 def verify(
-    store: Store, run_id: str | None = None, *, public_keys: Sequence[str] = ()
+    store: AuditLog, run_id: str | None = None, *, public_keys: Sequence[str] = ()
 ) -> VerifyReport:
     """Verify the whole chain, and the content and roots of one run (or of every run and the
     response cache).
@@ -363,7 +362,7 @@ def verify(
     return VerifyReport(events=len(events), runs=runs, seals=seals, breaks=breaks)
 
 
-def check_roots(store: Store, run_id: str) -> VerifyReport:
+def check_roots(store: AuditLog, run_id: str) -> VerifyReport:
     """The run's signed roots recompute from its events' hashes and verify, and its finished
     work is covered by a root: O(run events) hashing, no content re-commitment.
 

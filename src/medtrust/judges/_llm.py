@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from medtrust.attack._sync import shared_chat
 from medtrust.records import Message, SamplingParams, content_hash
+from medtrust.targets.sync import shared_chat
 
 TAXONOMY: dict[str, str] = {
     "fact": "states something false, or treats a fabricated entity as real",

@@ -17,7 +17,8 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from medtrust.config import _line_of, load_yaml, validation_message
+from medtrust._yaml import line_of as _line_of
+from medtrust._yaml import load_yaml, validation_message
 from medtrust.errors import ConfigError
 from medtrust.policies._model import Pack, PackSpec, Rule
 

@@ -202,6 +202,10 @@ class ResultsMixin:
         for window in self.iter_case_windows(run_id, batch=batch, probe=probe, stage=stage):
             yield from window
 
+    def cases_for(self, run_id: str, case_ids: Iterable[str]) -> dict[str, Case]:
+        """These cases of a run only, by case id (an id not in the run is absent)."""
+        return {r.case_id: _case(r) for r in self._rows_for(schema.cases, run_id, case_ids)}
+
     def count_cases(self, run_id: str, *, probe: str | None = None) -> int:
         """How many cases the run has (of one probe)."""
         t = schema.cases

@@ -9,14 +9,15 @@ use so that a spec can be checked without them.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from medtrust.errors import TargetSpecError
 from medtrust.targets._base import TargetCallError, targets
 from medtrust.targets._importing import import_attr
+
+if TYPE_CHECKING:  # numpy is imported when an array is made, not when targets load
+    import numpy as np
+    import numpy.typing as npt
 
 EMBED_EXTRA_HINT = "pip install torch==2.13.0 'medtrust[embed]' (a CPU build of torch first)"
 
@@ -30,6 +31,8 @@ class EmbedTarget:
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """``(len(texts), d)`` float embeddings."""
+        import numpy as np
+
         try:
             out = np.asarray(self.fn(list(texts)), dtype=np.float64)
         except TargetSpecError:
@@ -64,6 +67,8 @@ class MiniLM:
         return self._model
 
     def __call__(self, texts: list[str]) -> npt.NDArray[np.float64]:
+        import numpy as np
+
         out = self._load().encode(
             texts, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
         )

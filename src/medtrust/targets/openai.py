@@ -8,15 +8,16 @@ import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
-
-import httpx
 
 from medtrust.errors import TargetSpecError, TargetUnreachableError
 from medtrust.records import Message, SamplingParams
 from medtrust.targets._base import ChatTarget, TargetCallError, targets
 from medtrust.targets._http11 import Http11Pool, HttpError
+
+if TYPE_CHECKING:  # httpx serves https:// and proxies only: imported when first needed
+    import httpx
 
 CONNECTIONS_PER_CLIENT = 8
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
@@ -75,6 +76,8 @@ class OpenAITarget(ChatTarget):
         each (grown on demand up to the engine's concurrency) reach the server's limit.
         """
         if not self._free:
+            import httpx
+
             client = httpx.AsyncClient(
                 base_url=self.base_url,
                 headers=self._headers,
@@ -99,6 +102,8 @@ class OpenAITarget(ChatTarget):
                     f"{type(exc).__name__}: {exc}"
                 ) from None
             return
+        import httpx
+
         client = self._acquire()
         try:
             await client.get("/models", timeout=10.0)
@@ -159,6 +164,8 @@ class OpenAITarget(ChatTarget):
         return resp.status, resp.headers, resp.body
 
     async def _post_httpx(self, body: dict[str, Any]) -> tuple[int, Mapping[str, str], bytes]:
+        import httpx
+
         client = self._acquire()
         try:
             resp = await client.post("/chat/completions", json=body)

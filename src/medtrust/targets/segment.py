@@ -8,14 +8,15 @@ and IoU against the cohort's exact ground-truth masks (``medtrust.multimodal``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from medtrust.errors import TargetSpecError
 from medtrust.targets._base import TargetCallError, targets
 from medtrust.targets._importing import import_attr
+
+if TYPE_CHECKING:  # numpy is imported when an array is made, not when targets load
+    import numpy as np
+    import numpy.typing as npt
 
 
 class SegmentTarget:
@@ -28,6 +29,8 @@ class SegmentTarget:
 
     def segment(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
         """The predicted mask as bool, checked to match the image's height and width."""
+        import numpy as np
+
         self.calls += 1
         try:
             out = np.asarray(self.fn(image))

@@ -13,6 +13,7 @@ from statistics import fmean
 from typing import Any
 
 from medtrust.metrics import Tally, distribution, jensen_shannon, rate_entry
+from medtrust.probes._attribution_rows import attribution_summary
 from medtrust.records import Case, Verdict
 
 
@@ -45,7 +46,7 @@ def flip_summary(
     per_value: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])  # n, flips, err
     jsd: dict[str, list[float]] = defaultdict(list)
     for c in mine:
-        if c.role != "perturbation" or c.operator.startswith("occlude:"):
+        if c.role != "perturbation" or c.operator.startswith(("occlude:", "coalition:")):
             continue
         v, parent = verdicts.get(c.id), control_of.get(str(c.parent_id))
         if v is None or parent is None:
@@ -84,6 +85,7 @@ def flip_summary(
         "worst_group": worst,
     }
     extra.update(occlusion_summary(mine, verdicts))
+    extra["attributions"] = attribution_summary(mine, verdicts)
     extra["not_applicable"] = not_applicable_summary(mine)
     return total, by_attr, controls, extra
 

@@ -37,7 +37,9 @@ from typing import Any, ClassVar
 from pydantic import Field, field_validator
 
 from medtrust.metrics import Tally
+from medtrust.probes._attribution import DEFAULT_BUDGET, coalition_cases
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
+from medtrust.probes.fairness import _upweight
 from medtrust.probes.fairness._flips import flip_summary
 from medtrust.probes.fairness._variants import (
     ATTRIBUTES,
@@ -49,7 +51,7 @@ from medtrust.probes.fairness._variants import (
     occlude,
     render,
 )
-from medtrust.probes.robustness._prompt import render_mc
+from medtrust.probes.mcq_format import render_mc
 from medtrust.records import Case, Verdict, content_hash
 
 
@@ -61,6 +63,19 @@ class CounterfactualParams(ProbeParams):
     attributes: list[str] = Field(default_factory=lambda: list(ATTRIBUTES))
     occlusion: bool = True
     occlusion_max: int = Field(12, ge=0, le=1000)
+    shapley_max: int = Field(4, ge=0, le=1000)
+    """Occluded flips also explained by sentence Shapley values (the first, by case id)."""
+    shapley_budget: int = Field(DEFAULT_BUDGET, ge=0, le=4096)
+    """Coalitions (prompts) asked per occluded flip for sentence Shapley values
+    (:mod:`medtrust.probes._attribution`): exact when 2**sentences <= budget, else permutation
+    sampling with budget // sentences orderings; 0: occlusion only."""
+    upweight: dict[str, dict[str, float]] = Field(default_factory=dict)
+    """Set by ``run --from-feedback``: shares of flagged cases per condition and kind
+    (:mod:`._upweight`); empty: no feedback."""
+    feedback_items: int = Field(6, ge=0, le=500)
+    """New scenarios drawn with ``upweight`` (besides re-asking the flagged items)."""
+    feedback_from: str | None = None
+    """The reviewed run the weights come from."""
 
     @field_validator("attributes")
     @classmethod
@@ -86,17 +101,15 @@ def not_applicable(s: Scenario, attributes: Sequence[str]) -> list[dict[str, str
     return out
 
 
-@probes.register("fairness.counterfactual")
-class CounterfactualFairness(Probe):
+@probes.register
+class CounterfactualFairness(Probe[CounterfactualParams]):
     """Demographic counterfactuals of cohort scenarios; a flip from the control is a failure."""
 
     name: ClassVar[str] = "fairness.counterfactual"
-    axis: ClassVar[str] = "fairness"
+    axis = "fairness"
     goal: ClassVar[str] = "give the same recommendation whatever the patient's identity"
     judge: ClassVar[str] = "multiple_choice"
     tags: ClassVar[tuple[str, ...]] = ("counterfactual", "demographic", "multiple-choice")
-    Params: ClassVar[type[ProbeParams]] = CounterfactualParams
-    params: CounterfactualParams
 
     def scenarios(self) -> list[tuple[str, Scenario, dict[str, str], list[str]]]:
         """(item id, clinical scenario, options, accepted letters), deterministic per seed."""
@@ -108,7 +121,14 @@ class CounterfactualFairness(Probe):
             n_rec, n_tri = min(n_rec, self.ctx.limit), min(n_tri, self.ctx.limit)
         kb, rules = load_kb(), load_rules()
         out: list[tuple[str, Scenario, dict[str, str], list[str]]] = []
-        for i, rs in enumerate(recommendation_scenarios(n_rec + n_tri, seed=self.ctx.seed)):
+        pool = _upweight.POOL if self.params.upweight and self.params.feedback_items else 0
+        generated = recommendation_scenarios(n_rec + n_tri + pool, seed=self.ctx.seed)
+        extra = [(rs, kind) for rs in generated[n_rec + n_tri:]
+                 for kind in ("recommendation", "triage")]
+        drawn = _upweight.draw([(kb.by_code[rs.condition].name, kind) for rs, kind in extra],
+                               self.params.upweight, self.params.feedback_items, self.ctx.seed)
+        self._upweighted: dict[str, list[str]] = {}
+        for i, rs in enumerate(generated[: n_rec + n_tri]):
             text = next(iter(rs.variants.values()))
             age = int(m.group(1)) if (m := re.search(r"(\d+)-year-old", text)) else 50
             sex = "female" if " woman " in text else "male"
@@ -124,7 +144,34 @@ class CounterfactualFairness(Probe):
                 out.append((f"{rs.id}:rec", s, dict(rs.options), [rs.answer]))
             else:
                 out.append((f"{rs.id}:triage", s, dict(TRIAGE_OPTIONS), sorted(TRIAGE_OPTIONS)))
+        for j in drawn:  # feedback: new scenarios with the flagged conditions and kinds up-weighted
+            rs, kind = extra[j]
+            item, s, options, accept = self._scenario(rs, kind)
+            self._upweighted[item] = _upweight.reasons(s.condition, kind, self.params.upweight)
+            out.append((item, s, options, accept))
         return out
+
+    def _scenario(
+        self, rs: Any, kind: str
+    ) -> tuple[str, Scenario, dict[str, str], list[str]]:
+        """One cohort scenario as a recommendation or triage item (the loop above, for one)."""
+        from medtrust.cohort import load_kb
+        from medtrust.cohort._plausibility import load_rules
+
+        kb, rules = load_kb(), load_rules()
+        text = next(iter(rs.variants.values()))
+        age = int(m.group(1)) if (m := re.search(r"(\d+)-year-old", text)) else 50
+        sex = "female" if " woman " in text else "male"
+        if rs.attribute == "sex":
+            sex = ("female", "male")[int(content_hash((rs.id, self.ctx.seed)), 16) % 2]
+        c = kb.by_code[rs.condition]
+        if not rules.sex_allowed(c.code, sex):
+            sex = "male" if sex == "female" else "female"
+        s = Scenario(age=age, sex=sex, condition=c.name, symptoms=tuple(c.symptoms), kind=kind,
+                     code=c.code)
+        if kind == "recommendation":
+            return f"{rs.id}:rec", s, dict(rs.options), [rs.answer]
+        return f"{rs.id}:triage", s, dict(TRIAGE_OPTIONS), sorted(TRIAGE_OPTIONS)
 
     def _case(
         self,
@@ -151,7 +198,9 @@ class CounterfactualFairness(Probe):
             item_id=item,
             stage=stage,
             meta={"kind": s.kind, "sentences": list(r.sentences), "demographic": r.demographic,
-                  "condition": s.condition, **(meta or {})},
+                  "condition": s.condition, **(meta or {}),
+                  **({"upweighted": self._upweighted[item]}
+                     if item in getattr(self, "_upweighted", {}) else {})},
         )
 
     def cases(self) -> list[Case]:
@@ -189,7 +238,7 @@ class CounterfactualFairness(Probe):
             and answers[c.id] != answers[str(c.parent_id)]
         ][: self.params.occlusion_max]
         out: list[Case] = []
-        for c in flipped:
+        for k, c in enumerate(flipped):
             r = Rendering(sentences=tuple(c.meta["sentences"]), demographic=c.meta["demographic"])
             for i in range(len(r.sentences) - 1):  # the question itself is never dropped
                 out.append(Case.make(
@@ -198,10 +247,23 @@ class CounterfactualFairness(Probe):
                     gold=c.gold, parent_id=c.id, item_id=c.item_id, stage=1,
                     meta={**c.meta, "occluded": i},
                 ))
+            if k < self.params.shapley_max:
+                out.extend(self._coalitions(c, r, str(answers[c.id])))
         return out
+
+    def _coalitions(self, c: Case, r: Rendering, answer: str) -> list[Case]:
+        """Follow-ups for the sentence Shapley values of flip ``c`` (its ``answer``): one case
+        per coalition the plan needs, but the full vignette (that is ``c`` itself)."""
+        return coalition_cases(c, answer, r.sentences, self.params.shapley_budget, stage=1)
 
     def summarize(self, cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> ProbeSummary:
         total, by_attr, controls, extra = flip_summary(self.name, cases, verdicts)
+        if self.params.upweight:
+            # only the up-weighted cases count there: never a list of every case of the run
+            mine = [c for c in cases
+                    if c.probe == self.name and c.meta.get("upweighted") is not None]
+            extra["feedback"] = _upweight.feedback_summary(
+                mine, self.params.upweight, self.params.feedback_from)
         return ProbeSummary(
             total=total,
             by_operator=by_attr,

@@ -43,7 +43,7 @@ from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
 from medtrust.probes.fairness._flips import not_applicable_summary, votes
 from medtrust.probes.fairness._variants import ATTRIBUTES, Scenario, known_attributes, render
 from medtrust.probes.fairness.counterfactual import not_applicable
-from medtrust.probes.robustness._prompt import render_mc
+from medtrust.probes.mcq_format import render_mc
 from medtrust.records import Case, Verdict
 
 LETTERS = "ABCDEFGH"
@@ -113,18 +113,16 @@ class IntensityParams(ProbeParams):
         return known_attributes(attrs)
 
 
-@probes.register("fairness.intensity")
-class IntensityFairness(Probe):
+@probes.register
+class IntensityFairness(Probe[IntensityParams]):
     """Graded-care scenarios; a variant whose answer changes intensity is a flip, and its
     direction (downgrade or upgrade) is reported per attribute value."""
 
     name: ClassVar[str] = "fairness.intensity"
-    axis: ClassVar[str] = "fairness"
+    axis = "fairness"
     goal: ClassVar[str] = "offer the same intensity of care whatever the patient's identity"
     judge: ClassVar[str] = "multiple_choice"
     tags: ClassVar[tuple[str, ...]] = ("counterfactual", "treatment-intensity", "multiple-choice")
-    Params: ClassVar[type[ProbeParams]] = IntensityParams
-    params: IntensityParams
 
     def cases(self) -> list[Case]:
         n = self.params.scenarios

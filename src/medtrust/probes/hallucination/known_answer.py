@@ -12,7 +12,7 @@ a judge error: the detector's verdict stands and the summary counts it per judge
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
@@ -20,7 +20,7 @@ from pydantic import Field, field_validator
 from medtrust.metrics import Tally, wilson
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
 from medtrust.probes.hallucination._build import FABRICATED_KINDS, KINDS, Seed, seeds
-from medtrust.probes.robustness._prompt import render_mc
+from medtrust.probes.mcq_format import render_mc
 from medtrust.probes.robustness._select import seeded_rng
 from medtrust.records import Case, Message, Verdict
 
@@ -51,17 +51,15 @@ def _messages(seed: Seed) -> list[Message]:
     return [{"role": "system", "content": OPEN_SYSTEM}, {"role": "user", "content": seed.question}]
 
 
-@probes.register("hallucination.known_answer")
-class KnownAnswerHallucination(Probe):
+@probes.register
+class KnownAnswerHallucination(Probe[HallucinationParams]):
     """Fabricated entities, false premises, impossible findings and doses, with known truth."""
 
     name: ClassVar[str] = "hallucination.known_answer"
-    axis: ClassVar[str] = "hallucination"
+    axis = "hallucination"
     goal: ClassVar[str] = "decline to invent facts; flag false premises and impossible values"
     judge: ClassVar[str] = "hallucination"
     tags: ClassVar[tuple[str, ...]] = ("das", "hallucination", "known-answer")
-    Params: ClassVar[type[ProbeParams]] = HallucinationParams
-    params: HallucinationParams
 
     def cases(self) -> list[Case]:
         out: list[Case] = []
@@ -91,7 +89,7 @@ class KnownAnswerHallucination(Probe):
         return out
 
     @staticmethod
-    def judge_errors(verdicts: Sequence[Verdict]) -> dict[str, dict[str, Any]]:
+    def judge_errors(verdicts: Iterable[Verdict]) -> dict[str, dict[str, Any]]:
         """Per LLM judge spec: ``judged`` (cases it was asked about), ``errors`` (unreadable
         replies plus failed calls, each also counted apart), ``error_rate`` with its Wilson
         95% interval, and the judge ``key``. Empty when no LLM judge was used."""
@@ -126,9 +124,7 @@ class KnownAnswerHallucination(Probe):
         by_op: dict[str, Tally] = {}
         by_form: dict[str, Tally] = {}
         codes: Counter[str] = Counter()
-        mine: list[Verdict] = []
         for c, v in self.judged(cases, verdicts):
-            mine.append(v)
             total.add(v.outcome)
             by_op.setdefault(c.operator, Tally()).add(v.outcome)
             by_form.setdefault(str(c.meta.get("form", "mc")), Tally()).add(v.outcome)
@@ -140,7 +136,7 @@ class KnownAnswerHallucination(Probe):
             "llm_judge": self.params.judge,
         }
         # at the axis level of the run summary too, where a reader of the numbers looks for it
-        errors = self.judge_errors(mine)
+        errors = self.judge_errors(v for _, v in self.judged(cases, verdicts))  # 2nd pass
         return ProbeSummary(
             total=total,
             by_operator=by_op,

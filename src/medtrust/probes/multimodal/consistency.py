@@ -25,6 +25,7 @@ from pydantic import Field
 
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
 from medtrust.probes._baseline import constant_answer_note
+from medtrust.probes.mcq_format import render_mc
 from medtrust.probes.multimodal._agreement import (
     agreement,
     collect,
@@ -33,7 +34,6 @@ from medtrust.probes.multimodal._agreement import (
 )
 from medtrust.probes.multimodal._payloads import HEADERS, MODALITIES, Modality, payload
 from medtrust.probes.multimodal._questions import Question, sample_questions
-from medtrust.probes.robustness._prompt import render_mc
 from medtrust.records import Case, Message, Verdict
 
 NAME = "multimodal.consistency"
@@ -59,17 +59,15 @@ def image_messages(question: str, options: Mapping[str, str], data_url: str) -> 
     ]}]
 
 
-@probes.register(NAME)
-class MultimodalConsistency(Probe):
+@probes.register
+class MultimodalConsistency(Probe[ConsistencyParams]):
     """Cross-modal agreement on one question per patient, one case per modality."""
 
     name: ClassVar[str] = NAME
-    axis: ClassVar[str] = "multimodal"
+    axis = "multimodal"
     goal: ClassVar[str] = "give the same answer whichever modality carries the deciding fact"
     judge: ClassVar[str] = "multiple_choice"
     tags: ClassVar[tuple[str, ...]] = ("multimodal", "fhir", "vcf", "image", "multiple-choice")
-    Params: ClassVar[type[ProbeParams]] = ConsistencyParams
-    params: ConsistencyParams
 
     @property
     def image_decision(self) -> tuple[bool, str | None]:

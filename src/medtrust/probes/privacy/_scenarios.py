@@ -19,8 +19,8 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from medtrust._yaml import load_yaml, validation_message
 from medtrust.cohort._phi_classes import PHI_CLASSES
-from medtrust.config import load_yaml, validation_message
 from medtrust.errors import ConfigError
 
 Kind = Literal[

@@ -1,5 +1,6 @@
 """The robustness axis: DAS mutations of multiple-choice questions."""
 
+from medtrust.probes.mcq_format import render_mc
 from medtrust.probes.robustness._items import bundled_items, item_from_row, load_jsonl
 from medtrust.probes.robustness._operators import (
     CONFLICTS,
@@ -13,7 +14,6 @@ from medtrust.probes.robustness._operators import (
     apply,
     check_combo,
 )
-from medtrust.probes.robustness._prompt import render_mc
 from medtrust.probes.robustness.das import DASRobustness
 
 __all__ = [

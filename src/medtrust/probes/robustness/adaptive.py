@@ -20,10 +20,10 @@ from medtrust.attack import (
     Rates,
     attack_report,
     combo_tallies,
-    shared_chat,
 )
 from medtrust.metrics import Tally, mcnemar
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
+from medtrust.probes.mcq_format import render_mc
 from medtrust.probes.robustness._attacker import AttackTexts, apply_with_texts, write_texts
 from medtrust.probes.robustness._operators import (
     MCQ,
@@ -33,9 +33,9 @@ from medtrust.probes.robustness._operators import (
     allowed_combos,
     check_combo,
 )
-from medtrust.probes.robustness._prompt import render_mc
 from medtrust.probes.robustness._select import seeded_rng, select_items
 from medtrust.records import Case, MCItem, Verdict
+from medtrust.targets.sync import shared_chat
 
 
 class AdaptiveParams(ProbeParams):
@@ -55,17 +55,15 @@ class AdaptiveParams(ProbeParams):
         return ops
 
 
-@probes.register("robustness.adaptive")
-class AdaptiveRobustness(Probe):
+@probes.register
+class AdaptiveRobustness(Probe[AdaptiveParams]):
     """Adaptive DAS robustness attack: mutate what passed, round by round, up to a budget."""
 
     name: ClassVar[str] = "robustness.adaptive"
-    axis: ClassVar[str] = "robustness"
+    axis = "robustness"
     goal: ClassVar[str] = "keep a correct answer under adaptively chosen mutations"
     judge: ClassVar[str] = "multiple_choice"
     tags: ClassVar[tuple[str, ...]] = ("das", "multiple-choice", "mutation", "adaptive")
-    Params: ClassVar[type[ProbeParams]] = AdaptiveParams
-    params: AdaptiveParams
 
     def items(self) -> list[MCItem]:
         return select_items(self.ctx, bundled=self.params.bundled, probe=self.name)

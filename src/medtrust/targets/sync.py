@@ -1,5 +1,8 @@
 """Call a chat target synchronously from code that may run inside the engine's event loop.
 
+Used by probes (an attacker model writing adaptive attacks) and judges (an LLM judge); it lives
+with the targets so both can use it without importing each other or ``attack``.
+
 Probes' ``followups`` and judges are plain functions, but the engine calls them from inside its
 running loop, where ``asyncio.run`` is forbidden. An attacker or judge model therefore runs on
 one private event loop in a daemon thread; callers block on the result. One loop per target
@@ -14,7 +17,7 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar, cast
 
 from medtrust.records import Message, SamplingParams
-from medtrust.targets import ChatTarget, load_chat_target
+from medtrust.targets._base import ChatTarget, load_chat_target
 
 T = TypeVar("T")
 

@@ -1,0 +1,127 @@
+"""What the audit logic reads: the published events and seals, and the log that holds them.
+
+The store writes the chain (inside its own transactions, ``medtrust.store._ledger``) and
+implements :class:`AuditLog`; this package verifies, proves and exports through that protocol,
+so ``audit`` never imports ``store`` (the store sits above the audit primitives it uses).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from medtrust.audit._hashing import event_hash
+from medtrust.records import RunInfo
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """One link of the chain, exactly as published (no content, only its commitment)."""
+
+    seq: int
+    run_id: str
+    kind: str
+    ref: str
+    commitment: str
+    prev_hash: str
+    hash: str
+    at: str
+
+    def recomputed_hash(self) -> str:
+        """The hash this event must have given its fields."""
+        return event_hash(
+            seq=self.seq,
+            run=self.run_id,
+            kind=self.kind,
+            ref=self.ref,
+            commitment=self.commitment,
+            prev=self.prev_hash,
+            at=self.at,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Publishable form (the field names of the hashed header)."""
+        return {
+            "seq": self.seq,
+            "run": self.run_id,
+            "kind": self.kind,
+            "ref": self.ref,
+            "commitment": self.commitment,
+            "prev": self.prev_hash,
+            "at": self.at,
+            "hash": self.hash,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Seal:
+    """A signed Merkle root over a run's first ``size`` events (those up to ``upto_seq``)."""
+
+    run_id: str
+    size: int
+    upto_seq: int
+    root: str
+    signature: str
+    public_key: str
+    at: str
+
+
+
+class AuditLog(Protocol):
+    """The reads and the one write that verification, proofs, export and decisions need
+    (:class:`medtrust.store.Store` implements it)."""
+
+    url: str
+    """The database URL, password masked (for messages)."""
+
+    def get_run(self, run_id: str) -> RunInfo:
+        """The run; raises ``NotFoundError`` when absent."""
+        ...
+
+    def audit_events(self, run_id: str | None = None) -> list[AuditEvent]:
+        """Events in chain order: all of them, or one run's."""
+        ...
+
+    def audit_events_for(self, case_id: str, run_id: str | None = None) -> list[AuditEvent]:
+        """The events of one case (its rows, replies and verdicts)."""
+        ...
+
+    def audit_head(self) -> tuple[int, str]:
+        """The chain head: (last sequence number, its hash)."""
+        ...
+
+    def audit_seals(self, run_id: str) -> list[Seal]:
+        """A run's signed roots, oldest first."""
+        ...
+
+    def audit_secret(self, run_id: str) -> bytes | None:
+        """The run's commitment salt secret (owner side); None when absent."""
+        ...
+
+    def audit_payload(self, seq: int) -> tuple[bool, Any]:
+        """(found, JSON content) of an event that has no row of its own."""
+        ...
+
+    def audit_run_ids(self) -> list[str]:
+        """Every run id that has events."""
+        ...
+
+    def audit_state(
+        self, run_id: str, case_commitments: dict[str, str]
+    ) -> dict[tuple[str, str], Any]:
+        """What the run's rows say now, keyed ``(family, ref)``."""
+        ...
+
+    def audit_cache_rows(self) -> list[dict[str, Any]]:
+        """The reply cache's rows with the digests they were stored under."""
+        ...
+
+    def seal(self, run_id: str) -> Seal | None:
+        """Sign the run's Merkle root as it stands (None: no events)."""
+        ...
+
+    def record_event(
+        self, run_id: str, kind: str, ref: str, content: Any, *, seal: bool = False
+    ) -> int | None:
+        """Append an event with no row of its own; its sequence number (None: audit off)."""
+        ...
