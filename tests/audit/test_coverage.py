@@ -62,6 +62,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]
         digest(new_secret()), user="rita", csrf=new_secret(), expires_at=session_expiry()
     )
     store.login_failed("ada")
+    store.add_run_counts("run-a", {"lost_calls": 2})
     store.assign("run-a", "rita", by="ada")
     store.assign("run-b", "rita", by="ada")
     store.unassign("run-b", "rita", by="ada")  # a deletion event, its content kept to open

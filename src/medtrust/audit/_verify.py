@@ -74,6 +74,10 @@ UNAUDITED_COLUMNS: dict[tuple[str, str], str] = {
     ("cache", "target"): "informational; the key (a hash of target and request) is what a hit "
     "is found by, and the text is checked against its audited digest",
     ("cache", "created_at"): "timing only",
+    ("run_counts", "run_id"): "engine diagnostics (calls lost with a Ray replica and asked "
+    "again): they change no result; every reply and verdict they led to is on the chain",
+    ("run_counts", "name"): "engine diagnostics; see run_id",
+    ("run_counts", "value"): "engine diagnostics; see run_id",
     ("audit_seals", "at"): "timing only; the signature covers run, size and root",
     ("review_lockouts", "user"): "throttling state written on every failed login: editing it "
     "can lift or impose a lockout (availability), never grant access without the password; "

@@ -42,6 +42,7 @@ SEVERITY: dict[str, float] = {
     "hallucination": 1.25,
     "fairness": 1.25,
     "multimodal": 0.75,
+    "open_ended": 1.25,
     "compliance": 1.5,
 }
 TIERS: tuple[tuple[float, str], ...] = ((15.0, "low"), (35.0, "moderate"), (60.0, "high"))
