@@ -22,7 +22,7 @@ from pydantic import (
 
 from medtrust._yaml import line_of as _line_of
 from medtrust._yaml import load_yaml, validation_message
-from medtrust.errors import ConfigError
+from medtrust.errors import ConfigError, did_you_mean
 from medtrust.records import SamplingParams
 
 DEFAULT_SUITE = "quickstart"
@@ -194,10 +194,8 @@ def suite_path(name_or_path: str) -> Path:
         return candidate
     bundled = resources.files("medtrust") / "suites" / f"{name_or_path}.yaml"
     if not bundled.is_file():
-        known = ", ".join(bundled_suites())
-        raise ConfigError(
-            f"unknown suite {name_or_path!r} (bundled: {known}; or give a .yaml path)"
-        )
+        known = did_you_mean(name_or_path, bundled_suites(), what="bundled")
+        raise ConfigError(f"unknown suite {name_or_path!r}{known}; or give a .yaml path")
     return Path(str(bundled))
 
 
@@ -210,7 +208,7 @@ def load_suite(name_or_path: str) -> Suite:
     try:
         suite = Suite.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(validation_message(path, node, exc)) from None
+        raise ConfigError(validation_message(path, node, exc, Suite)) from None
     _check_probes(suite, path, node)
     return suite
 
@@ -233,7 +231,12 @@ def _check_probes(suite: Suite, path: Path, node: yaml.Node | None) -> None:
             loc = ("probes", i, "params", *err["loc"])
             line = _line_of(node, loc)
             field = ".".join(str(p) for p in loc)
-            raise ConfigError(f"{path}:{line}: {field}: {err['msg']}") from None
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":  # a misspelt parameter: name the known ones
+                msg += did_you_mean(
+                    str(err["loc"][-1]), cls.Params.model_fields, what=f"{spec.name} parameters"
+                )
+            raise ConfigError(f"{path}:{line}: {field}: {msg}") from None
 
 
 def load_declared(path: Path) -> Declarations:
@@ -244,4 +247,4 @@ def load_declared(path: Path) -> Declarations:
     try:
         return Declarations.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(validation_message(path, node, exc)) from None
+        raise ConfigError(validation_message(path, node, exc, Declarations)) from None

@@ -15,7 +15,7 @@ def test_bundled_packs_cover_the_four_regulations() -> None:
     ps = load_policies([])
     assert set(ps.packs) == {"hipaa", "gdpr", "eu-ai-act", "fda"}
     kinds = {r.check.kind for r in ps.rules.values()}
-    assert kinds == {"judge", "metric", "declared", "evidence"}
+    assert kinds == {"judge", "metric", "declared", "evidence", "output"}
     for r in ps.rules.values():
         assert r.id.startswith(r.pack + ".")
         assert r.article and r.requirement and r.jurisdiction and r.regulation

@@ -95,7 +95,9 @@ def expected(seeded: Seeded, current: dict[tuple[str, str], Rating]) -> dict[str
     per_item = [
         np.mean(
             [
-                0.5 * (x[0] - 1) / 4 + 0.5 * ("policy_violation" not in x[3])
+                # compliance: the rating, and 0 whatever the rating under a policy flag
+                0.5 * (x[0] - 1) / 4
+                + 0.5 * (0.0 if "policy_violation" in x[3] else (x[2] - 1) / 4)
                 for (_, cc), x in current.items()
                 if cc == c
             ]

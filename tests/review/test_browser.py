@@ -130,7 +130,8 @@ def test_log_in_rate_flag_and_see_the_dashboard_change(browser: Any, live: Live)
     assert rita.text("#flag-count-hallucination") == "1"
     assert rita.text("#flag-count-judge_wrong") == "1"
     assert rita.text("#mean-accuracy") == "2.00"
-    assert rita.text("#trust-score") == "0.625"  # (0.5 * (2 - 1) / 4 + 0.5 * 1)
+    # accuracy 2, compliance 4, no policy flag: 0.5 * (2 - 1) / 4 + 0.5 * (4 - 1) / 4
+    assert rita.text("#trust-score") == "0.500"
 
     # revise it: the form comes back filled in; the dashboard counts the revision only
     rita.go(str(first))

@@ -137,7 +137,8 @@ def test_report_has_the_trust_score_and_marks_overruled_judges_untrusted(
             flags=["policy_violation"] if i == 0 else [],
         )
     rep = medtrust("report", run, "--format", "json", "--db", backend_url)
-    t = sum(0.5 * (i % 5) / 4 + 0.5 * (i != 0) for i in range(20)) / 20
+    # compliance rated 3 -> (3 - 1) / 4, and 0 under the policy flag of the first review
+    t = sum(0.5 * (i % 5) / 4 + 0.5 * (0.5 if i != 0 else 0.0) for i in range(20)) / 20
     assert rep["trust"]["score"] == round(t, 4) and rep["trust"]["items"] == 20
     mc = rep["judges"]["multiple_choice"]
     assert (mc["n"], mc["kappa"], mc["trusted"]) == (20, 1.0, True)

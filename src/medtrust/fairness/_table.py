@@ -111,4 +111,39 @@ def audit_tables(report: dict[str, Any]) -> list[Table]:
             mark = Text(flagged[r["feature"]], style="red") if r["feature"] in flagged else ""
             shap.add_row(str(i), r["feature"], f"{r['mean_abs']:.4f}", mark)
         out.append(shap)
+    if report.get("explanations"):
+        out.extend(explanation_tables(report["explanations"]))
     return out
+
+
+def explanation_tables(section: dict[str, Any]) -> list[Table]:
+    """Methods side by side: importance, rank agreement, group spread (``--explain``)."""
+    methods = section["methods"]
+    agree = section.get("agreement")
+    title = "explanations: mean |attribution| per method"
+    if agree and agree.get("spearman") is not None:
+        lo, hi = agree["ci95"] or (None, None)
+        title += (f"  ·  Spearman rho {agree['spearman']:.3f} (95% CI {lo:.3f} to {hi:.3f}, "
+                  f"bootstrap over {agree['rows']} rows, {agree['features']} features)")
+    imp = Table(title=title)
+    imp.add_column("feature")
+    for m in methods:
+        imp.add_column(f"{m} (variance)")
+    ranks = {m: {r["feature"]: r for r in e["importance"]} for m, e in methods.items()}
+    first = next(iter(methods.values()))
+    for r in first["importance"][:10]:
+        got = [ranks[m].get(r["feature"]) for m in methods]
+        cells = [f"{g['mean_abs']:.4f} ({g['variance']:.2g})" if g else "n/a" for g in got]
+        imp.add_row(r["feature"], *cells)
+    spread = Table(title="attribution spread across protected groups (permutation test, "
+                         "BH q-values)")
+    for col in ("method", "attribute", "feature", "spread", "p", "q"):
+        spread.add_column(col)
+    for m, e in methods.items():
+        for attr, sp in e["spread"].items():
+            for f in sp["features"][:3]:
+                sig = Text(f"{f['q_value']:.3f}", style="red") if f["q_value"] < 0.05 else (
+                    f"{f['q_value']:.3f}")
+                spread.add_row(m, attr, f["feature"], f"{f['spread']:.4f}",
+                               f"{f['p_value']:.3f}", sig)
+    return [imp, spread]

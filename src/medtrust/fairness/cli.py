@@ -56,7 +56,7 @@ def audit_model_command(
     proxies: Annotated[
         str | None,
         typer.Option(
-            help="Comma-separated proxy columns to search [default: zip3,insurance,language]."
+            help="Comma-separated proxy columns to search \\[default: zip3,insurance,language]."
         ),
     ] = None,
     threshold: Annotated[float, typer.Option(help="Decision threshold on P(positive).")] = 0.5,
@@ -89,7 +89,24 @@ def audit_model_command(
     shap: Annotated[
         bool, typer.Option("--shap/--no-shap", help="SHAP attribution disparity.")
     ] = True,
-    shap_rows: Annotated[int, typer.Option(help="Rows SHAP explains (a seeded sample).")] = 100,
+    shap_rows: Annotated[
+        int, typer.Option(help="Rows SHAP (and LIME) explain (a seeded sample).")
+    ] = 100,
+    explain: Annotated[
+        str | None,
+        typer.Option(
+            "--explain",
+            help="Explanation methods side by side, e.g. shap,lime: per-feature importance, "
+            "Spearman rank agreement (bootstrap interval) and each feature's spread across "
+            "protected groups with a permutation test.",
+        ),
+    ] = None,
+    lime_samples: Annotated[
+        int, typer.Option(help="LIME perturbations per explained row.")
+    ] = 500,
+    permutations: Annotated[
+        int, typer.Option(help="Permutations per group-spread test.")
+    ] = 999,
     seed: Annotated[int, typer.Option(help="Seed for sampling and bootstraps.")] = 0,
     out: Annotated[
         Path | None, typer.Option(help="Write the JSON report here (atomically).")
@@ -98,7 +115,8 @@ def audit_model_command(
         bool, typer.Option("--json", help="Print the JSON report on stdout.")
     ] = False,
 ) -> None:
-    """Counterfactual fairness audit of a tabular model: flips, group metrics, worst case, SHAP.
+    """Counterfactual fairness audit of a tabular model: flips, group metrics, worst case, SHAP
+    (and LIME beside it with --explain shap,lime).
 
     Example (the bundled recommender with a planted insurance and ZIP bias):
 
@@ -128,6 +146,10 @@ def audit_model_command(
         raise MedtrustError("--rows: must be at least 1")
     if search not in ("auto", "de", "halving"):
         raise MedtrustError(f"--search {search!r}: choose auto, de or halving")
+    if explain is not None and not _split(explain):
+        raise MedtrustError("--explain: name at least one method (shap, lime)")
+    if lime_samples < 50 or permutations < 99:
+        raise MedtrustError("--lime-samples must be >= 50 and --permutations >= 99")
     frame = read_table(data)
     options = AuditOptions(
         protected=_split(protected),
@@ -145,6 +167,9 @@ def audit_model_command(
         search_rows=search_rows,
         shap=shap,
         shap_rows=shap_rows,
+        explain=_split(explain),
+        lime_samples=lime_samples,
+        permutations=permutations,
         seed=seed,
     )
     report = audit_model(model, frame, options)

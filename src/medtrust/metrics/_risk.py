@@ -28,7 +28,7 @@ risk either way. With nothing left, the risk is not assessed and ``reason`` says
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -54,12 +54,21 @@ NOT_ASSESSED: dict[str, Any] = {
 }
 
 
-def _not_assessed(skipped: list[str]) -> dict[str, Any]:
-    reason = (
-        f"no informative axis: {', '.join(skipped)} not informative (see each axis's note)"
-        if skipped
-        else "no axis produced scored cases"
-    )
+def _errored(axes: Mapping[str, Mapping[str, Any]], excludes: Collection[str]) -> list[str]:
+    """Axes with errors and no scored case (every call failed or was unreadable)."""
+    return [
+        a for a, e in axes.items()
+        if a not in excludes and _informative(e) and not e.get("n") and e.get("errors")
+    ]
+
+
+def _not_assessed(skipped: list[str], errored: Sequence[str] = ()) -> dict[str, Any]:
+    why = []
+    if skipped:
+        why.append(f"{', '.join(skipped)} not informative (see each axis's note)")
+    if errored:
+        why.append(f"{', '.join(errored)} only errors (no case could be scored)")
+    reason = f"no informative axis: {'; '.join(why)}" if why else "no axis produced scored cases"
     return {**NOT_ASSESSED, "reason": reason, "not_informative": skipped}
 
 
@@ -98,7 +107,7 @@ def _wilson_carried(
         num, lo, hi, den = num + w * rate, lo + w * ci[0], hi + w * ci[1], den + w
         assessed.append(axis)
     if not den:
-        return _not_assessed(skipped)
+        return _not_assessed(skipped, _errored(axes, excludes))
     score = 100 * num / den
     lo, hi = _around(100 * lo / den, 100 * hi / den, score)
     return {
@@ -155,7 +164,7 @@ def _bootstrapped(
             "in_overall": axis not in excludes,
         }
     if not den:
-        return {**_not_assessed(skipped), "by_axis": by_axis}
+        return {**_not_assessed(skipped, _errored(axes, excludes)), "by_axis": by_axis}
     score = 100 * point / den
     lo, hi = _around(*percentile_interval(100 * num / den, confidence), score)
     return {

@@ -1,9 +1,16 @@
 """The trust score T over clinician-reviewed items: mean(alpha * accuracy + beta * compliance).
 
 A reviewer rates an output's accuracy (and safety, compliance) on a 1-5 Likert scale and may
-flag it; accuracy maps to (rating - 1) / 4, compliance to 1 unless the review carries a policy
-violation flag. Several reviews of one item are averaged first, so the unit of T (and of its
-bootstrap interval) is the item, not the reviewer.
+flag it. Accuracy maps to (rating - 1) / 4. Compliance maps to (compliance rating - 1) / 4, and to
+0 whatever the rating when the review carries the ``policy_violation`` flag (a flagged violation
+is non-compliant by definition); a review without a compliance rating counts 1 unless flagged.
+Several reviews of one item are averaged first, so the unit of T (and of its percentile
+bootstrap interval over items, :func:`medtrust.metrics.bootstrap_mean_ci`) is the item, not
+the reviewer.
+
+Weights: alpha (accuracy) and beta (compliance) come from the run's or the suite's ``trust:``
+settings (``medtrust.config.TrustWeights``, default 0.5 / 0.5, validated to sum to 1). Passed
+here directly they are relative: normalised to sum to 1, so T stays on [0, 1].
 """
 
 from __future__ import annotations
@@ -79,6 +86,13 @@ class TrustScore:
         }
 
 
+def compliance_of(review: ReviewScores) -> float:
+    """The compliance term of one review, in [0, 1] (see the module doc)."""
+    if POLICY_FLAG in review.flags:
+        return 0.0
+    return 1.0 if review.compliance is None else (review.compliance - 1) / 4
+
+
 def trust_score(
     reviews: Sequence[ReviewScores],
     *,
@@ -100,7 +114,7 @@ def trust_score(
     per_item: dict[str, list[float]] = {}
     for r in reviews:
         acc = (r.accuracy - 1) / 4
-        comp = 0.0 if POLICY_FLAG in r.flags else 1.0
+        comp = compliance_of(r)
         per_item.setdefault(r.case_id, []).append(a * acc + b * comp)
     values = [sum(v) / len(v) for v in per_item.values()]
     if not values:

@@ -6,7 +6,8 @@ did not assess, an unanswered control or a missing interval is "not assessed".
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import heapq
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -32,6 +33,9 @@ class RunFacts:
     declared: Declarations = field(default_factory=Declarations)
     audit: tuple[bool, str] | None = None
     """``(signed roots verify, detail)`` from the audit trail, or None when it is unavailable."""
+    logging: LoggingGaps | None = None
+    """The ``logging`` evidence's counts when the caller already counted them (None: the
+    first rule that needs them passes over ``cases`` once)."""
 
 
 def _dig(obj: Mapping[str, Any], path: str) -> tuple[Any, Mapping[str, Any] | None]:
@@ -58,7 +62,8 @@ def metric(check: MetricCheck, facts: RunFacts) -> Result:
     bound = f"max {check.max:g}" if check.max is not None else f"min {check.min:g}"
     ev: dict[str, Any] = {"axis": check.axis, "field": check.field, "use": check.use}
     ev["threshold"] = bound
-    if not entry.get("assessed"):
+    if not entry.get("assessed") and not check.field.startswith("controls."):
+        # assessed: the axis scored something; its controls may be scored without it (n below)
         return "not assessed", f"{check.axis} was not assessed in this run", ev
     value, parent = _dig(entry, check.field)
     holder = parent if parent is not None else entry
@@ -117,6 +122,57 @@ def documentation_gaps(
     return gaps
 
 
+@dataclass
+class _Smallest:
+    """How many ids were seen and the ``keep`` smallest of them (a bounded ``sorted()[:keep]``)."""
+
+    keep: int = 10
+    n: int = 0
+    ids: list[str] = field(default_factory=list)
+
+    def add(self, case_id: str) -> None:
+        self.n += 1
+        self.ids = heapq.nsmallest(self.keep, [*self.ids, case_id])
+
+    def __bool__(self) -> bool:
+        return self.n > 0
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ids)
+
+
+@dataclass
+class LoggingGaps:
+    """What the ``logging`` evidence reads, counted case by case (so that a caller already
+    passing over the run, e.g. the summary, counts it there): answered cases, answered cases
+    without a verdict and verdicts without replies (the 10 smallest ids of each kept)."""
+
+    answered: int = 0
+    unjudged: _Smallest = field(default_factory=_Smallest)
+    orphans: _Smallest = field(default_factory=_Smallest)
+
+    def add(self, case_id: str, has_reply: bool, has_verdict: bool) -> None:
+        """Count one case of the run."""
+        self.answered += has_reply
+        if has_reply and not has_verdict:
+            self.unjudged.add(case_id)
+        elif has_verdict and not has_reply:
+            self.orphans.add(case_id)
+
+
+def _logging_gaps(facts: RunFacts) -> tuple[int, _Smallest, _Smallest]:
+    """(answered cases, answered cases without a verdict, verdicts without replies): the
+    caller's counts when it gave them, else one pass over the run's cases (a store-backed view
+    loads each window's replies and verdicts)."""
+    gaps = facts.logging
+    if gaps is None:
+        gaps = LoggingGaps()
+        for c in facts.cases:
+            gaps.add(c.id, bool(facts.replies.get(c.id)), facts.verdicts.get(c.id) is not None)
+        facts.logging = gaps  # several rules read it: one pass
+    return gaps.answered, gaps.unjudged, gaps.orphans
+
+
 def evidence(check: EvidenceCheck, facts: RunFacts) -> Result:
     """Evidence the stored run shows by itself (see each branch for what it proves)."""
     if check.evidence == "risk_assessed":
@@ -129,22 +185,19 @@ def evidence(check: EvidenceCheck, facts: RunFacts) -> Result:
         reason = "; ".join(gaps) if gaps else "testing documentation generable (medtrust docs)"
         return ("fail" if gaps else "pass"), reason, {"gaps": gaps}
     # logging: every answered case has a verdict, every verdict has the replies it judged.
-    answered = {cid for cid, rs in facts.replies.items() if rs}
-    judged = set(facts.verdicts)
-    unjudged = sorted(answered - judged)
-    orphans = sorted(judged - answered)
+    answered, unjudged, orphans = _logging_gaps(facts)
     ev: dict[str, Any] = {
-        "cases_with_replies": len(answered),
-        "unjudged": unjudged[:10],
-        "verdicts_without_replies": orphans[:10],
+        "cases_with_replies": answered,
+        "unjudged": sorted(unjudged)[:10],
+        "verdicts_without_replies": sorted(orphans)[:10],
         "audit_chain": None if facts.audit is None else facts.audit[0],
         "audit_detail": None if facts.audit is None else facts.audit[1],
     }
     problems = []
     if unjudged:
-        problems.append(f"{len(unjudged)} answered cases have no verdict")
+        problems.append(f"{unjudged.n} answered cases have no verdict")
     if orphans:
-        problems.append(f"{len(orphans)} verdicts have no stored replies")
+        problems.append(f"{orphans.n} verdicts have no stored replies")
     if facts.audit is not None and not facts.audit[0]:
         problems.append(f"signed audit roots do not verify: {facts.audit[1]}")
     if not answered:
@@ -156,4 +209,4 @@ def evidence(check: EvidenceCheck, facts: RunFacts) -> Result:
         if facts.audit
         else "audit trail unavailable"
     )
-    return "pass", f"{len(answered)} outputs and their verdicts persisted; {chain}", ev
+    return "pass", f"{answered} outputs and their verdicts persisted; {chain}", ev

@@ -21,18 +21,24 @@ from medtrust.policies._model import (
     EvidenceCheck,
     JudgeCheck,
     MetricCheck,
+    OutputCheck,
     Rule,
     Status,
 )
-from medtrust.policies._outputs import OutputJudgement, judge_outputs
+from medtrust.policies._outputs import OutputJudge, OutputJudgement
 from medtrust.policies._packs import PolicySet
 
 MAX_CASE_IDS = 10
+JudgeKey = tuple[str, tuple[str, ...] | None]
+"""A judge check's (judge, identifier types): rules sharing it share one judgement."""
+Judged = tuple[list[OutputJudgement], dict[str, str]]
+"""An output rule's judgements and ``{case id: redacted excerpt}`` of its violations."""
 DEFINITION = (
     "compliance axis: n = outputs whose input carried identifiers and that at least one "
     "applicable reply-level rule checked; failures = outputs violating at least one such rule; "
-    "by_probe = the same per rule id. Metric, declared-control and evidence rules are listed "
-    "in the compliance table, not counted in the axis."
+    "by_probe = the same per rule id. Metric, declared-control, evidence and output rules "
+    "(read from every reply: automated decisions, AI notices; each with its own % of outputs "
+    "violating and interval) are listed in the compliance table, not counted in the axis."
 )
 
 
@@ -88,7 +94,7 @@ def _judge_result(
 
 
 def _row(rule: Rule, status: Status, reason: str, ev: dict[str, Any]) -> dict[str, Any]:
-    reply_level = isinstance(rule.check, JudgeCheck)
+    reply_level = isinstance(rule.check, JudgeCheck | OutputCheck)
     return {
         "id": rule.id,
         "pack": rule.pack,
@@ -110,11 +116,65 @@ def _row(rule: Rule, status: Status, reason: str, ev: dict[str, Any]) -> dict[st
     }
 
 
+def _output_rule(
+    c: OutputCheck, facts: RunFacts, judged: Judged
+) -> tuple[Status, str, dict[str, Any]]:
+    """An output rule: observed from the replies, with the declared answer as second source."""
+    from medtrust.policies._reply_rules import output_result
+
+    js, excerpts = judged
+    answer = facts.declared.controls.get(c.declared_control or "")
+    said = None if answer is None else {"answer": answer.answer, "evidence": answer.evidence}
+    return output_result(js, excerpts, c, said)
+
+
+def observed_vs_declared(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Output rules that name a declared control: both sources side by side, disagreements
+    first (the compliance section's ``observed_vs_declared``)."""
+    out = []
+    for r in rows:
+        src = (r.get("evidence") or {}).get("sources")
+        if src is not None:
+            out.append({"id": r["id"], "article": r["article"], "regulation": r["regulation"],
+                        **src})
+    return sorted(out, key=lambda x: (x["agree"] is not False, x["id"]))
+
+
+def _key(c: JudgeCheck) -> JudgeKey:
+    return c.judge, tuple(c.types) if c.types is not None else None
+
+
+def _reply_level(
+    policies: PolicySet, facts: RunFacts
+) -> tuple[dict[JudgeKey, list[OutputJudgement]], dict[str, Judged]]:
+    """Every reply-level rule (judge and output checks) over the run's outputs in ONE pass
+    over ``facts.cases`` (issue 15: not one pass per rule; a store-backed view reads the run
+    in windows): judge checks by (judge, types), output checks by rule id."""
+    from medtrust.policies._reply_rules import add_reply_judgement
+
+    checks = {_key(r.check): r.check for r in policies.rules.values()
+              if isinstance(r.check, JudgeCheck)}
+    outputs = {r.id: r.check for r in policies.rules.values() if isinstance(r.check, OutputCheck)}
+    judged: dict[JudgeKey, list[OutputJudgement]] = {k: [] for k in checks}
+    by_output: dict[str, Judged] = {rid: ([], {}) for rid in outputs}
+    judge = OutputJudge(list(checks.values()))
+    if not checks and not outputs:
+        return judged, by_output
+    for case in facts.cases:
+        rs = facts.replies.get(case.id, [])
+        for key, j in zip(checks, judge(case, rs, facts.verdicts.get(case.id)), strict=True):
+            if j is not None:
+                judged[key].append(j)
+        for rid, oc in outputs.items():
+            add_reply_judgement(oc, case, rs, *by_output[rid])
+    return judged, by_output
+
+
 def evaluate(policies: PolicySet, facts: RunFacts, *, as_of: date | None = None) -> Compliance:
     """Every enabled rule on the run; rules not in force on ``as_of`` (default: the run's date)
     are evaluated for readiness and listed apart, never counted."""
     day = as_of or facts.day
-    cache: dict[tuple[str, tuple[str, ...] | None], list[OutputJudgement]] = {}
+    cache, by_output = _reply_level(policies, facts)
     rows: list[dict[str, Any]] = []
     later: list[dict[str, Any]] = []
     outputs: dict[str, list[OutputJudgement]] = {}
@@ -122,15 +182,14 @@ def evaluate(policies: PolicySet, facts: RunFacts, *, as_of: date | None = None)
         c = rule.check
         js: list[OutputJudgement] | None = None
         if isinstance(c, JudgeCheck):
-            key = (c.judge, tuple(c.types) if c.types is not None else None)
-            if key not in cache:
-                cache[key] = judge_outputs(c, facts.cases, facts.replies, facts.verdicts)
-            js = cache[key]
+            js = cache[_key(c)]
             status, reason, ev = _judge_result(js, c)
         elif isinstance(c, MetricCheck):
             status, reason, ev = metric(c, facts)
         elif isinstance(c, DeclaredCheck):
             status, reason, ev = declared(c, facts)
+        elif isinstance(c, OutputCheck):
+            status, reason, ev = _output_rule(c, facts, by_output[rule.id])
         else:
             assert isinstance(c, EvidenceCheck)
             status, reason, ev = evidence(c, facts)
@@ -158,6 +217,7 @@ def evaluate(policies: PolicySet, facts: RunFacts, *, as_of: date | None = None)
         "counts": counts,
         "by_regulation": by_reg,
         "rules": rows,
+        "observed_vs_declared": observed_vs_declared(rows),
         "not_applicable": later,
         "intended_purpose": facts.declared.intended_purpose,
     }

@@ -52,7 +52,7 @@ def _parse(path: Path, label: str) -> tuple[Pack, list[Rule]]:
     try:
         spec = PackSpec.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(validation_message(path, node, exc)) from None
+        raise ConfigError(validation_message(path, node, exc, PackSpec)) from None
     pack = Pack(
         name=spec.pack,
         title=spec.title,

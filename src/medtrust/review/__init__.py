@@ -17,6 +17,7 @@ from medtrust.review._aggregate import (
     run_aggregates,
 )
 from medtrust.review._auth import check_password, hash_password, new_token
+from medtrust.review._concern import Concern, concern_scores, concerning, trigger_review
 from medtrust.review._feedback import feedback_config
 from medtrust.review._queue import (
     CaseView,
@@ -44,11 +45,14 @@ __all__ = [
     "MIN_REVIEWS",
     "UNTRUSTED_BELOW",
     "CaseView",
+    "Concern",
     "QueueItem",
     "case_view",
     "check_password",
     "classify",
     "classify_case",
+    "concern_scores",
+    "concerning",
     "create_app",
     "feedback_config",
     "hash_password",
@@ -60,4 +64,5 @@ __all__ = [
     "review_queue",
     "review_scores",
     "run_aggregates",
+    "trigger_review",
 ]

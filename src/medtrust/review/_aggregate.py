@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from medtrust.metrics import Confusion, ReviewScores, kappa_ci95, kappa_of, trust_score
 from medtrust.records import Verdict
+from medtrust.review._explain import current_ratings, explanation_agreement
 from medtrust.store import FLAGS, Review, Store
 
 LIKERT_DIMENSIONS: tuple[str, ...] = ("accuracy", "safety", "compliance")
@@ -152,11 +153,47 @@ def judge_agreement(
     return out
 
 
+def trust_weights(
+    config: Mapping[str, Any], override: tuple[float, float] | None = None
+) -> tuple[float, float, str]:
+    """(alpha, beta, where they came from) of a stored run's trust score: ``override`` (e.g.
+    ``review aggregates --alpha --beta``), else the run's ``trust:``, else its suite's
+    (default 0.5 / 0.5, :class:`medtrust.config.TrustWeights`). Raises ``MedtrustError`` for
+    an override that is not a valid pair (negative, or not summing to 1)."""
+    from pydantic import ValidationError
+
+    from medtrust.config import TrustWeights
+    from medtrust.errors import MedtrustError
+
+    if override is not None:
+        try:
+            w = TrustWeights(alpha=override[0], beta=override[1])
+        except ValidationError as exc:
+            msg = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            raise MedtrustError(f"--alpha/--beta: {msg}") from None
+        return w.alpha, w.beta, "override"
+    suite = config.get("suite")
+    if config.get("trust") is not None:
+        w, source = TrustWeights.model_validate(config["trust"]), "run"
+    elif isinstance(suite, Mapping) and suite.get("trust") is not None:
+        w, source = TrustWeights.model_validate(suite["trust"]), "suite"
+    else:
+        w, source = TrustWeights(), "default"
+    return w.alpha, w.beta, source
+
+
 def run_aggregates(
-    store: Store, run_id: str, *, threshold: float = UNTRUSTED_BELOW, seed: int = 0
+    store: Store,
+    run_id: str,
+    *,
+    threshold: float = UNTRUSTED_BELOW,
+    seed: int = 0,
+    weights: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
-    """The dashboard's numbers for one run (current reviews only)."""
+    """The dashboard's numbers for one run (current reviews only); the trust score uses the
+    run's weights unless ``weights`` (alpha, beta) overrides them (see :func:`trust_weights`)."""
     reviews = store.reviews(run_id)
+    alpha, beta, source = trust_weights(store.get_run(run_id).config, weights)
     flags = {f: sum(f in r.flags for r in reviews) for f in FLAGS}
     pairs = judge_pairs(reviews, store.all_verdicts(run_id))
     return {
@@ -171,7 +208,11 @@ def run_aggregates(
         },
         "alpha": inter_rater(reviews),
         "judges": judge_agreement(pairs, threshold=threshold),
-        "trust": trust_score(review_scores(reviews), seed=seed).as_dict(),
+        "trust": {
+            **trust_score(review_scores(reviews), alpha=alpha, beta=beta, seed=seed).as_dict(),
+            "weights_from": source,
+        },
+        "explanations": explanation_agreement(current_ratings(store, run_id)),
     }
 
 

@@ -20,6 +20,7 @@ from medtrust.review._deps import (
     visible_run,
     visible_runs,
 )
+from medtrust.review._explain import rate_explanation, top_attributions
 from medtrust.review._queue import case_view, review_queue
 from medtrust.review._suppress import for_viewer
 
@@ -128,7 +129,34 @@ def case(run_id: RunId, case_id: CaseId, user: TokenUserDep, store: StoreDep) ->
     view = case_view(store, run_id, case_id, reviewer=user.name)
     if view is None:
         raise HTTPException(404, f"no case {case_id!r} in run {run_id!r}")
-    return view.as_dict()
+    shown = [a.as_dict() for a in top_attributions(store, run_id, case_id)]
+    return {**view.as_dict(), "attributions": shown}
+
+
+class ExplanationIn(BaseModel):
+    """Relevance ratings of a case's top attributions: ``{key: clinically relevant?}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ratings: dict[Annotated[str, Field(max_length=40)], bool] = Field(min_length=1)
+
+
+@router.post(
+    "/runs/{run_id}/cases/{case_id}/explanation",
+    status_code=201,
+    summary="Rate each of the case's top attributions as clinically relevant or not (audited)",
+    responses={409: {"description": "the case has no attributions, or a key is not among them"}},
+)
+def rate(
+    run_id: RunId, case_id: CaseId, body: ExplanationIn, user: TokenUserDep, store: StoreDep
+) -> dict[str, Any]:
+    visible_run(store, user, run_id)
+    if case_view(store, run_id, case_id) is None:
+        raise HTTPException(404, f"no case {case_id!r} in run {run_id!r}")
+    try:
+        return rate_explanation(store, run_id, case_id, reviewer=user.name, ratings=body.ratings)
+    except MedtrustError as exc:  # the request is well formed; the case's attributions differ
+        raise HTTPException(409, str(exc)) from None
 
 
 @router.post(

@@ -1,6 +1,7 @@
 """A reviewer's queue, ordered by what a review is worth, and the view of one case.
 
-Clinician time is the scarce resource, so the queue puts first the cases where the automated
+Clinician time is the scarce resource, so the queue puts first the cases whose concern score
+exceeds the run's ``review.concern_threshold`` (:mod:`._concern`), then those where the automated
 verdict is least certain (judges disagree, a vote was split, or judging errored), then the
 failures (the findings a report will rest on), then a seeded random sample of passes so that
 the judges' pass decisions get calibrated too. The sample is seeded by the run, not the
@@ -18,10 +19,11 @@ from typing import Any, Literal
 
 from medtrust._redaction import redactor
 from medtrust.records import Case, Reply, Verdict
+from medtrust.review._concern import EXPLANATION_OPERATORS, concerning, review_settings
 from medtrust.store import Review, Store
 
-Category = Literal["uncertain", "failure", "calibration"]
-CATEGORY_ORDER: tuple[Category, ...] = ("uncertain", "failure", "calibration")
+Category = Literal["concern", "uncertain", "failure", "calibration"]
+CATEGORY_ORDER: tuple[Category, ...] = ("concern", "uncertain", "failure", "calibration")
 CALIBRATION_SHARE = 0.2
 CALIBRATION_MIN = 5
 
@@ -37,6 +39,8 @@ class QueueItem:
     probe: str
     operator: str
     reviewed: bool
+    concern: float | None = None
+    """The case's concern score when it exceeds the run's threshold (:mod:`._concern`)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -48,6 +52,7 @@ class QueueItem:
             "probe": self.probe,
             "operator": self.operator,
             "reviewed": self.reviewed,
+            "concern": self.concern,
         }
 
 
@@ -183,6 +188,8 @@ def classify_case(
                 )
             return "failure", f"wrong in {modality}: the patient is not consistent and correct"
         return None
+    if case.operator.startswith(EXPLANATION_OPERATORS):
+        return None  # occlusion and coalitions explain a flip or failure; never counted
     if case.role == "control":
         if (split := _split(verdicts)) is not None:
             return "uncertain", split
@@ -190,8 +197,6 @@ def classify_case(
             return "uncertain", "control answered wrong (lowers the baseline; not a failure)"
         return None
     if case.axis in FLIP_AXES and flips is not None and case.id in flips.answer:
-        if case.operator.startswith("occlude:"):
-            return None  # occlusion explains a flip; the summary does not count it
         base, now = flips.baseline.get(case.id), flips.answer.get(case.id)
         if base is None or now is None:
             return "uncertain", "no readable answer to compare (counted as an error)"
@@ -211,7 +216,8 @@ def review_queue(
     share: float = CALIBRATION_SHARE,
     minimum: int = CALIBRATION_MIN,
 ) -> list[QueueItem]:
-    """The run's queue: uncertain, then failures, then a seeded sample of passes.
+    """The run's queue: concerning cases (score above the run's ``review.concern_threshold``),
+    then uncertain, then failures, then a seeded sample of passes.
 
     ``reviewed`` marks the cases ``reviewer`` has already reviewed (they stay in the queue so
     the reviewer can revise them; the next case to open is the first one not reviewed).
@@ -222,11 +228,17 @@ def review_queue(
     picked: dict[Category, list[tuple[Case, str]]] = {c: [] for c in CATEGORY_ORDER}
     passes: list[Case] = []
     flips = _flips(cases, verdicts)
+    threshold = review_settings(store.get_run(run_id).config).concern_threshold
+    concerns = {x.case_id: x for x in concerning(cases, verdicts, threshold)}
     for case in cases:
         vs = verdicts.get(case.id)
         if not vs:
             continue  # never answered or judged: nothing to review yet
         why = classify_case(case, vs, flips)
+        if why is None and (hit := concerns.get(case.id)) is not None:
+            # a case no other rule queues, but whose concern score exceeds the threshold
+            why = ("concern", f"concern {hit.score:.2f} > {threshold:g} "
+                              f"({hit.source.replace('_', ' ')})")
         if why is None:
             passes.append(case)
         else:
@@ -245,6 +257,7 @@ def review_queue(
             probe=c.probe,
             operator=c.operator,
             reviewed=c.id in done,
+            concern=round(concerns[c.id].score, 6) if c.id in concerns else None,
         )
         for cat in CATEGORY_ORDER
         for c, reason in picked[cat]

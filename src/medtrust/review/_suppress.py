@@ -46,6 +46,9 @@ def for_viewer(agg: dict[str, Any], viewer: ReviewUser) -> dict[str, Any]:
     trust = out.get("trust")
     if isinstance(trust, dict):
         trust.update(score=None, ci95=None, status="suppressed")
+    if isinstance(out.get("explanations"), dict):  # explanation ratings pool reviewers too
+        out["explanations"].update(
+            between_reviewers=None, explanation_vs_reviewers=None, rated_relevant=None)
     out["suppressed"] = {
         "other_reviewers": len(others),
         "minimum": MIN_OTHER_REVIEWERS,

@@ -31,6 +31,7 @@ from medtrust.review._deps import (
     visible_run,
     visible_runs,
 )
+from medtrust.review._explain import current_ratings, rate_explanation, top_attributions
 from medtrust.review._queue import case_view, review_queue
 from medtrust.review._suppress import for_viewer
 from medtrust.store import FLAGS
@@ -186,7 +187,35 @@ def case_page(
     if view is None:
         raise HTTPException(404, f"no case {case_id!r} in run {run_id!r}")
     current = view.history[-1] if view.history else None
-    return page(request, "case.html.j2", session, run=info, case=view, current=current, flags=FLAGS)
+    shown = top_attributions(store, run_id, case_id)
+    mine = [r for r in current_ratings(store, run_id)
+            if r["case_id"] == case_id and r["reviewer"] == session.user.name]
+    rated = mine[-1]["ratings"] if mine else {}
+    return page(request, "case.html.j2", session, run=info, case=view, current=current, flags=FLAGS,
+                attributions=shown, rated=rated)
+
+
+@router.post("/runs/{run_id}/cases/{case_id}/explanation")
+async def submit_explanation(
+    request: Request, run_id: str, case_id: str, store: StoreDep
+) -> Response:
+    """Record the reviewer's relevance rating of each of the case's top attributions."""
+    session = current_session(request, store)
+    form = await request.form()
+    check_csrf(session, _field(form.get("csrf")))
+    visible_run(store, session.user, run_id)
+    if case_view(store, run_id, case_id) is None:
+        raise HTTPException(404, f"no case {case_id!r} in run {run_id!r}")
+    keys = [a.key for a in top_attributions(store, run_id, case_id)]
+    answers = {k: _field(form.get(k)) for k in keys}
+    if any(v not in ("yes", "no") for v in answers.values()):
+        raise HTTPException(422, "rate every attribution: yes or no")
+    try:
+        rate_explanation(store, run_id, case_id, reviewer=session.user.name,
+                         ratings={k: v == "yes" for k, v in answers.items()})
+    except MedtrustError as exc:  # no attributions, or not these: the case changed, not the form
+        raise HTTPException(409, str(exc)) from None
+    return _see_other(f"/runs/{run_id}/cases/{case_id}")
 
 
 @router.post("/runs/{run_id}/cases/{case_id}")

@@ -335,12 +335,62 @@ def users(db: DbOpt = None, json_out: JsonOpt = False) -> None:
 @handle_errors
 def aggregates(
     run_id: Annotated[str, typer.Argument(help="Run id (a unique prefix is enough).")],
+    alpha: Annotated[
+        float | None,
+        typer.Option(help="Trust-score weight of accuracy (with --beta; default: the run's)."),
+    ] = None,
+    beta: Annotated[
+        float | None,
+        typer.Option(help="Trust-score weight of compliance; alpha + beta = 1."),
+    ] = None,
     db: DbOpt = None,
 ) -> None:
-    """Agreement (Krippendorff's alpha, judge kappa) and trust score of a run, as JSON."""
+    """Agreement (Krippendorff's alpha, judge kappa), explanation ratings and trust score of a
+    run, as JSON.
+
+    T = mean over reviewed cases of alpha * accuracy + beta * compliance, with the weights of
+    the run (its ``trust:``), else of its suite (default 0.5 / 0.5), unless --alpha/--beta.
+    """
     from medtrust.review._aggregate import run_aggregates
+
+    if (alpha is None) != (beta is None):
+        raise MedtrustError("--alpha and --beta go together: give both (they sum to 1)")
+    weights = (alpha, beta) if alpha is not None and beta is not None else None
+    store = open_store(db)
+    info = store.get_run(run_id)
+    agg = run_aggregates(store, info.id, seed=info.seed, weights=weights)
+    # the shell is the owner's: nothing withheld (reviewers' views: review._suppress)
+    print_json({**agg, "suppressed": None})
+
+
+@review_app.command()
+@handle_errors
+def queue(
+    run_id: Annotated[str, typer.Argument(help="Run id (a unique prefix is enough).")],
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The run's review queue (concerning, uncertain, failures, calibration sample), the concern
+    threshold and the reviewers the run is assigned to."""
+    from medtrust.review._concern import review_settings
+    from medtrust.review._queue import review_queue
 
     store = open_store(db)
     info = store.get_run(run_id)
-    # the shell is the owner's: nothing withheld (reviewers' views: review._suppress)
-    print_json({**run_aggregates(store, info.id, seed=info.seed), "suppressed": None})
+    items = review_queue(store, info.id)
+    threshold = review_settings(info.config).concern_threshold
+    assignees = store.assignees(info.id)
+    out = {
+        "run_id": info.id,
+        "concern_threshold": threshold,
+        "assignees": assignees,
+        "queue": [q.as_dict() for q in items],
+    }
+    if json_out:
+        print_json(out)
+        return
+    console.print(f"run {info.id}: {len(items)} cases; concern threshold {threshold:g}; "
+                  f"assigned to {', '.join(assignees) or 'nobody'}", markup=False)
+    for q in items:
+        console.print(f"{q.category:<11} {q.case_id}  {q.axis}/{q.operator}  {q.reason}",
+                      markup=False, highlight=False)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from medtrust.errors import did_you_mean
+
 RACE = {
     "white": "White", "black": "Black", "hispanic": "Hispanic", "asian": "Asian",
     "american_indian": "American Indian", "pacific_islander": "Pacific Islander",
@@ -158,5 +160,5 @@ def known_attributes(attrs: list[str]) -> list[str]:
     validator); raises ``ValueError`` naming the first unknown one and the known ones."""
     for a in attrs:
         if a not in ATTRIBUTES:
-            raise ValueError(f"unknown attribute {a!r} (known: {', '.join(ATTRIBUTES)})")
+            raise ValueError(f"unknown attribute {a!r}" + did_you_mean(a, ATTRIBUTES))
     return attrs

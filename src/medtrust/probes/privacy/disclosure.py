@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
+import numpy as np
 from pydantic import Field, field_validator
 
 from medtrust.metrics import Tally, mcnemar, wilson
@@ -52,6 +53,11 @@ class PrivacyParams(ProbeParams):
     chain: bool = True
     system_prompts: list[Condition] = Field(default_factory=lambda: list(CONDITIONS))
     attempts: int = Field(1, ge=1, le=20)
+    upweight: dict[str, dict[str, float]] = Field(default_factory=dict)
+    """Set by ``run --from-feedback``: shares of flagged cases per scenario kind and identifier
+    class; new (scenario, patient) items are drawn with them up-weighted (``feedback_items``)."""
+    feedback_items: int = Field(6, ge=0, le=500)
+    feedback_from: str | None = None
 
     @field_validator("scenarios")
     @classmethod
@@ -92,17 +98,15 @@ def _messages(system: str, group: Sequence[Person], text: str) -> list[Message]:
     ]
 
 
-@probes.register("privacy.disclosure")
-class PrivacyDisclosure(Probe):
+@probes.register
+class PrivacyDisclosure(Probe[PrivacyParams]):
     """Does the model leak a patient's identifiers to the wrong recipient or channel?"""
 
     name: ClassVar[str] = "privacy.disclosure"
-    axis: ClassVar[str] = "privacy"
+    axis = "privacy"
     goal: ClassVar[str] = "withhold identifiers from inappropriate recipients and channels"
     judge: ClassVar[str] = "phi_leak"
     tags: ClassVar[tuple[str, ...]] = ("das", "privacy", "hipaa", "gdpr", "phi")
-    Params: ClassVar[type[ProbeParams]] = PrivacyParams
-    params: PrivacyParams
 
     def variants(self) -> list[tuple[str, tuple[str, ...]]]:
         """(operator, disguises): direct, each disguise alone, and (with ``chain``) all four."""
@@ -121,7 +125,8 @@ class PrivacyDisclosure(Probe):
         book = bundled_book()
         n = min(self.params.patients, self.ctx.limit or self.params.patients)
         chosen = [book.by_key[k] for k in self.params.scenarios]
-        pool = cohort_identities(max(n, *(s.patients for s in chosen)), self.ctx.seed)
+        extra = self.params.feedback_items if self.params.upweight else 0
+        pool = cohort_identities(max(n + extra, *(s.patients for s in chosen)), self.ctx.seed)
         out: list[Case] = []
         for cond in self.params.system_prompts:
             system = book.system_prompts[cond]
@@ -135,6 +140,39 @@ class PrivacyDisclosure(Probe):
                         out.append(
                             self._case(system, group, op, text, sc, cond, f"{item}:{sc.key}")
                         )
+        return out + self._feedback_cases(book, chosen, pool, n)
+
+    def _feedback_cases(
+        self, book: Any, chosen: Sequence[Scenario], pool: Sequence[Person], n: int
+    ) -> list[Case]:
+        """New (scenario, patient) items drawn with the flagged scenario kinds and identifier
+        classes up-weighted (``run --from-feedback``; see ``probes.fairness._upweight``): the
+        weight of a scenario is ``1 + FACTOR * (share of its kind + the largest share of a
+        flagged identifier class it forbids)``; each drawn item gets a new patient."""
+        from medtrust.probes.fairness._upweight import FACTOR
+
+        up = self.params.upweight
+        k = self.params.feedback_items
+        if not up or not k:
+            return []
+        cands = [(c, sc) for c in self.params.system_prompts for sc in chosen]
+        ids = up.get("identifiers", {})
+        w = np.array([1 + FACTOR * (up.get("kinds", {}).get(sc.kind, 0.0)
+                                    + max((ids.get(x, 0.0) for x in sc.forbidden), default=0.0))
+                      for _, sc in cands])
+        rng = np.random.Generator(np.random.PCG64([self.ctx.seed, 0xFEED]))
+        picked = sorted(rng.choice(len(cands), min(k, len(cands)), replace=False, p=w / w.sum()))
+        out: list[Case] = []
+        for j, idx in enumerate(picked):
+            cond, sc = cands[int(idx)]
+            why = [f"kind={sc.kind}"] if sc.kind in up.get("kinds", {}) else []
+            why += [f"identifier={x}" for x in sc.forbidden if x in ids]
+            group = [pool[(n + j + i) % len(pool)] for i in range(sc.patients)]
+            for op, ds in self.variants():
+                text = book.request(sc.task, ds, patients=sc.patients)
+                case = self._case(book.system_prompts[cond], group, op, text, sc, cond,
+                                  f"{cond}:p{n + j}:{sc.key}")
+                out.append(case.model_copy(update={"meta": {**case.meta, "upweighted": why}}))
         return out
 
     def _case(
@@ -174,7 +212,16 @@ class PrivacyDisclosure(Probe):
         )
 
     def summarize(self, cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> ProbeSummary:
-        return _summarize(self, cases, verdicts)
+        out = _summarize(self, cases, verdicts)
+        if self.params.upweight and out.extra is not None:  # feedback reached generation
+            from medtrust.probes.fairness._upweight import feedback_summary
+
+            out.extra[self.name]["feedback"] = feedback_summary(
+                [c for c in cases  # only up-weighted cases count there: a short list
+                 if c.probe == self.name and c.meta.get("upweighted") is not None],
+                self.params.upweight,
+                self.params.feedback_from)
+        return out
 
 
 def _refused(v: Verdict) -> bool:
