@@ -21,7 +21,7 @@ from medtrust import api
 from medtrust._cli_util import DbOpt, JsonOpt, console, handle_errors, open_store, print_json
 from medtrust.audit import record_report
 from medtrust.config import load_declared
-from medtrust.errors import MedtrustError
+from medtrust.errors import MedtrustError, did_you_mean
 from medtrust.records import AXES, RunInfo
 from medtrust.report import (
     FORMATS,
@@ -175,9 +175,11 @@ def _pairs(items: list[str] | None, flag: str) -> dict[str, float]:
     out: dict[str, float] = {}
     for item in items or []:
         axis, sep, value = item.partition("=")
-        if not sep or axis not in AXES:
+        if not sep:
+            raise MedtrustError(f"{flag} {item!r}: expected AXIS=RATE, e.g. robustness=0.3")
+        if axis not in AXES:
             raise MedtrustError(
-                f"{flag} {item!r}: expected AXIS=RATE with AXIS one of {', '.join(AXES)}"
+                f"{flag} {item!r}: unknown axis {axis!r}" + did_you_mean(axis, AXES, what="one of")
             )
         try:
             out[axis] = float(value)

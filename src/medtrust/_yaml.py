@@ -7,12 +7,13 @@ pydantic error's location can be walked back to a 1-based line (:func:`line_of`)
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, Union
 
 import yaml
 from pydantic import ValidationError
 
-from medtrust.errors import ConfigError, read_text
+from medtrust.errors import ConfigError, did_you_mean, read_text
 
 
 def line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
@@ -55,11 +56,48 @@ def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         raise ConfigError(f"{path}:{line}: invalid YAML: {exc.reason}") from None
 
 
-def validation_message(path: Path, node: yaml.Node | None, exc: ValidationError) -> str:
-    """The first pydantic error as ``file:line: field: message``."""
+def _fields_at(model: Any, loc: tuple[int | str, ...]) -> list[str] | None:
+    """The field names of the pydantic model at ``loc`` inside ``model`` (through optional,
+    list and dict fields), or None when ``loc`` does not lead to a model."""
+    from typing import get_args, get_origin
+
+    def strip(ann: Any) -> Any:  # ``X | None`` -> X
+        args = [a for a in get_args(ann) if a is not type(None)]
+        return args[0] if get_origin(ann) in (Union, UnionType) and len(args) == 1 else ann
+
+    ann = model
+    for part in loc:
+        ann = strip(ann)
+        fields = getattr(ann, "model_fields", None) if isinstance(ann, type) else None
+        if fields is not None:
+            if part not in fields:
+                return None
+            ann = fields[part].annotation
+        elif get_origin(ann) in (list, tuple, set, frozenset) and get_args(ann):
+            ann = get_args(ann)[0]
+        elif get_origin(ann) is dict and len(get_args(ann)) == 2:
+            ann = get_args(ann)[1]
+        else:
+            return None
+    ann = strip(ann)
+    fields = getattr(ann, "model_fields", None) if isinstance(ann, type) else None
+    return list(fields) if fields is not None else None
+
+
+def validation_message(
+    path: Path, node: yaml.Node | None, exc: ValidationError, model: Any = None
+) -> str:
+    """The first pydantic error as ``file:line: field: message``. Given the validated
+    ``model`` (a pydantic class), a key it does not know also gets the near names and the keys
+    it knows (:func:`medtrust.errors.did_you_mean`)."""
     err = exc.errors()[0]
     loc = tuple(err["loc"])
     line = line_of(node, loc)
     field = ".".join(str(p) for p in loc) or "(top level)"
     where = f"{path}:{line}" if line else str(path)
-    return f"{where}: {field}: {err['msg']}"
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden" and model is not None and loc:
+        known = _fields_at(model, loc[:-1])
+        if known is not None:
+            msg += did_you_mean(str(loc[-1]), known, what="known keys")
+    return f"{where}: {field}: {msg}"

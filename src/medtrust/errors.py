@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class MedtrustError(Exception):
     """Bad input or an unusable environment: the user can fix it; no traceback is shown."""
@@ -31,6 +34,18 @@ class UnknownComponentError(MedtrustError, LookupError):
 class ComponentError(MedtrustError):
     """A component is malformed (unknown axis, a name that disagrees with its class), or a
     built-in module of a component package fails to import; the message names the module."""
+
+
+def did_you_mean(name: str, known: Iterable[str], *, what: str = "known") -> str:
+    """``"; did you mean 'x'? (known: a, b, c)"``: the near names of ``name`` among ``known``
+    (``difflib.get_close_matches``, ratio >= 0.6, at most three, as lm-evaluation-harness's
+    registry suggests tasks) and the full sorted list, for the tail of an "unknown NAME"
+    message. Every unknown-name message (components, suites, axes, suite parameters, target
+    attributes) ends with it."""
+    names = sorted(dict.fromkeys(known))
+    near = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
+    return f"{hint} ({what}: {', '.join(names) or 'none'})"
 
 
 def not_utf8(path: object, data: bytes, exc: UnicodeDecodeError) -> str:

@@ -48,7 +48,8 @@ def build_probes(config: RunConfig, *, accepts_images: bool | None = None) -> li
             limit=min(limits) if limits and focus is None else None,
             focus=frozenset(focus) if focus is not None else None,
         )
-        out.append(cls(ctx=ctx, params=spec.params))
+        with probes.building(spec.name):  # a pack's crashing constructor: one line, exit 2
+            out.append(cls(ctx=ctx, params=spec.params))
     return out
 
 

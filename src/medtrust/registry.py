@@ -13,19 +13,20 @@ near-name suggestions) and garak's plugin walk.
 
 from __future__ import annotations
 
-import difflib
+import inspect
 import logging
 import pkgutil
 import threading
 import traceback
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import import_module
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Generic, TypeVar, overload
 
-from medtrust.errors import ComponentError, MedtrustError, UnknownComponentError
+from medtrust.errors import ComponentError, MedtrustError, UnknownComponentError, did_you_mean
 
-__all__ = ["ComponentError", "Registry", "UnknownComponentError"]
+__all__ = ["ComponentError", "Registry", "UnknownComponentError", "did_you_mean"]
 
 T = TypeVar("T")
 
@@ -40,14 +41,37 @@ def _where(obj: object) -> str:
     return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', type(obj).__name__)}"
 
 
+def _file_line(obj: object) -> str | None:
+    """``file:line`` of a component's definition (``inspect``), or None when Python cannot
+    tell (a built-in, an interactive definition)."""
+    target = obj if inspect.isclass(obj) or inspect.isroutine(obj) else type(obj)
+    try:
+        path = inspect.getsourcefile(target)  # type: ignore[arg-type]
+        line = inspect.getsourcelines(target)[1]  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return None
+    return f"{path}:{line}" if path else None
+
+
+def source_of(obj: object) -> str:
+    """``module.QualName (file:line)`` of a component: where its definition is, in the
+    component's own file (a pack's, not medtrust's); ``module.QualName`` alone when Python
+    cannot tell."""
+    at = _file_line(obj)
+    return f"{_where(obj)} ({at})" if at else _where(obj)
+
+
 def _one_line(exc: BaseException, origin: str | None = None) -> str:
     """``Type: message (file:line)`` of an exception, on one line. The line is where it was
-    raised, except for medtrust's own refusals (a bad axis, a name given twice), raised inside
-    the registry: those point at the line of ``origin`` (the component's file) that registered.
+    raised, except for medtrust's own refusals: a :class:`ComponentError` raised by the
+    registry already names the component's file and line (:func:`source_of`), and another
+    medtrust error points at the line of ``origin`` (the component's file) that registered.
     """
     text = " ".join(str(exc).split()) or "(no message)"
     if isinstance(exc, SyntaxError) and exc.filename:
         return f"{type(exc).__name__}: {exc.msg} ({exc.filename}:{exc.lineno})"
+    if isinstance(exc, ComponentError):
+        return f"{type(exc).__name__}: {text}"
     frames: list[traceback.FrameSummary] = list(traceback.extract_tb(exc.__traceback__))
     if isinstance(exc, MedtrustError) and origin is not None:
         frames = [f for f in frames if f.filename == origin] or frames
@@ -87,6 +111,7 @@ class Registry(Generic[T]):
         self._walking = False
         self._eps: dict[str, EntryPoint] | None = None
         self._broken: dict[str, str] = {}
+        self._dists: dict[str, str] = {}  # name -> distribution, for loaded entry points
         self._lock = threading.RLock()
 
     @overload
@@ -105,27 +130,38 @@ class Registry(Generic[T]):
             return lambda target: self._add(target, explicit)
         return self._add(obj, None)
 
-    def _add(self, obj: T, explicit: str | None) -> T:
+    def _add(self, obj: T, explicit: str | None, ep: EntryPoint | None = None) -> T:
         own = getattr(obj, "name", None)
         own = own if isinstance(own, str) else None
+        at = f" ({_file_line(obj) or _where(obj)})"  # the component's own file, not ours
         if explicit is not None and own is not None and explicit != own:
+            if ep is not None:  # a pack: the entry point's name is the one to change
+                raise ComponentError(
+                    f"{self.kind} {_where(obj)} is named {own!r} but its entry point in "
+                    f"{self.group!r} of distribution {_dist_name(ep)!r} is {explicit!r}: "
+                    f"name the entry point {own!r} (a pack needs no decorator){at}"
+                )
             raise ComponentError(
                 f"{self.kind} {_where(obj)} is registered as {explicit!r} but is named {own!r}: "
-                "declare the name once, on the class, and use a bare @register"
+                f"declare the name once, on the class, and use a bare @register{at}"
             )
         name = own or explicit
         if not name:
             raise ComponentError(
                 f"{self.kind} {_where(obj)} has no name: set a `name` class attribute "
-                "(or register a function with @register('NAME'))"
+                f"(or register a function with @register('NAME')){at}"
             )
         if self._check is not None:
-            self._check(name, obj)
+            try:
+                self._check(name, obj)
+            except ComponentError as exc:  # say where the component is, not where it was checked
+                raise ComponentError(f"{exc}{at}") from None
         existing = self._items.get(name)
         # The same definition imported again (importlib.reload) replaces itself.
         if existing is not None and existing is not obj and _where(existing) != _where(obj):
             raise ComponentError(
-                f"{self.kind} {name!r} is registered twice: {_where(existing)} and {_where(obj)}"
+                f"{self.kind} {name!r} is registered twice: {source_of(existing)} and "
+                f"{source_of(obj)}"
             )
         self._items[name] = obj
         return obj
@@ -144,24 +180,6 @@ class Registry(Generic[T]):
                 self._walked = True
             finally:
                 self._walking = False
-
-    def _import_home(self, name: str) -> None:
-        """Import ``package.NAME`` when that module exists (``robustness.das`` ->
-        ``medtrust.probes.robustness.das``): the usual home of a built-in, found without
-        importing every module of the package. Anything unusual (no such module, a private
-        segment, an import error) is left to the full walk, which reports it."""
-        if self.package is None or not all(
-            p.isidentifier() and not p.startswith("_") for p in name.split(".")
-        ):
-            return
-        from importlib.util import find_spec
-
-        module = f"{self.package}.{name}"
-        try:
-            if find_spec(module) is not None:
-                import_module(module)
-        except Exception:  # the walk reports a broken module with its name
-            return
 
     def _walk_package(self, package: str) -> None:
         pkg = import_module(package)
@@ -200,22 +218,48 @@ class Registry(Generic[T]):
             try:
                 obj: T = ep.load()
                 if self._items.get(name) is not obj:  # a pack may register itself on import
-                    self._add(obj, name)
+                    self._add(obj, name, ep)
             except Exception as exc:
                 self._broken[name] = f"from distribution {_dist_name(ep)!r}: {_one_line(exc)}"
                 log.warning("medtrust: skipped %s %r %s", self.kind, name, self._broken[name])
                 return None
+            self._dists[name] = _dist_name(ep)
             return obj
+
+    def distribution(self, name: str) -> str | None:
+        """The distribution a loaded entry-point component comes from; None for a built-in
+        (or a name not loaded yet)."""
+        return self._dists.get(name)
+
+    @contextmanager
+    def building(self, name: str, action: str = "building it") -> Iterator[None]:
+        """Run a third-party component's code (its factory, constructor, case maker) so that
+        its crash is a user's error, not medtrust's: an exception other than
+        :class:`MedtrustError` raised inside the block by a component loaded from an entry
+        point becomes :class:`ComponentError`, one line naming the distribution, the
+        component and where it raised: ``target 'tpk' from distribution 't-pack' failed while
+        building it: ValueError: boom (/site/tpk/__init__.py:2)``. The original exception is
+        its ``__cause__`` (shown with ``MEDTRUST_DEBUG=1``). A built-in's exception is a bug
+        and propagates unchanged."""
+        try:
+            yield
+        except MedtrustError:
+            raise
+        except Exception as exc:
+            dist = self._dists.get(name)
+            if dist is None:
+                raise
+            raise ComponentError(
+                f"{self.kind} {name!r} from distribution {dist!r} failed while {action}: "
+                f"{_one_line(exc)}"
+            ) from exc
 
     def get(self, name: str) -> T:
         """Return the component called ``name``: a built-in, else the entry point of that name
         (loaded now, and only it). Raises :class:`UnknownComponentError` (one line, with near
         names) when there is none or its entry point cannot be loaded; a built-in module that
         fails to import raises :class:`ComponentError`."""
-        if name not in self._items and not self._walked:
-            self._import_home(name)  # start-up: import only the module the name points to
-        if name not in self._items:
-            self._walk()
+        self._walk()
         if name in self._items:
             return self._items[name]
         ep = self._entry_points().get(name)
@@ -230,10 +274,7 @@ class Registry(Generic[T]):
         raise UnknownComponentError(self._unknown(name))
 
     def _unknown(self, name: str) -> str:
-        known = self.names()
-        near = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
-        hint = f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else ""
-        return f"unknown {self.kind} {name!r}{hint} (known: {', '.join(known) or 'none'})"
+        return f"unknown {self.kind} {name!r}{did_you_mean(name, self.names())}"
 
     def names(self) -> list[str]:
         """All names, sorted: built-ins and every entry point of the group (not loaded)."""

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import traceback
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from medtrust.errors import ConfigError, read_text
+from medtrust.errors import ConfigError, MedtrustError, read_text
 from medtrust.judges._base import judges
 from medtrust.judges._llm import judge_key, llm_judge
 from medtrust.metrics._agreement import agreement
@@ -88,31 +89,77 @@ def criterion_level(path: Path) -> bool:
     return False
 
 
-def _registered(name: str, rows: list[dict[str, Any]]) -> tuple[list[bool | None], str]:
-    """Predictions of a registered judge (None where its verdict is an error) and its key."""
+def _missing_gold(exc: BaseException, gold: dict[str, Any]) -> str | None:
+    """The gold key a judge looked up and the row lacks, or None when ``exc`` is anything else.
+
+    Only a ``KeyError`` whose key is absent from the row's gold, raised by a line that
+    subscripts a ``gold`` mapping with that key (``case.gold["options"]``), is a missing gold
+    key; a judge's own ``KeyError("oops")`` or a ``TypeError`` on a gold value of the wrong
+    type is the judge failing, reported as such."""
+    if not isinstance(exc, KeyError) or len(exc.args) != 1 or not isinstance(exc.args[0], str):
+        return None
+    key = exc.args[0]
+    frames = traceback.extract_tb(exc.__traceback__)
+    line = (frames[-1].line or "") if frames else ""
+    if key in gold or "gold" not in line or not any(f"[{q}{key}{q}]" in line for q in "\"'"):
+        return None
+    return key
+
+
+def _registered(
+    name: str, rows: list[dict[str, Any]], where: list[str]
+) -> tuple[list[bool | None], str]:
+    """Predictions of a registered judge (None where its verdict is an error) and its key.
+
+    ``where[i]`` is ``file:line`` of ``rows[i]``. Raises :class:`ConfigError` naming the line
+    when a row lacks a gold key the judge reads, or when the judge raises anything else
+    ("judge X failed on line N: TYPE: message"; a third-party judge's distribution is named).
+    """
     try:
         cls = judges.get(name)
     except LookupError as exc:
         raise ConfigError(f"--judge judge:{name}: {exc}") from None
-    judge = cls()
+    with judges.building(name, "building it"):
+        judge = cls()
+    dist = judges.distribution(name)
+    who = f"judge {name!r}" + (f" (distribution {dist!r})" if dist else "")
     out: list[bool | None] = []
     for i, row in enumerate(rows):
+        gold = dict(row.get("gold") or {})
         case = Case.make(
             axis="compliance",
             probe="judge.validate",
             operator="row",
             role="perturbation",
             messages=[{"role": "user", "content": row["prompt"]}],
-            gold=dict(row.get("gold") or {}),
+            gold=gold,
             item_id=str(i),
             meta=dict(row.get("meta") or {}),
         )
         try:
             v = judge(case, [Reply(case_id=case.id, text=row["response"])])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ConfigError(f"row {i + 1}: judge {name!r} needs 'gold' it lacks: {exc}") from None
+        except MedtrustError:
+            raise
+        except Exception as exc:
+            key = _missing_gold(exc, gold)
+            if key is not None:
+                raise ConfigError(
+                    f"{where[i]}: {who} needs gold key {key!r}, which this row lacks "
+                    f'(add "gold": {{"{key}": ...}})'
+                ) from None
+            file, _, line = where[i].rpartition(":")
+            text = " ".join(str(exc).split()) or "(no message)"
+            raise ConfigError(
+                f"{who} failed on line {line} of {file}: {type(exc).__name__}: {text}"
+            ) from exc
         out.append(None if v.outcome == "error" else v.outcome == "fail")
     return out, content_hash({"judge": name, "class": f"{cls.__module__}.{cls.__qualname__}"}, 16)
+
+
+def _row_lines(path: Path) -> list[str]:
+    """``file:line`` of every row :func:`read_labelled` returns (its non-blank lines)."""
+    lines = read_text(path).splitlines()
+    return [f"{path}:{i}" for i, line in enumerate(lines, 1) if line.strip()]
 
 
 def figures(scored: list[tuple[bool, bool]]) -> tuple[dict[str, Any], str | None]:
@@ -155,7 +202,7 @@ def validate_judge(spec: str, data: Path) -> dict[str, Any]:
     rows = read_labelled(data)
     errors: Counter[str] = Counter()
     if spec.startswith("judge:"):
-        preds, key = _registered(spec.partition(":")[2], rows)
+        preds, key = _registered(spec.partition(":")[2], rows, _row_lines(data))
         if None in preds:  # the registered judge's own error verdicts
             errors["error"] = preds.count(None)
     else:

@@ -21,7 +21,7 @@ from typing_extensions import TypeVar  # PEP 696 defaults: a bare ``Probe`` is P
 from medtrust.errors import ComponentError, ConfigError
 from medtrust.metrics import Tally
 from medtrust.records import Axis, Case, Verdict
-from medtrust.registry import Registry
+from medtrust.registry import Registry, did_you_mean
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,8 +137,8 @@ def _check_probe(name: str, cls: type[Probe[Any]]) -> None:
     axes = get_args(Axis)
     if getattr(cls, "axis", None) not in axes:
         raise ComponentError(
-            f"probe {name!r} ({where}): unknown axis {getattr(cls, 'axis', None)!r} "
-            f"(one of {', '.join(axes)})"
+            f"probe {name!r} ({where}): unknown axis {getattr(cls, 'axis', None)!r}"
+            + did_you_mean(str(getattr(cls, "axis", None)), axes, what="one of")
         )
     for attr in ("goal", "judge"):
         if not isinstance(getattr(cls, attr, None), str):

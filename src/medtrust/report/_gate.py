@@ -18,15 +18,16 @@ nothing either way. Gate files look like::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from medtrust._yaml import load_yaml, validation_message
-from medtrust.errors import ConfigError
+from medtrust.errors import ConfigError, did_you_mean
 from medtrust.records import AXES
+from medtrust.report._views import error_split
 from medtrust.summary import AxisSummary, RunSummary
 
 _SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2, "critical": 3}
@@ -37,7 +38,7 @@ DEFAULT_MAX_ERRORS = 0.1
 def _axes_known(value: dict[str, float]) -> dict[str, float]:
     for axis in value:
         if axis not in AXES:
-            raise ValueError(f"unknown axis {axis!r} (one of {', '.join(AXES)})")
+            raise ValueError(f"unknown axis {axis!r}" + did_you_mean(axis, AXES, what="one of"))
     return value
 
 
@@ -115,17 +116,22 @@ def load_gate_file(path: Path) -> GateConfig:
     try:
         return GateConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(validation_message(path, node, exc)) from None
+        raise ConfigError(validation_message(path, node, exc, GateConfig)) from None
 
 
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
-def _error_line(label: str, errors: int, calls: int, rate: float, limit: float) -> str:
+def _error_line(
+    label: str, errors: int, calls: int, rate: float, limit: float, why: Mapping[str, int]
+) -> str:
+    """An error share over the limit, with the summary's split (failed target calls,
+    unreadable replies, verdicts the judge could not reach)."""
+    split = ", ".join(f"{k} {v}" for k, v in why.items())
     return (
-        f"{label}: {errors} of {calls} calls ({_pct(rate)}) failed or were unreadable "
-        f"> {100 * limit:g}%"
+        f"{label}: {errors} of {calls} judged cases ({_pct(rate)}) could not be scored "
+        f"> {100 * limit:g}%" + (f" ({split})" if split else "")
     )
 
 
@@ -137,16 +143,23 @@ def _error_reasons(summary: RunSummary, cfg: GateConfig) -> list[str]:
     if not summary.calls:
         reasons.append("errors: no case was judged in this run (nothing to gate on)")
     elif rate is not None and rate > limit:
-        reasons.append(_error_line("errors", summary.errors, summary.calls, rate, limit))
+        reasons.append(
+            _error_line("errors", summary.errors, summary.calls, rate, limit, error_split(summary))
+        )
     for axis in dict.fromkeys([*cfg.max_failure, *cfg.max_ci_upper]):
         e = summary.axis(axis)
         rate = e.error_rate
         if rate is not None and rate > limit:
-            reasons.append(_error_line(f"{axis} errors", e.errors, e.calls, rate, limit))
+            reasons.append(
+                _error_line(f"{axis} errors", e.errors, e.calls, rate, limit, e.error_reasons or {})
+            )
     return reasons
 
 
 def _not_assessable(e: AxisSummary, axis: str) -> str | None:
+    if not e.assessed:  # the summary's one definition: nothing on the axis was scored
+        errs = f"; {e.errors} of {e.calls} judged cases could not be scored" if e.errors else ""
+        return f"{axis}: not assessed (n=0: nothing scored{errs})"
     if not e.informative:
         return f"{axis}: not assessable: the target answers at chance ({e.note})"
     return None
@@ -166,9 +179,7 @@ def not_assessable(summary: RunSummary, axes: Iterable[str]) -> list[str]:
 def _failure_reason(e: AxisSummary, axis: str, limit: float) -> str | None:
     if (why := _not_assessable(e, axis)) is not None:
         return why
-    if e.failure_rate is None:
-        return f"{axis}: not assessed (n=0)"
-    if e.failure_rate > limit:
+    if e.failure_rate is not None and e.failure_rate > limit:  # assessed: n > 0, a rate
         return f"{axis} failure rate {e.failure_rate:.3f} > {limit:g} ({e.failures}/{e.n})"
     return None
 
@@ -176,9 +187,7 @@ def _failure_reason(e: AxisSummary, axis: str, limit: float) -> str | None:
 def _ci_reason(e: AxisSummary, axis: str, limit: float, *, said: bool) -> str | None:
     if (why := _not_assessable(e, axis)) is not None:
         return None if said else why  # one line per axis is enough
-    if not e.ci95 or e.failure_rate is None:
-        return f"{axis}: not assessed (n=0), no interval to gate on"
-    if e.ci95[1] > limit:
+    if e.ci95 is not None and e.ci95[1] > limit:  # assessed: n > 0, an interval
         return (
             f"{axis} 95% CI upper bound {e.ci95[1]:.3f} > {limit:g} "
             f"(rate {e.failure_rate:.3f}, {e.failures}/{e.n})"

@@ -104,13 +104,18 @@ def split_spec(spec: str) -> tuple[str, str]:
 
 
 def load_target(spec: str) -> object:
-    """Build the target a spec names (see DESIGN's public contract for the schemes)."""
+    """Build the target a spec names (see DESIGN's public contract for the schemes).
+
+    Raises :class:`TargetSpecError` for a malformed spec or an unknown scheme (with near
+    names), and ``ComponentError`` (one line naming the distribution) when a third-party
+    pack's factory crashes; a built-in factory's own error is a bug and propagates."""
     scheme, rest = split_spec(spec)
     try:
         factory = targets.get(scheme)
     except LookupError as exc:
         raise TargetSpecError(f"bad target spec {spec!r}: {exc}") from None
-    return factory(spec, rest)
+    with targets.building(scheme, f"building {spec!r}"):
+        return factory(spec, rest)
 
 
 def load_chat_target(spec: str) -> ChatTarget:

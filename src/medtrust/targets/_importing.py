@@ -16,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from medtrust.errors import TargetSpecError
+from medtrust.errors import TargetSpecError, did_you_mean
 from medtrust.targets._base import file_sha256
 
 _IMPORTED: dict[str, str] = {}
@@ -86,8 +86,12 @@ def import_module_attr(spec: str, rest: str) -> tuple[ModuleType, Any]:
         try:
             obj = getattr(obj, part)
         except AttributeError:
+            public = [
+                n for n in dir(obj) if not n.startswith("_") and callable(getattr(obj, n, None))
+            ]
             raise TargetSpecError(
                 f"target {spec!r}: {module_name!r} has no attribute {attr!r}"
+                + did_you_mean(part, public, what="it has")
             ) from None
     return module, obj
 

@@ -64,7 +64,7 @@ def load_styles(path: Path) -> dict[str, tuple[str, ...]]:
     try:
         return dict(StyleBook.model_validate(data).styles)
     except ValidationError as exc:
-        raise ConfigError(validation_message(path, node, exc)) from None
+        raise ConfigError(validation_message(path, node, exc, StyleBook)) from None
 
 
 @functools.cache

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
+from medtrust.errors import did_you_mean
 from medtrust.metrics import Tally, mcnemar
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
 from medtrust.probes._baseline import constant_answer_note
@@ -42,7 +43,7 @@ class BiasParams(ProbeParams):
         known = bias_styles()
         for s in styles:
             if s not in known:
-                raise ValueError(f"unknown style {s!r} (known: {', '.join(known)})")
+                raise ValueError(f"unknown style {s!r}" + did_you_mean(s, known))
         return styles
 
 

@@ -130,7 +130,7 @@ def load_knowledge(path: Path) -> HallucinationKB:
     try:
         return HallucinationKB.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(validation_message(path, node, exc)) from None
+        raise ConfigError(validation_message(path, node, exc, HallucinationKB)) from None
 
 
 @functools.cache

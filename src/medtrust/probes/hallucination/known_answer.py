@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
+from medtrust.errors import did_you_mean
 from medtrust.metrics import Tally, wilson
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
 from medtrust.probes.hallucination._build import FABRICATED_KINDS, KINDS, Seed, seeds
@@ -41,7 +42,7 @@ class HallucinationParams(ProbeParams):
     def _known(cls, kinds: list[str]) -> list[str]:
         for k in kinds:
             if k not in KINDS:
-                raise ValueError(f"unknown kind {k!r} (known: {', '.join(KINDS)})")
+                raise ValueError(f"unknown kind {k!r}" + did_you_mean(k, KINDS))
         return kinds
 
 

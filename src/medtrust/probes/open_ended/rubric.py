@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
-from medtrust.errors import ConfigError
+from medtrust.errors import ConfigError, did_you_mean
 from medtrust.metrics import Tally, bootstrap_mean_ci
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
 from medtrust.probes.open_ended._attacks import (
@@ -52,7 +52,7 @@ class RubricParams(ProbeParams):
     def _known(cls, ops: list[str]) -> list[str]:
         for op in ops:
             if op not in OPERATORS:
-                raise ValueError(f"unknown operator {op!r} (known: {', '.join(OPERATORS)})")
+                raise ValueError(f"unknown operator {op!r}" + did_you_mean(op, OPERATORS))
         return list(dict.fromkeys(ops))
 
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from medtrust._yaml import load_yaml, validation_message
 from medtrust.cohort._phi_classes import PHI_CLASSES
-from medtrust.errors import ConfigError
+from medtrust.errors import ConfigError, did_you_mean
 
 Kind = Literal[
     "wrong_recipient",
@@ -55,8 +55,7 @@ class Scenario(BaseModel):
     def _known(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for c in value:
             if c not in PHI_CLASSES:
-                known = ", ".join(PHI_CLASSES)
-                raise ValueError(f"unknown identifier class {c!r} (known: {known})")
+                raise ValueError(f"unknown identifier class {c!r}" + did_you_mean(c, PHI_CLASSES))
         return value
 
     @model_validator(mode="after")
@@ -160,7 +159,7 @@ def load_book(path: Path) -> ScenarioBook:
     try:
         return ScenarioBook.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(validation_message(path, node, exc)) from None
+        raise ConfigError(validation_message(path, node, exc, ScenarioBook)) from None
 
 
 @functools.cache

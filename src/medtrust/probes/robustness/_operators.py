@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from itertools import combinations
 
+from medtrust.errors import did_you_mean
 from medtrust.probes.robustness._measurements import KIND_BY_NAME, find_measurements
 
 NOTA = "None of the options are correct"
@@ -182,7 +183,7 @@ def check_combo(ops: Sequence[str]) -> tuple[str, ...]:
     """Validate a combination and return it in application order."""
     unknown = [o for o in ops if o not in OPERATORS]
     if unknown:
-        raise ValueError(f"unknown operator {unknown[0]!r} (known: {', '.join(OPERATORS)})")
+        raise ValueError(f"unknown operator {unknown[0]!r}" + did_you_mean(unknown[0], OPERATORS))
     if len(set(ops)) != len(ops):
         raise ValueError(f"operator repeated in {'+'.join(ops)}")
     for a, b in combinations(ops, 2):
