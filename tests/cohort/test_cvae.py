@@ -14,14 +14,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from medtrust.cohort._cvae import (  # noqa: E402
-    CvaeModel,
-    fit_cvae,
-    parse_counterfactual,
-    sample_cvae,
-    twins,
-)
+from medtrust.cohort._cvae import CvaeModel, fit_cvae, sample_cvae, twins  # noqa: E402
 from medtrust.cohort._cvae_codec import encode  # noqa: E402
+from medtrust.cohort._cvae_twins import parse_counterfactual  # noqa: E402
 from medtrust.cohort._fidelity import fidelity  # noqa: E402
 from medtrust.errors import ConfigError  # noqa: E402
 

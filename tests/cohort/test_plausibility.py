@@ -46,7 +46,12 @@ CASES: list[tuple[str, str, int, str, str, str, dict[str, int]]] = [
     ("gdm-not-pregnant", "female", 30, "O24.419", "insulin glargine", "", {"pathway": 1}),
     ("asthma-toddler", "female", 3, "J45.909", "budesonide", "", {}),
     ("healthy", "male", 40, "", "", "", {}),
+    ("psa-woman", "female", 60, "", "", "", {"lab_sex": 1}),
+    ("psa-man", "male", 68, "", "", "", {}),
+    ("psa-sex-unstated", "unknown", 68, "", "", "", {}),
 ]
+LAB_PSA = {"psa-woman": "1.4", "psa-man": "3.9", "psa-sex-unstated": "2.0"}
+"""The `lab_psa` column (empty for every other case): PSA is male-only (plausibility.yaml labs)."""
 EXPECTED = {f: sum(c[6].get(f, 0) for c in CASES) for f in FAMILIES}
 FLAGGED = {c[0] for c in CASES if c[6]}
 
@@ -54,9 +59,10 @@ FLAGGED = {c[0] for c in CASES if c[6]}
 def _write_csv(path: Path, rows: list[tuple[Any, ...]] = CASES) -> Path:  # type: ignore[assignment]
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["record_id", "sex", "age", "conditions", "medications", "variants"])
+        w.writerow(["record_id", "sex", "age", "conditions", "medications", "variants",
+                    "lab_psa"])
         for rid, sex, age, conds, meds, var, _ in rows:
-            w.writerow([rid, sex, age, conds, meds, var])
+            w.writerow([rid, sex, age, conds, meds, var, LAB_PSA.get(rid, "")])
     return path
 
 
@@ -100,10 +106,13 @@ def test_parquet_and_jsonl_lists_read_like_csv(tmp_path: Path) -> None:
     cols: dict[str, list[Any]] = {k: [] for k in
                                   ("record_id", "sex", "age", "conditions", "medications",
                                    "variants")}
+    cols["lab_psa"] = []
     for rid, sex, age, conds, meds, var, _ in CASES:
-        for k, v in zip(cols, (rid, sex, age, conds, meds, var), strict=True):
+        for k, v in zip(cols, (rid, sex, age, conds, meds, var), strict=False):
             cols[k].append([x for x in v.split(";") if x] if k in (
                 "conditions", "medications", "variants") else v)
+        psa = LAB_PSA.get(rid)
+        cols["lab_psa"].append(None if psa is None else float(psa))
     pq.write_table(pa.table(cols), tmp_path / "u.parquet")
     with (tmp_path / "u.jsonl").open("w") as fh:
         for i in range(len(CASES)):
@@ -167,15 +176,18 @@ _drugs = sorted(load_kb().drugs)
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sex=st.sampled_from(["female", "male", None]), age=st.integers(0, 110),
        conds=st.lists(st.sampled_from(_codes), max_size=4, unique=True),
-       meds=st.lists(st.sampled_from(_drugs), max_size=4, unique=True))
+       meds=st.lists(st.sampled_from(_drugs), max_size=4, unique=True),
+       labs=st.lists(st.sampled_from(["lab_psa", "lab_free_psa", "lab_hgb"]), unique=True))
 def test_check_is_total_and_families_are_known(sex: str | None, age: int, conds: list[str],
-                                               meds: list[str]) -> None:
+                                               meds: list[str], labs: list[str]) -> None:
     rules = load_rules()
     issues = rules.check(Record(sex=sex, age=age, conditions=tuple(conds),
-                                medications=tuple(meds)))
+                                medications=tuple(meds), labs=tuple(labs)))
     assert {i.family for i in issues} <= set(FAMILIES)
     if sex is None:  # sex not stated: no sex-based rule may fire
-        assert not {i.family for i in issues} & {"anatomy", "condition_sex"}
+        assert not {i.family for i in issues} & {"anatomy", "condition_sex", "lab_sex"}
+    psa = {"lab_psa", "lab_free_psa"} & set(labs)
+    assert sum(i.family == "lab_sex" for i in issues) == (len(psa) if sex == "female" else 0)
     for i in issues:
         assert i.detail and i.rule
 
@@ -185,6 +197,7 @@ def test_check_is_total_and_families_are_known(sex: str | None, age: int, conds:
     ("conditions:\n  E11.9: {min_age: 9, max_age: 3}\n", "min_age must not exceed max_age"),
     ("anatomy:\n  prostate: {sex: both, conditions: [C61]}\n", "sex must be female or male"),
     ("biomarkers:\n  olaparib: {variants: [BRCA9_X]}\n", "unknown variant 'BRCA9_X'"),
+    ("labs:\n  lab_psa: {sex: men}\n", "labs lab_psa: sex must be female or male"),
 ])
 def test_a_bad_rule_file_fails_loudly(tmp_path: Path, bad: str, why: str) -> None:
     import shutil

@@ -18,12 +18,14 @@ _ZIP_MAGIC = b"PK\x03\x04"  # torch.save writes a zip archive
 
 
 def is_cvae_file(path: Path) -> bool:
-    """True when ``path`` looks like a ``torch.save`` archive (a CVAE), False for JSON."""
+    """True when ``path`` is meant as a CVAE: a ``torch.save`` archive, or named ``*.pt`` /
+    ``*.pth`` (so that a damaged ``.pt`` is reported as "not a CVAE", never as a bad copula)."""
     try:
         with Path(path).open("rb") as fh:
-            return fh.read(4) == _ZIP_MAGIC
+            head = fh.read(4)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the model ({exc.strerror or exc})") from None
+    return head == _ZIP_MAGIC or Path(path).suffix.lower() in (".pt", ".pth")
 
 
 def fit_cvae_table(train: pd.DataFrame, condition: str, *, seed: int, epochs: int,
@@ -57,17 +59,21 @@ def sample_any(model: Path, n: int, *, seed: int) -> tuple[pd.DataFrame, dict[st
     return df, {"model": kind, "rows": len(df), "plausibility": check}
 
 
-def counterfactual_twins(model: Path, data: pd.DataFrame, spec: str, *, where: str
-                         ) -> tuple[pd.DataFrame, dict[str, Any]]:
+def counterfactual_twins(model: Path, data: pd.DataFrame, spec: str, *, where: str,
+                         keep: str | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Plausible counterfactual twins of ``data`` under ``spec`` (``race=Black``) and the
-    summary (``not_applicable``: twins the plausibility rules rejected)."""
-    from medtrust.cohort._cvae import CvaeModel, parse_counterfactual, plausible_twins
+    summary: ``not_applicable`` (twins the plausibility rules rejected), ``kept_columns``
+    (copied verbatim, ``--keep``) and ``fidelity`` (per column, twins equal to their source)."""
+    from medtrust.cohort._cvae import CvaeModel
+    from medtrust.cohort._cvae_twins import keep_columns, parse_counterfactual, plausible_twins
 
     if not is_cvae_file(model):
         raise ConfigError(f"{model}: --counterfactual needs a CVAE model (`cohort fit --model "
                           "cvae`); this is a copula model")
     cvae = CvaeModel.load(model)
     change = parse_counterfactual(cvae, spec)
-    df, check = plausible_twins(cvae, data, change, where=where)
+    kept = keep_columns(cvae, keep)
+    df, check, fid = plausible_twins(cvae, data, change, keep=kept, where=where)
     return df, {"model": "cvae", "rows": len(df), "counterfactual": {
-        k: str(v) for k, v in change.items()}, "plausibility": check}
+        k: str(v) for k, v in change.items()}, "kept_columns": kept, "plausibility": check,
+        "fidelity": fid}

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from scipy.special import ndtr, ndtri
 
 from medtrust.errors import ConfigError
@@ -47,6 +47,8 @@ class CopulaModel(BaseModel):
     n_rows: int
     holdout_frac: float = 0.0
     split_seed: int = 0
+    # (implausible rows, rows) of the fitting table; None when no plausibility rule applied.
+    real_implausible: tuple[int, int] | None = None
 
     def save(self, path: Path) -> None:
         path.write_text(self.model_dump_json(), encoding="utf-8")
@@ -55,8 +57,17 @@ class CopulaModel(BaseModel):
     def load(cls, path: Path) -> CopulaModel:
         try:
             return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"{path}: not a medtrust copula model ({str(exc)[:120]})") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read the model ({exc.strerror or exc})") from None
+        except ValidationError as exc:
+            # pydantic's message spans many lines: name the first error only.
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"]) or "file"
+            raise ConfigError(f"{path}: not a medtrust copula model (JSON) nor a CVAE (.pt): "
+                              f"{where}: {err['msg'][:80]}") from None
+        except ValueError as exc:
+            raise ConfigError(f"{path}: not a medtrust copula model (JSON) nor a CVAE (.pt): "
+                              f"{str(exc).splitlines()[0][:80]}") from None
 
 
 def _kind(s: pd.Series) -> str:
@@ -138,7 +149,10 @@ def fit_copula(df: pd.DataFrame, *, seed: int = 0) -> CopulaModel:
     corr = np.corrcoef(z, rowvar=False) if z.shape[1] > 1 else np.ones((1, 1))
     corr = _nearest_pd(np.nan_to_num(np.atleast_2d(corr), nan=0.0))
     np.fill_diagonal(corr, 1.0)
-    return CopulaModel(columns=cols, correlation=corr.tolist(), n_rows=len(df))
+    from medtrust.cohort._plausible_sample import table_implausible
+
+    return CopulaModel(columns=cols, correlation=corr.tolist(), n_rows=len(df),
+                       real_implausible=table_implausible(df))
 
 
 def sample_copula(model: CopulaModel, n: int, *, seed: int = 0,
@@ -208,7 +222,7 @@ def sample_copula_plausible(model: CopulaModel, n: int, *, seed: int = 0,
         drawn += k
         return rows
 
-    return sample_plausible(more, n)
+    return sample_plausible(more, n, real=model.real_implausible)
 
 
 def save_json(obj: dict[str, Any], path: Path) -> None:

@@ -8,9 +8,9 @@ Two uses:
 
 * sampling: ``c`` drawn from the real table's joint frequencies, ``z ~ N(0, I)``, numeric
   columns from their Gaussian (learned sd), categories from their softmax;
-* counterfactual twins (:func:`twins`): each real record is encoded to its posterior mean
-  ``z = E[q(z | x, c)]`` (the patient's latent code, kept), then decoded with the changed
-  condition ``c'`` (most likely category, Gaussian mean): only what ``c`` explains changes.
+* counterfactual twins (:mod:`._cvae_twins`): each real record is encoded to its posterior mean
+  ``z = E[q(z | x, c)]`` (the patient's latent code, kept) and decoded under ``c`` and the
+  changed ``c'``: only what the model attributes to ``c`` changes, the clinical columns are kept.
 
 Deterministic on CPU for a seed: ``torch.manual_seed``, a seeded ``torch.Generator`` for every
 draw, ``torch.use_deterministic_algorithms(True)``. Saved as one ``torch.save`` file holding the
@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field, ValidationError
 
-from medtrust.cohort._cvae_codec import CvaeColumn, describe, encode, one_hot, parse_value
+from medtrust.cohort._cvae_codec import CvaeColumn, describe, encode, one_hot
 from medtrust.errors import ConfigError, MedtrustError
 
 if TYPE_CHECKING:
@@ -72,6 +72,8 @@ class CvaeMeta(BaseModel):
     final_loss: float = 0.0
     holdout_frac: float = 0.0
     split_seed: int = 0
+    # (implausible rows, rows) of the fitting table; None when no plausibility rule applied.
+    real_implausible: tuple[int, int] | None = None
 
 
 class CvaeModel:
@@ -91,6 +93,13 @@ class CvaeModel:
     def load(cls, path: Path) -> CvaeModel:
         """Read a file written by :meth:`save`; ConfigError (one line) for anything else."""
         torch = _torch()
+        try:
+            with Path(path).open("rb") as fh:
+                zipped = fh.read(4) == b"PK\x03\x04"
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read the model ({exc.strerror or exc})") from None
+        if not zipped:
+            raise ConfigError(f"{path}: not a medtrust CVAE model (not a torch.save archive)")
         try:
             blob = torch.load(Path(path), weights_only=True, map_location="cpu")
         except Exception as exc:  # torch raises many kinds of error for a bad file
@@ -209,7 +218,10 @@ def fit_cvae(df: pd.DataFrame, condition: list[str], *, seed: int = 0, epochs: i
                 opt.step()
                 total += float(value.detach()) * len(idx)
         net.eval()
+    from medtrust.cohort._plausible_sample import table_implausible
+
     meta.final_loss = round(total / len(df), 6)
+    meta.real_implausible = table_implausible(df)
     return CvaeModel(meta, net)
 
 
@@ -278,48 +290,15 @@ def sample_cvae_plausible(model: CvaeModel, n: int, *, seed: int = 0
         batch += 1
         return sample_cvae(model, k, seed=seed + 1_000_003 * (batch - 1))
 
-    return sample_plausible(more, n)
-
-
-def parse_counterfactual(model: CvaeModel, spec: str) -> dict[str, Any]:
-    """``race=Black,sex=female`` -> {column: category}; ConfigError naming what is wrong."""
-    by_name = {c.name: c for c in model.meta.conditions}
-    out: dict[str, Any] = {}
-    for part in (p for p in spec.split(",") if p.strip()):
-        name, sep, value = part.partition("=")
-        col = by_name.get(name.strip())
-        if not sep or col is None:
-            raise ConfigError(f"--counterfactual {part!r}: expected COLUMN=VALUE with COLUMN one "
-                              f"of the model's conditions ({', '.join(by_name) or 'none'})")
-        out[col.name] = parse_value(col, value)
-    if not out:
-        raise ConfigError("--counterfactual: give COLUMN=VALUE")
-    return out
+    return sample_plausible(more, n, real=model.meta.real_implausible)
 
 
 def twins(model: CvaeModel, data: pd.DataFrame, change: dict[str, Any], *,
-          where: str = "data") -> pd.DataFrame:
-    """Counterfactual twin of every row of ``data``: its latent code kept, ``change`` applied.
+          keep: list[str] | None = None, where: str = "data") -> pd.DataFrame:
+    """Counterfactual twins: see :func:`medtrust.cohort._cvae_twins.twins`."""
+    from medtrust.cohort._cvae_twins import twins as _twins
 
-    Returns a table in the model's column order plus ``source_row`` (1-based row of ``data``)
-    first; Safe Harbor by construction. Raises ConfigError when ``data`` lacks a model column or
-    holds a category the model never saw (naming the row).
-    """
-    from medtrust.cohort._deid import safe_harbor_frame
-
-    torch = _torch()
-    meta = model.meta
-    x = torch.from_numpy(encode(meta.columns, data, where=where))
-    c = torch.from_numpy(_cond_matrix(meta, data, where))
-    cond_df = data[[col.name for col in meta.conditions]].reset_index(drop=True).copy()
-    for name, value in change.items():
-        cond_df[name] = [value] * len(cond_df)
-    with _deterministic(meta.seed) as gen, torch.no_grad():
-        mu, _ = model.net.encode(x, c)
-        c_new = torch.from_numpy(_cond_matrix(meta, cond_df, where))
-        df = _finish(model, model.net.decode(mu, c_new), cond_df, sample=False, gen=gen)
-    df.insert(0, "source_row", np.arange(1, len(df) + 1))
-    return safe_harbor_frame(df)
+    return _twins(model, data, change, keep=keep, where=where)
 
 
 def meta_json(model: CvaeModel) -> dict[str, Any]:
@@ -329,23 +308,7 @@ def meta_json(model: CvaeModel) -> dict[str, Any]:
             "conditions": [c.name for c in meta.conditions],
             "columns": {c.name: c.kind for c in meta.columns}, "epochs": meta.epochs,
             "latent": meta.latent, "final_loss": meta.final_loss,
+            "input_implausible": None if meta.real_implausible is None else dict(
+                zip(("rows", "of"), meta.real_implausible, strict=True)),
             "condition_values": json.loads(json.dumps(
                 {c.name: c.categories for c in meta.conditions}, default=str))}
-
-
-def plausible_twins(model: CvaeModel, data: pd.DataFrame, change: dict[str, Any], *,
-                    where: str = "data") -> tuple[pd.DataFrame, dict[str, Any]]:
-    """:func:`twins` checked by the plausibility rules: implausible twins are dropped and
-    counted ``not_applicable`` (never scored downstream). Tables without the validator's
-    columns are returned whole with ``applied: false``."""
-    from medtrust.cohort._plausible_sample import NOT_APPLIED, applicable, check_frame
-
-    df = twins(model, data, change, where=where)
-    if not applicable(df):
-        return df, {**NOT_APPLIED, "twins": len(df), "not_applicable": 0}
-    ok, families = check_frame(df)
-    dropped = int((~ok).sum())
-    return df[ok].reset_index(drop=True), {
-        "applied": True, "twins": len(df), "not_applicable": dropped,
-        "not_applicable_share": round(dropped / len(df), 6) if len(df) else None,
-        "findings_by_family": dict(sorted(families.items()))}

@@ -59,6 +59,11 @@ def _value(v: Any) -> Any:
     return v.item() if hasattr(v, "item") else v
 
 
+def raw(s: pd.Series, kind: str) -> npt.NDArray[np.float64]:
+    """A numeric, integer or date column as float64 in its own units (dates: days), NaN empty."""
+    return _floats(s, kind)
+
+
 def _floats(s: pd.Series, kind: str) -> npt.NDArray[np.float64]:
     if kind == "datetime":
         ns = pd.to_datetime(s).astype("int64").to_numpy(dtype=np.float64)
@@ -113,6 +118,12 @@ def _known(col: CvaeColumn) -> str:
     return shown + (", ..." if len(col.categories) > 8 else "")
 
 
+def known(col: CvaeColumn) -> str:
+    """The non-missing values of a categorical column, for an error line."""
+    vals = [str(c) for c in col.categories if c is not None]
+    return ", ".join(vals[:12]) + (", ..." if len(vals) > 12 else "")
+
+
 def parse_value(col: CvaeColumn, text: str) -> Any:
     """The category of ``col`` spelled ``text`` (``--counterfactual race=Black``)."""
     for c in col.categories:
@@ -134,6 +145,12 @@ def encode(cols: list[CvaeColumn], df: pd.DataFrame, *, where: str = "table") ->
             continue
         x = _floats(df[col.name], col.kind)
         nan = np.isnan(x)
+        if col.missing == 0 and nan.any():
+            # The model has no "missing" state for this column: encoding would silently put the
+            # mean in its place, so a twin or a score would describe an invented patient.
+            raise ConfigError(f"{where}: row {int(np.flatnonzero(nan)[0]) + 1}: {col.name} is "
+                              f"empty ({int(nan.sum())} of {len(x)} rows), and the model was "
+                              "fitted on a table where it never is: fill or drop those rows")
         parts.append(np.where(nan, 0.0, (x - col.mean) / col.std).astype(np.float32)[:, None])
         if col.missing > 0:
             parts.append(nan.astype(np.float32)[:, None])
@@ -155,19 +172,27 @@ def decode(cols: list[CvaeColumn], numeric: F32, choices: list[npt.NDArray[np.in
             out[col.name] = pd.Series(vals, dtype=bool if col.kind == "boolean" and
                                       None not in col.categories else object)
             continue
-        x = np.clip(numeric[:, i_num].astype(np.float64) * col.std + col.mean, col.lo, col.hi)
-        miss = missing_p[i_num] > 0.5
+        x = numeric[:, i_num].astype(np.float64) * col.std + col.mean
+        out[col.name] = from_raw(col, x, missing_p[i_num] > 0.5)
         i_num += 1
-        if col.kind == "integer":
-            s = pd.Series(np.round(x).astype(np.int64), dtype="Int64")
-        elif col.kind == "datetime":
-            s = pd.Series(pd.to_datetime((x * _DAY_NS).astype(np.int64)))
-        else:
-            s = pd.Series(x)
-        if miss.any():
-            s = s.astype(object) if col.kind != "integer" else s
-            s[miss] = None
-        elif col.kind == "integer" and col.missing == 0:
-            s = s.astype(np.int64)
-        out[col.name] = s
     return pd.DataFrame(out)
+
+
+def from_raw(col: CvaeColumn, x: npt.NDArray[np.float64], miss: npt.NDArray[np.bool_]
+             ) -> pd.Series:
+    """A numeric, integer or date column from values in its own units (n,), clipped to the
+    fitted range (integers rounded), empty where ``miss``."""
+    x = np.clip(np.nan_to_num(x, nan=col.mean), col.lo, col.hi)
+    s: pd.Series
+    if col.kind == "integer":
+        s = pd.Series(np.round(x).astype(np.int64), dtype="Int64")
+    elif col.kind == "datetime":
+        s = pd.Series(pd.to_datetime((x * _DAY_NS).astype(np.int64)))
+    else:
+        s = pd.Series(x)
+    if miss.any():
+        s = s.astype(object) if col.kind != "integer" else s
+        s[miss] = None
+    elif col.kind == "integer" and col.missing == 0:
+        s = s.astype(np.int64)
+    return s

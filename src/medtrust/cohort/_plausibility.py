@@ -28,6 +28,7 @@ FAMILIES: dict[str, str] = {
     "contraindication": "drug with a contraindicated condition or drug",
     "mutation_drug": "targeted drug without its biomarker or indication",
     "pathway": "treatment without its diagnosis, or a later line without an earlier one",
+    "lab_sex": "sex-specific lab measured for the other sex at birth",
 }
 """Rule family -> what it means (the ``family`` of a :class:`Issue`)."""
 
@@ -58,6 +59,7 @@ class Record(NamedTuple):
     conditions: tuple[str, ...] = ()
     medications: tuple[str, ...] = ()
     variants: tuple[str, ...] = ()
+    labs: tuple[str, ...] = ()  # lab columns holding a value (only those the rules name)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class Rules:
     first_line: dict[str, tuple[str, ...]] = field(default_factory=dict)  # condition -> drugs
     second_line: dict[str, tuple[str, ...]] = field(default_factory=dict)
     variant_cancers: dict[str, frozenset[str]] = field(default_factory=dict)
+    lab_sex: dict[str, str] = field(default_factory=dict)  # lab column -> sex at birth
 
     # -- questions the generator and the counterfactual code ask -------------------------------
 
@@ -117,24 +120,8 @@ class Rules:
         conds = set(rec.conditions)
         meds = set(rec.medications)
         by_code = self.kb.by_code
-        for code in rec.conditions:
-            if rec.age is not None and code in self.age_range:
-                lo, hi = self.age_range[code]
-                if not lo <= rec.age <= hi:
-                    out.append(Issue("condition_age", f"{code}:age", f"{code} at age {rec.age} "
-                                     f"(plausible {lo}-{hi})"))
-            if rec.sex is not None:
-                if code in self.anatomy and self.anatomy[code][1] != rec.sex:
-                    organ = self.anatomy[code][0]
-                    out.append(Issue("anatomy", f"{code}:{organ}",
-                                     f"{code} needs a {organ}; sex at birth {rec.sex}"))
-                elif code in self.cond_sex and self.cond_sex[code] != rec.sex:
-                    out.append(Issue("condition_sex", f"{code}:sex",
-                                     f"{code} is {self.cond_sex[code]}-only; sex {rec.sex}"))
-            for need in self.requires.get(code, ()):
-                if need not in conds:
-                    out.append(Issue("pathway", f"{code}:requires:{need}",
-                                     f"{code} without {need}"))
+        out.extend(self._condition_issues(rec, conds))
+        out.extend(self._lab_issues(rec))
         genes = {v.split("_", 1)[0].upper() for v in rec.variants}
         for v in self.kb.variants:
             if v in rec.variants:
@@ -167,6 +154,37 @@ class Rules:
                 if effect is not None:
                     out.append(Issue("contraindication", f"{a}+{b}", f"{a} with {b}: {effect}"))
         return out
+
+    def _condition_issues(self, rec: Record, conds: set[str]) -> list[Issue]:
+        """Age range, sex at birth, anatomy and required conditions of each condition."""
+        out: list[Issue] = []
+        for code in rec.conditions:
+            if rec.age is not None and code in self.age_range:
+                lo, hi = self.age_range[code]
+                if not lo <= rec.age <= hi:
+                    out.append(Issue("condition_age", f"{code}:age", f"{code} at age {rec.age} "
+                                     f"(plausible {lo}-{hi})"))
+            if rec.sex is not None:
+                if code in self.anatomy and self.anatomy[code][1] != rec.sex:
+                    organ = self.anatomy[code][0]
+                    out.append(Issue("anatomy", f"{code}:{organ}",
+                                     f"{code} needs a {organ}; sex at birth {rec.sex}"))
+                elif code in self.cond_sex and self.cond_sex[code] != rec.sex:
+                    out.append(Issue("condition_sex", f"{code}:sex",
+                                     f"{code} is {self.cond_sex[code]}-only; sex {rec.sex}"))
+            for need in self.requires.get(code, ()):
+                if need not in conds:
+                    out.append(Issue("pathway", f"{code}:requires:{need}",
+                                     f"{code} without {need}"))
+        return out
+
+    def _lab_issues(self, rec: Record) -> list[Issue]:
+        """Sex-specific labs holding a value for the other sex at birth."""
+        if rec.sex is None:
+            return []
+        return [Issue("lab_sex", f"{lab}:sex",
+                      f"{lab} is measured for {self.lab_sex[lab]}s only; sex at birth {rec.sex}")
+                for lab in rec.labs if self.lab_sex.get(lab, rec.sex) != rec.sex]
 
     def _biomarker(self, drug: str, bio: dict[str, Any], rec: Record, genes: set[str],
                    conds: set[str]) -> list[Issue]:
@@ -253,6 +271,14 @@ class _Compiler:
                 raise ConfigError(f"{self.path}: anatomy {organ}: sex must be female or male")
             for code in spec.get("conditions", []):
                 self.rules.anatomy[self.known(code, f"anatomy {organ}")] = (str(organ), sex)
+
+    def labs(self, section: dict[str, Any]) -> None:
+        """Sex-specific lab columns (``labs: COLUMN: {sex}``)."""
+        for lab, spec in section.items():
+            sex = (spec or {}).get("sex")
+            if sex not in ("female", "male"):
+                raise ConfigError(f"{self.path}: labs {lab}: sex must be female or male")
+            self.rules.lab_sex[str(lab)] = sex
 
     def conditions(self, section: dict[str, Any]) -> None:
         """Age ranges, sex at birth and required conditions per condition code."""
@@ -344,6 +370,7 @@ def load_rules(data_dir: str | None = None) -> Rules:
     doc = _yaml(path) or {}
     compiler = _Compiler(path=path, kb=kb, rules=Rules(kb=kb))
     compiler.anatomy(doc.get("anatomy") or {})
+    compiler.labs(doc.get("labs") or {})
     compiler.conditions(doc.get("conditions") or {})
     compiler.drugs(doc.get("drugs") or {})
     compiler.pathways()

@@ -97,6 +97,8 @@ def table_records(table: pa.Table, *, where: str = "table", first_line: int = 1,
 
     rids, sexes, ages = col("record_id"), col("sex"), col("age")
     conds, meds, vars_ = col("conditions"), col("medications"), col("variants")
+    # Sex-specific lab columns the rules name (plausibility.yaml `labs`): which hold a value.
+    labs = {c: col(c) for c in load_rules().lab_sex if c in table.column_names}
     for i in range(n):
         line = first_line + start + i
         yield (str(rids[i]) if rids[i] else str(start + i + 1)), line, Record(
@@ -105,7 +107,15 @@ def table_records(table: pa.Table, *, where: str = "table", first_line: int = 1,
             conditions=tuple(c.upper() for c in _codes(conds[i])),
             medications=tuple(m.lower() for m in _codes(meds[i])),
             variants=_codes(vars_[i]),
+            labs=tuple(c for c, vals in labs.items() if _present(vals[i])),
         )
+
+
+def _present(value: Any) -> bool:
+    """A lab cell holds a measurement (not None, NaN or blank)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return False
+    return not (isinstance(value, str) and not value.strip())
 
 
 def _table_records(path: Path) -> Iterator[tuple[str, int | None, Record]]:
@@ -147,7 +157,7 @@ def validate_records(records: Iterator[tuple[str, int | None, Record]], *, file:
         issues = cache.get(rec)
         if issues is None:
             issues = cache[rec] = rules.check(rec) if (rec.conditions or rec.medications
-                                                       or rec.variants) else []
+                                                       or rec.variants or rec.labs) else []
         if not issues:
             continue
         report.records_flagged += 1
