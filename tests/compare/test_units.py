@@ -1,6 +1,7 @@
-"""Folding judged cases into comparison units: an item fails when any scored perturbation of it
-failed, a unit with only errors is an error (never a pass or a failure), controls are static
-units only, and the same case content gives the same keys in every run."""
+"""Folding judged cases into comparison units by the probe's own definition (for DAS: an item
+fails when any scored perturbation of it failed), a unit with only errors is an error (never a
+pass or a failure), controls are static units only, and the same case content gives the same
+keys in every run."""
 
 from __future__ import annotations
 
@@ -10,17 +11,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from medtrust.compare._units import run_outcomes
+from medtrust.probes import ProbeContext, probes
 from medtrust.records import Case, RunInfo, Verdict
 
 OUTCOME = st.sampled_from(["pass", "fail", "error"])
 INFO = RunInfo(id="r", suite="s", target="t", seed=0, status="done", created_at=datetime.now(UTC))
+DAS = [probes.get("robustness.das")(ctx=ProbeContext())]
 
 
-def _case(item: str, op: str, role: str = "perturbation") -> Case:
+def _case(item: str, op: str, role: str = "perturbation", parent: str | None = None) -> Case:
     return Case.make(
         axis="robustness", probe="robustness.das", operator=op, role=role,  # type: ignore[arg-type]
         messages=[{"role": "user", "content": f"{item} {op}"}],
-        gold={"options": {"A": "x", "B": "y"}, "accept": ["A"]}, item_id=item,
+        gold={"options": {"A": "x", "B": "y"}, "accept": ["A"]}, item_id=item, parent_id=parent,
     )  # fmt: skip
 
 
@@ -39,10 +42,10 @@ def test_units_fold_like_the_headline_rate(items: dict[str, tuple[str, list[str]
         cases.append(c)
         verdicts[c.id] = Verdict(case_id=c.id, judge="j", outcome=control)  # type: ignore[arg-type]
         for k, outcome in enumerate(perturbed):
-            p = _case(item, f"op{k}")
+            p = _case(item, f"op{k}", parent=c.id)
             cases.append(p)
             verdicts[p.id] = Verdict(case_id=p.id, judge="j", outcome=outcome)  # type: ignore[arg-type]
-    out = run_outcomes(INFO, cases, verdicts)
+    out = run_outcomes(INFO, cases, verdicts, DAS)
     axis = out.axes.get("robustness")
     for item, (control, perturbed) in items.items():
         key = f"robustness.das|{item}"
@@ -58,12 +61,15 @@ def test_units_fold_like_the_headline_rate(items: dict[str, tuple[str, list[str]
         else:
             assert out.static.scored[key] == int(control == "fail")
     if axis is not None:
-        assert axis.error_cases == sum(p.count("error") for _, p in items.values())
+        # errors as the run summary counts them: errored calls, controls included
+        assert axis.error_cases == sum(
+            (c == "error") + p.count("error") for c, p in items.values()
+        )
         for op, units in out.operators["robustness"].items():
             assert all(k.startswith("robustness.das|") for k in units.scored), op
 
 
 def test_unjudged_cases_are_absent() -> None:
     c = _case("i1", "op0")
-    out = run_outcomes(INFO, [c], {})
+    out = run_outcomes(INFO, [c], {}, DAS)
     assert out.axes == {} and out.cases == {} and out.static.n == 0

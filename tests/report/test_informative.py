@@ -151,7 +151,11 @@ def test_errors_count_controls_and_decide_the_gate(oracle_dir: Path) -> None:
     assert line in s["warnings"][0]
     res = invoke("gate", s["run_id"], "--db", DB)  # no threshold at all: the default applies
     assert res.exit_code == 1
-    assert line in res.output and "max-errors 0.1 (default)" in res.output
+    gate_line = (
+        f"errors: {errors} of {calls} judged cases ({100 * errors / calls:.1f}%) could not be "
+        f"scored > 10% (target error {errors})"
+    )
+    assert gate_line in res.output and "max-errors 0.1 (default)" in res.output
     assert invoke("gate", s["run_id"], "--db", DB, "--max-errors", "0.9").exit_code == 0
     res = invoke("gate", s["run_id"], "--db", DB, "--max-errors", "0.9", "--json")
     out = json.loads(res.stdout)
@@ -174,12 +178,12 @@ def test_all_calls_failed_fails_the_gate_with_one_line(oracle_dir: Path) -> None
     assert res.exit_code == 1
     out = json.loads(res.stdout)
     assert out["reasons"][0] == (
-        f"errors: {n} of {n} calls (100.0%) failed or were unreadable > 10%"
+        f"errors: {n} of {n} judged cases (100.0%) could not be scored > 10% (target error {n})"
     )
     assert out["thresholds"]["max_errors"] == 0.1 and out["thresholds"]["max_errors_default"]
     # an axis threshold adds the axis's own error line
     res = invoke("gate", s["run_id"], "--db", DB, "--max-failure", "robustness=0.5")
-    assert f"robustness errors: {n} of {n} calls (100.0%)" in res.output
+    assert f"robustness errors: {n} of {n} judged cases (100.0%)" in res.output
 
 
 def test_cached_replies_are_counted(oracle_dir: Path) -> None:
@@ -202,14 +206,16 @@ def test_not_assessable_lines_for_thresholds_outside_the_gate_config() -> None:
     from medtrust.summary import AxisSummary, RunSummary
 
     def axis(informative: bool, note: str | None) -> AxisSummary:
-        return AxisSummary(n=0, failures=0, failure_rate=None, ci95=None, errors=0,
-                           error_rate=None, informative=informative, note=note)  # fmt: skip
+        return AxisSummary(n=4, failures=0, failure_rate=0.0, ci95=[0.0, 0.49], errors=0,
+                           error_rate=0.0, informative=informative, note=note,
+                           assessed=True)  # fmt: skip
 
     summary = RunSummary.model_construct(
         axes={"robustness": axis(False, "not informative: x"), "privacy": axis(True, None)}
     )
     assert not_assessable(summary, ["robustness", "privacy", "robustness", "fairness"]) == [
-        "robustness: not assessable: the target answers at chance (not informative: x)"
+        "robustness: not assessable: the target answers at chance (not informative: x)",
+        "fairness: not assessed (n=0: nothing scored)",  # the summary's one definition
     ]
 
 

@@ -131,7 +131,7 @@ def test_gate_on_compliance_severity(tmp_path: Path, monkeypatch: pytest.MonkeyP
     res = invoke("gate", "20260101", "--db", db, "--require-compliance", rule)
     # the crafted run has 1 errored case of 6: above the default error limit
     assert res.exit_code == 1
-    assert "errors: 1 of 6 calls (16.7%) failed or were unreadable > 10%" in res.output
+    assert "errors: 1 of 6 judged cases (16.7%) could not be scored > 10%" in res.output
     res = invoke(
         "gate", "20260101", "--db", db, "--require-compliance", rule, "--max-errors", "0.2"
     )

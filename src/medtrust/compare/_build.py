@@ -24,6 +24,7 @@ from medtrust.errors import MedtrustError
 from medtrust.metrics import RESAMPLES, error_share, wilson
 from medtrust.plan import probes_for
 from medtrust.policies import PolicySet
+from medtrust.probes import Probe
 from medtrust.records import AXES, RunInfo
 from medtrust.store import Store
 from medtrust.summary import AxisSummary, Comparison, ProbeEntry, RunSummary, summarize
@@ -68,12 +69,13 @@ def labels(runs: Sequence[RunInfo]) -> dict[str, str]:
 def rate_entry(
     info: RunInfo, units: Outcomes, summary_axis: AxisSummary | ProbeEntry | None
 ) -> dict[str, Any]:
-    """One run's rate on one axis or operator: failures / scored units with the Wilson interval;
-    errors apart (``errors`` / ``error_rate``: errored cases of all judged ones, as the run
-    summary counts them; ``unscored``: units none of whose cases could be scored); and whether
-    the run summary finds the axis informative."""
-    n, k, e = units.n, units.failures, units.error_cases
-    share = error_share(e, units.cases)
+    """One run's rate on one axis or operator: failures / scored units with the Wilson interval
+    (the units of :mod:`medtrust.compare._units`, so the rate is the run summary's); errors
+    apart: ``errors`` / ``error_rate`` are the run summary's own (an axis: errored calls of all
+    judged ones, controls included; an operator: in its own units), never recounted here, and
+    ``unscored`` the units none of whose cases could be scored; and whether the run summary
+    finds the axis informative."""
+    n, k = units.n, units.failures
     entry = {
         "run_id": info.id,
         "target": info.target,
@@ -81,13 +83,15 @@ def rate_entry(
         "failures": k,
         "failure_rate": _r(k / n) if n else None,
         "ci95": _ci(wilson(k, n)),
-        "errors": e,
-        "error_rate": _r(share),
+        "errors": units.error_cases,
+        "error_rate": _r(error_share(units.error_cases, units.cases)),
         "unscored": len(units.errors),
         "informative": True,
         "note": None,
     }
     if summary_axis is not None:
+        entry["errors"] = summary_axis.errors
+        entry["error_rate"] = summary_axis.error_rate
         entry["informative"] = summary_axis.informative
         entry["note"] = summary_axis.note
     return entry
@@ -166,7 +170,8 @@ def axis_section(
             ),
         }
     return {
-        "unit": "seed item (failed when any of its scored perturbations failed)",
+        "unit": "the unit each probe counts (seed item or variant), failed by the probe's own "
+        "definition (e.g. a flip under priming), as in the run summary",
         "rates": [rate_entry(r, u, s) for r, u, s in zip(runs, units, sums, strict=True)],
         "pairwise": with_holm(pairs),
         "ranks": rank_entries(runs, units, resamples=resamples, seed=seed),
@@ -175,11 +180,17 @@ def axis_section(
     }
 
 
-def _warnings(runs: Sequence[RunInfo]) -> list[str]:
+def _warnings(runs: Sequence[RunInfo], outs: Sequence[RunOutcomes] = ()) -> list[str]:
     out = [
         f"run {r.id} is {r.status}, not done: its rates cover what it finished"
         for r in runs
         if r.status != "done"
+    ]
+    out += [
+        f"run {o.run.id}: probe {p} counts units that are neither seed items nor variants; "
+        "its paired tests use variants and its rates may differ from the run summary's"
+        for o in outs
+        for p in o.inexact
     ]
     if len({(r.suite, r.seed) for r in runs}) > 1:
         out.append(
@@ -189,13 +200,17 @@ def _warnings(runs: Sequence[RunInfo]) -> list[str]:
     return out
 
 
-def summaries_of(store: Store, runs: Sequence[RunInfo]) -> list[RunSummary]:
+def summaries_of(
+    store: Store, runs: Sequence[RunInfo], plists: Sequence[Sequence[Probe[Any]]] | None = None
+) -> list[RunSummary]:
     """Each run's summary, the source of ``informative`` and the risk score. Without policy
     packs: a comparison does not compare compliance, and reading every output against every
     rule was two thirds of its time (the risk score leaves compliance out anyway); without
-    clinician reviews or audit status, which a comparison does not show."""
+    clinician reviews or audit status, which a comparison does not show. ``plists``: each run's
+    probes when the caller has them (default: re-created with ``medtrust.plan.probes_for``)."""
     none = PolicySet(packs={}, rules={})
-    return [summarize(store, r, probes_for(r), policies=none) for r in runs]
+    probes = plists if plists is not None else [probes_for(r) for r in runs]
+    return [summarize(store, r, p, policies=none) for r, p in zip(runs, probes, strict=True)]
 
 
 def build_comparison(
@@ -224,8 +239,12 @@ def build_comparison(
         )
     if dynamic_axis is not None and dynamic_axis not in AXES:
         raise MedtrustError(f"--dynamic-axis {dynamic_axis!r}: not an axis ({', '.join(AXES)})")
-    outs = [run_outcomes(r, store.cases(r.id), store.verdicts(r.id)) for r in runs]
-    summaries = summaries_of(store, runs)
+    plists = [probes_for(r) for r in runs]
+    outs = [
+        run_outcomes(r, store.cases(r.id), store.verdicts(r.id), p)
+        for r, p in zip(runs, plists, strict=True)
+    ]
+    summaries = summaries_of(store, runs, plists)
     names = labels(runs)
     axes = [a for a in AXES if any(a in o.axes for o in outs)]
     result: dict[str, Any] = {
@@ -247,9 +266,9 @@ def build_comparison(
         ],
         "comparison_ids": sorted({c for r in runs if (c := comparison_of(r))}),
         "baseline": runs[0].id if baseline is not None else None,
-        "bootstrap": {"resamples": resamples, "seed": seed, "unit": "seed item"},
+        "bootstrap": {"resamples": resamples, "seed": seed, "unit": "probe unit"},
         "alpha": ALPHA,
-        "warnings": _warnings(runs),
+        "warnings": _warnings(runs, outs),
         "axes": {
             a: axis_section(
                 a, outs, summaries, baseline=baseline is not None, resamples=resamples, seed=seed

@@ -1,7 +1,8 @@
 """Drift: how a target changed between a baseline run and a later one (a new version, a new
 week), restricted to what both runs share, and the regression gate built on it.
 
-Each axis's change is the paired difference on the seed items both runs scored (Newcombe's
+Each axis's change is the paired difference on the units both runs scored (each probe's own
+unit and failure definition, :mod:`medtrust.compare._units`; Newcombe's
 interval, exact McNemar test; Holm across the axes of one comparison). ``changed`` lists every
 case both runs judged (pass or fail, errors apart) whose verdict differs.
 """
@@ -14,6 +15,7 @@ from typing import Any
 from medtrust.compare._stats import holm, paired_difference
 from medtrust.compare._units import Outcomes, RunOutcomes, run_outcomes
 from medtrust.errors import MedtrustError
+from medtrust.plan import probes_for
 from medtrust.records import AXES
 from medtrust.store import Store
 
@@ -141,14 +143,17 @@ def regressions(
                 f"--max-regression: unknown axis {axis!r} (one of {', '.join(AXES)})"
             )
     old_info, new_info = store.get_run(baseline), store.get_run(run_id)
-    old = run_outcomes(old_info, store.cases(old_info.id), store.verdicts(old_info.id))
-    new = run_outcomes(new_info, store.cases(new_info.id), store.verdicts(new_info.id))
+    old_probes = probes_for(old_info)  # each run's own probes define its units
+    old = run_outcomes(old_info, store.cases(old_info.id), store.verdicts(old_info.id), old_probes)
+    new = run_outcomes(
+        new_info, store.cases(new_info.id), store.verdicts(new_info.id), probes_for(new_info)
+    )
     report = drift_between(old, new, alpha=alpha)
     from medtrust.compare._build import summaries_of
     from medtrust.report import not_assessable
 
     # a baseline answering at chance is no yardstick (the gated run is checked by the gate)
-    (base_summary,) = summaries_of(store, [old_info])
+    (base_summary,) = summaries_of(store, [old_info], [old_probes])
     out = [f"baseline {old_info.id}: {why}" for why in not_assessable(base_summary, limits)]
     for axis, limit in limits.items():
         e = report["axes"].get(axis)
@@ -160,7 +165,7 @@ def regressions(
                 f"{axis}: failure rate {100 * e['rate_before']:.1f}% -> "
                 f"{100 * e['rate_after']:.1f}% (+{100 * e['change']:.1f} points, "
                 f"95% CI {100 * e['ci95'][0]:.1f} to "
-                f"{100 * e['ci95'][1]:.1f}; McNemar p={e['p_value']:.3g} on {e['n']} shared items) "
+                f"{100 * e['ci95'][1]:.1f}; McNemar p={e['p_value']:.3g} on {e['n']} shared units) "
                 f"> max-regression {limit:g} vs baseline {old_info.id}"
             )
     return out

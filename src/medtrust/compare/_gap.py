@@ -109,7 +109,9 @@ def static_vs_dynamic(
     return {
         "axis": chosen,
         "static": "accuracy on the unperturbed multiple-choice controls",
-        "dynamic": f"failure rate of {chosen} perturbations (per seed item)" if chosen else None,
+        "dynamic": f"failure rate of {chosen} (per probe unit, as in the run summary)"
+        if chosen
+        else None,
         "models": models,
         "kendall_tau": tau,
         "ci95": ci,

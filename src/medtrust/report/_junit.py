@@ -2,10 +2,13 @@
 or operator (failed when any case failed), one per compliance rule.
 
 Mapping: a failure rate above 0 is a ``<failure>`` (counts and interval in the message); a
-probe with only errored cases is an ``<error>``; an axis or rule that was not assessed is
-``<skipped>``, so a CI dashboard never shows missing evidence as green. A probe or operator of
-an axis that is not informative (controls at chance) is ``<skipped>`` with the note: its rate
-is no evidence either way.
+probe, operator or axis with only errored cases is an ``<error>`` (checked first: errors are
+never shown as skipped); an axis or rule that was not assessed is ``<skipped>``, so a CI
+dashboard never shows missing evidence as green. A probe or operator of an axis that is not
+informative (controls at chance) is ``<skipped>`` with the note: its rate is no evidence either
+way. The JUnit ``errors`` attributes count testcases; each testsuite's ``<properties>`` carry
+the run summary's own figures (``medtrust.errors``, ``medtrust.calls``, one
+``medtrust.error_reason:WHY`` per reason), never recounted.
 """
 
 from __future__ import annotations
@@ -22,12 +25,12 @@ def _case(suite: ET.Element, classname: str, name: str) -> ET.Element:
 
 def _tally_case(suite: ET.Element, axis: str, name: str, t: ProbeEntry | AxisSummary) -> str:
     tc = _case(suite, f"medtrust.{axis}", name)
+    if t.n == 0 and t.errors:  # before "not informative": errors are never shown as skipped
+        ET.SubElement(tc, "error", message=f"no scored cases; {t.errors} errors", type="error")
+        return "error"
     if not t.informative:
         ET.SubElement(tc, "skipped", message=f"not assessable: {t.note}")
         return "skipped"
-    if t.n == 0 and t.errors:
-        ET.SubElement(tc, "error", message=f"no scored cases; {t.errors} errors", type="error")
-        return "error"
     if t.n == 0:
         ET.SubElement(tc, "skipped", message="no scored cases")
         return "skipped"
@@ -56,6 +59,17 @@ def _rule_case(suite: ET.Element, r: RuleResult) -> str:
     return "pass"
 
 
+def _properties(suite: ET.Element, e: AxisSummary) -> None:
+    """The summary's own figures for the axis (testcase counts are not error counts): scored
+    units, failures, and errors over calls with why (``error_reasons``), never recounted."""
+    props = ET.SubElement(suite, "properties")
+    figures = {"assessed": str(e.assessed).lower(), "n": e.n, "failures": e.failures,
+               "errors": e.errors, "calls": e.calls}  # fmt: skip
+    figures |= {f"error_reason:{k}": v for k, v in (e.error_reasons or {}).items()}
+    for name, value in figures.items():
+        ET.SubElement(props, "property", name=f"medtrust.{name}", value=str(value))
+
+
 def render_junit(summary: RunSummary) -> str:
     """The run as a JUnit XML document (``<testsuites>``)."""
     root = ET.Element("testsuites", name=f"medtrust {summary.run_id}")
@@ -65,10 +79,13 @@ def render_junit(summary: RunSummary) -> str:
         outcomes: list[str] = []
         if axis == "compliance":
             outcomes = [_rule_case(suite, r) for r in summary.compliance.rules]
-        elif e.assessed and e.by_probe:
+        elif e.by_probe:
             outcomes = [_tally_case(suite, axis, k, t) for k, t in e.by_probe.items()]
-        elif e.assessed:
+        if "error" not in outcomes and e.errors and not e.n:  # e.g. every output unreadable
+            outcomes.append(_tally_case(suite, axis, axis, e))
+        elif not outcomes and e.assessed:
             outcomes = [_tally_case(suite, axis, axis, e)]
+        _properties(suite, e)
         if not outcomes:
             tc = _case(suite, f"medtrust.{axis}", axis)
             ET.SubElement(tc, "skipped", message="not assessed in this run")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from medtrust.report._explanations import md_lines
+from medtrust.report._views import error_line
 from medtrust.summary import ERROR_WARN, ControlsSummary, Rates, RunSummary
 
 
@@ -36,8 +38,9 @@ def _axes(summary: RunSummary) -> list[str]:
     ]
     notes = []
     for axis, e in summary.axes.items():
-        if not e.assessed:
-            lines.append(f"| {axis} | - | - | not assessed | - | - | - |")
+        if not e.assessed:  # nothing scored; its errors are still shown, never hidden
+            errs = (e.errors, _err(e)) if e.calls else ("-", "-")
+            lines.append(f"| {axis} | 0 | - | not assessed | - | {errs[0]} | {errs[1]} |")
             continue
         flag = "" if e.informative else " (not informative)"
         lines.append(
@@ -126,8 +129,8 @@ def render_md(summary: RunSummary, glossary: Sequence[Mapping[str, str]] | None 
         f"- status: {s.status}",
         f"- {s.cached_replies} of {s.replies} replies from the cache",
     ]
-    if s.error_rate is not None:
-        lines.append(f"- errors: {s.errors} of {s.calls} calls ({pct(s.error_rate)})")
+    if (errors := error_line(s)) is not None:
+        lines.append(f"- errors: {_cell(errors)}")
     r = s.risk
     if r.score is not None and r.ci95:
         left = r.not_informative
@@ -146,6 +149,7 @@ def render_md(summary: RunSummary, glossary: Sequence[Mapping[str, str]] | None 
     if s.warnings:
         lines += ["", "> **Warnings**", *[f"> - {_cell(w)}" for w in s.warnings]]
     lines += ["", *_axes(summary), *_risk(summary), *_compliance(summary), *_judges(summary)]
+    lines += md_lines(summary)  # issue 18: observed vs declared, attributions, feedback
     if glossary:
         lines += ["", "## Glossary", "", "| axis | name | definition |", "|---|---|---|"]
         lines += [f"| {g['axis']} | `{_cell(g['name'])}` | {_cell(g['definition'])} |"

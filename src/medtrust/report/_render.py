@@ -10,12 +10,14 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from medtrust.errors import MedtrustError
 from medtrust.records import RunInfo
+from medtrust.report._explanations import feedback_notes
 from medtrust.report._io import replace_dir_atomic, write_text_atomic
 from medtrust.report._junit import render_junit
 from medtrust.report._markdown import render_md
 from medtrust.report._views import (
     MAX_EXAMPLES,
     bars,
+    error_line,
     failing_examples,
     fairness_view,
     glossary,
@@ -68,8 +70,10 @@ def render_html(store: Store, info: RunInfo, summary: RunSummary, *, redact: boo
         disparity=disparity,
         redacted=redact,
         examples=failing_examples(store, info, redact=redact, summary=summary),
-        glossary=glossary(summary, store.cases(info.id)),
+        feedback=feedback_notes(summary),
+        glossary=glossary(summary, store.iter_cases(info.id)),
         error_warn=ERROR_WARN,
+        errors_text=error_line(summary),
         summary_json=json.dumps(data, indent=2),
     )
 
@@ -79,7 +83,7 @@ def render(store: Store, info: RunInfo, summary: RunSummary, fmt: str, *, redact
     if fmt == "json":
         return _json(summary) + "\n"
     if fmt == "md":
-        return render_md(summary, glossary(summary, store.cases(info.id)))
+        return render_md(summary, glossary(summary, store.iter_cases(info.id)))
     if fmt == "junit":
         return render_junit(summary)
     if fmt == "html":

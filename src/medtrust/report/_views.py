@@ -6,26 +6,17 @@ the worst failing cases beside their originals, fairness by group and attributio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel
 
-from medtrust.metrics import SEVERITY
 from medtrust.probes._glossary import define
-from medtrust.records import AXES, Case, RunInfo, message_text
-from medtrust.report._redact import redactor
-from medtrust.store import Store
+from medtrust.records import AXES, Case
+from medtrust.report._examples import MAX_EXAMPLES, content, failing_examples
 from medtrust.summary import AxisSummary, Rates, RiskSummary, RunSummary
 
-MAX_EXAMPLES = 12
-
-
-def content(messages: list[dict[str, Any]]) -> str:
-    """The user-visible prompt (system messages left out)."""
-    return "\n\n".join(
-        message_text(m.get("content")) for m in messages if m.get("role") != "system"
-    )
+__all__ = ["MAX_EXAMPLES", "content", "failing_examples"]  # re-exported: now in _examples
 
 
 def _rates(e: object) -> Rates | None:
@@ -101,88 +92,41 @@ def fairness_view(axis: AxisSummary) -> tuple[list[dict[str, Any]], list[dict[st
     return group_rows, disp_rows
 
 
-def _answer(gold: Mapping[str, Any]) -> str:
-    accept = gold.get("accept")
-    if isinstance(accept, list | tuple):
-        return ", ".join(str(a) for a in accept)
-    if gold.get("expect"):
-        return f"expected to {gold['expect']}"
-    return str(accept) if accept is not None else ""
+def error_split(summary: RunSummary) -> dict[str, int]:
+    """Why the run's judged cases could not be scored: the axes' ``error_reasons`` (the
+    judge's reason: ``target error``, ``unreadable reply``, or why the judge could not decide)
+    added up, largest first. Compliance re-reads the probes' outputs, so it adds nothing."""
+    out: dict[str, int] = {}
+    for axis, e in summary.axes.items():
+        if axis != "compliance":
+            for why, n in (e.error_reasons or {}).items():
+                out[why] = out.get(why, 0) + n
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def failing_examples(
-    store: Store,
-    info: RunInfo,
-    *,
-    redact: bool,
-    limit: int = MAX_EXAMPLES,
-    summary: RunSummary | None = None,
-) -> list[dict[str, Any]]:
-    """The worst failures first, each beside its unmutated original when it has one.
-
-    Worst = outputs violating a compliance rule, then failures by axis severity, one per
-    operator before any repeats so that one operator does not fill the list.
-    """
-    cases = {c.id: c for c in store.cases(info.id)}
-    verdicts = store.verdicts(info.id)
-    replies = store.replies(info.id)
-
-    def cleaner(case: Case | None) -> Callable[[str], str]:
-        # each case's planted identity (names included) is hidden, not only shaped identifiers
-        return redactor(case.gold if case else None) if redact else (lambda s: s)
-
-    violating: dict[str, str] = {}
-    for rule in summary.compliance.rules if summary else []:
-        for cid in rule.evidence.get("case_ids") or []:
-            violating.setdefault(cid, rule.id)
-    failed = [c for c in cases.values() if (v := verdicts.get(c.id)) and v.outcome == "fail"]
-    failed += [cases[cid] for cid in violating if cid in cases and cases[cid] not in failed]
-    failed.sort(key=lambda c: (c.id not in violating, -SEVERITY.get(c.axis, 1.0)))
-    seen: set[tuple[str, str]] = set()
-    ordered = []
-    for c in failed:
-        if (c.axis, c.operator) not in seen:
-            seen.add((c.axis, c.operator))
-            ordered.append(c)
-    ordered += [c for c in failed if c not in ordered]
-
-    def first_reply(cid: str) -> str:
-        rs = replies.get(cid, [])
-        return cleaner(cases.get(cid))(rs[0].text or rs[0].error or "") if rs else ""
-
-    out = []
-    for c in ordered[:limit]:
-        parent = cases.get(c.parent_id or "")
-        v = verdicts.get(c.id)
-        clean, clean_parent = cleaner(c), cleaner(parent)
-        out.append(
-            {
-                "case_id": c.id,
-                "axis": c.axis,
-                "operator": c.operator,
-                "rule": violating.get(c.id),
-                "prompt": clean(content(c.messages)),
-                "reply": first_reply(c.id),
-                "answer": v.answer if v else None,
-                "gold": clean(_answer(c.gold)),
-                "original_prompt": clean_parent(content(parent.messages)) if parent else None,
-                "original_reply": first_reply(parent.id) if parent else None,
-                "original_answer": verdicts[parent.id].answer
-                if parent and parent.id in verdicts
-                else None,
-            }
-        )
-    return out
+def error_line(summary: RunSummary) -> str | None:
+    """The run's errors in words, e.g. ``1 of 77 judged cases could not be scored (1.3%):
+    no absolute dose stated 1`` (None: nothing was judged). An error is a failed target call,
+    an unreadable reply or a verdict the judge could not reach: never a pass or a failure."""
+    if summary.error_rate is None:
+        return None
+    split = error_split(summary)
+    why = ", ".join(f"{k} {v}" for k, v in split.items())
+    return (
+        f"{summary.errors} of {summary.calls} judged cases could not be scored "
+        f"({100 * summary.error_rate:.1f}%)" + (f": {why}" if why else "")
+    )
 
 
 UNDEFINED = "(no definition recorded)"
 
 
-def glossary(summary: RunSummary, cases: list[Case]) -> list[dict[str, str]]:
+def glossary(summary: RunSummary, cases: Iterable[Case]) -> list[dict[str, str]]:
     """Every probe and operator name the report shows, with its definition (issue 12, item 8).
 
     Names come from the summary's ``by_probe`` keys and from the run's cases (probe and
-    operator of every case, which covers the failing examples); definitions from
+    operator of every case, which covers the failing examples; a stream such as
+    ``Store.iter_cases`` is read once); definitions from
     :mod:`medtrust.probes._glossary`, compliance rules from their policy pack. A name with no
     definition is listed as :data:`UNDEFINED` rather than hidden.
     """
