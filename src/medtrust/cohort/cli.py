@@ -66,10 +66,21 @@ def generate(
                                           help="Import FHIR bundles (e.g. Synthea) as the cohort "
                                                "instead of generating; -n caps how many."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    ray: str | None = typer.Option(
+        None, "--ray", metavar="[ADDRESS]",
+        help="Write partitioned Parquet (--out DIR/) with Ray tasks: --ray alone starts a local "
+             "Ray, --ray auto joins a cluster, or give an address as ray.init takes it."),
+    workers: int | None = typer.Option(None, "--workers", min=1,
+                                       help="With --ray: partitions written at once "
+                                            "(default: the cluster's CPUs)."),
+    partition_size: int = typer.Option(1 << 20, "--partition-size", min=1,
+                                       help="With --ray: patients per partition file "
+                                            "(the output does not depend on --workers)."),
 ) -> None:
     """Generate a synthetic cohort, streamed to disk (Safe Harbor unless --identified)."""
     from medtrust.cohort._config import CohortConfig
     from medtrust.cohort._generate import generate_cohort
+    from medtrust.cohort._partitioned import generate_partitioned
 
     if from_fhir is not None:
         summary = _import(from_fhir, out, n, identified)
@@ -82,8 +93,13 @@ def generate(
             raise ConfigError(str(exc).splitlines()[0]) from None
         with _progress() as bar:
             task = bar.add_task(f"generating {out.name}", total=n)
-            summary = generate_cohort(n, out, config=cfg,
-                                      progress=lambda k: bar.advance(task, k))
+            if ray is not None:
+                summary = generate_partitioned(n, out, config=cfg, address=ray, workers=workers,
+                                               partition_size=partition_size,
+                                               progress=lambda k: bar.advance(task, k))
+            else:
+                summary = generate_cohort(n, out, config=cfg,
+                                          progress=lambda k: bar.advance(task, k))
     if as_json:
         print_json(summary)
         return
@@ -205,19 +221,44 @@ def _write_table(df: Any, path: Path) -> None:
 @handle_errors
 def fit(
     real: Path = typer.Argument(..., help="Real table (.csv or .parquet)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Model file to write (JSON)."),
+    out: Path = typer.Option(..., "--out", "-o",
+                             help="Model file to write (copula: JSON; cvae: cvae.pt)."),
+    kind: str = typer.Option("copula", "--model",
+                             help="copula (Gaussian copula, JSON) or cvae (conditional VAE, "
+                                  "needs `pip install torch==2.13.0`)."),
+    condition: str = typer.Option("", "--condition",
+                                  help="cvae: protected columns to condition on, e.g. race,sex."),
+    epochs: int = typer.Option(150, "--epochs", help="cvae: training epochs."),
+    seed: int = typer.Option(0, "--seed", min=0, help="cvae: training seed (deterministic)."),
     holdout_frac: float = typer.Option(0.2, "--holdout-frac",
                                        help="Rows kept out of fitting for `evaluate` (0 = none)."),
     split_seed: int = typer.Option(0, "--split-seed", help="Seed of the holdout split."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
-    """Fit a Gaussian-copula generator to a real table (categorical, integer, missing values)."""
+    """Fit a generator to a real table: a Gaussian copula, or a conditional VAE (--model cvae
+    --condition race,sex) whose counterfactual twins `cohort sample --counterfactual` draws."""
     from medtrust._atomic import atomic_path
     from medtrust.cohort._copula import fit_copula
     from medtrust.cohort._evaluate import split_holdout
 
+    if kind not in ("copula", "cvae"):
+        raise ConfigError(f"--model {kind!r}: use copula or cvae")
+    if kind == "copula" and condition:
+        raise ConfigError("--condition applies to --model cvae only")
     df = _read_table(real)
     train, _ = split_holdout(df, holdout_frac, split_seed)
+    if kind == "cvae":
+        from medtrust.cohort._cli_learned import fit_cvae_table
+
+        with console.status(f"fitting a CVAE on {len(train)} rows"):
+            info = fit_cvae_table(train, condition, seed=seed, epochs=epochs,
+                                  holdout_frac=holdout_frac, split_seed=split_seed, out=out)
+        if as_json:
+            print_json(info)
+        else:
+            console.print(f"fitted a CVAE on {len(train)} rows, conditioned on "
+                          f"{', '.join(info['conditions'])} -> {out}")
+        return
     with console.status(f"fitting on {len(train)} rows"):
         model = fit_copula(train, seed=split_seed)
     model = model.model_copy(update={"holdout_frac": holdout_frac, "split_seed": split_seed})
@@ -234,25 +275,65 @@ def fit(
 @cohort_app.command()
 @handle_errors
 def sample(
-    model: Path = typer.Argument(..., help="Model written by `fit`."),
-    n: int = typer.Option(..., "-n", "--n", min=1, help="Rows to sample."),
+    model: Path = typer.Argument(..., help="Model written by `fit` (copula JSON or cvae.pt)."),
+    n: int | None = typer.Option(None, "-n", "--n", min=1,
+                                 help="Rows to sample (required, except with --data)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output table (.csv or .parquet)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Sampling seed."),
+    counterfactual: str | None = typer.Option(
+        None, "--counterfactual", help="cvae: COLUMN=VALUE[,COLUMN=VALUE]: write the "
+                                       "counterfactual twin of every record of --data."),
+    data: Path | None = typer.Option(None, "--data",
+                                     help="Records to twin (.csv or .parquet), with "
+                                          "--counterfactual."),
+    keep: str | None = typer.Option(
+        None, "--keep", help="Twins: columns copied verbatim from each record (comma list, or "
+                             "none) \\[default: age,conditions,medications,variants]."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
-    """Sample a synthetic table from a fitted model, HIPAA Safe Harbor by construction.
+    """Sample a synthetic table from a fitted model, or counterfactual twins of given records.
 
-    Ages over 89 are top-coded to 90 ("90 or older"), dates coarsened to the year, ZIP codes
-    cut to a permitted 3-digit prefix (restricted ones to 000), direct identifiers dropped:
-    `medtrust cohort check` on the output passes."""
-    from medtrust.cohort._copula import CopulaModel, sample_copula
+    Safe Harbor by construction: ages over 89 top-coded to 90, dates coarsened to the year, ZIP
+    codes cut to a permitted 3-digit prefix (restricted ones to 000), direct identifiers dropped.
+    Clinically plausible too: when the table has sex, age and conditions/medications/variants
+    or sex-specific lab (lab_psa) columns, records the plausibility rules reject are resampled
+    (sample) or dropped as "not applicable" (twins), and counted in the summary. A twin keeps
+    its record's latent code and clinical picture (--keep); --json gives per column the share of
+    twins equal to their record."""
+    from medtrust.cohort import _cli_learned as learned
 
-    df = sample_copula(CopulaModel.load(model), n, seed=seed)
-    _write_table(df, out)
-    if as_json:
-        print_json({"rows": len(df), "file": str(out)})
+    if (counterfactual is None) != (data is None):
+        raise ConfigError("--counterfactual and --data go together (twins of the --data records)")
+    if counterfactual is not None and data is not None:
+        if n is not None:
+            raise ConfigError("-n does not apply to --counterfactual (one twin per --data row)")
+        df, info = learned.counterfactual_twins(model, _read_table(data), counterfactual,
+                                                where=str(data), keep=keep)
+    elif keep is not None:
+        raise ConfigError("--keep applies to --counterfactual twins only")
+    elif n is None:
+        raise ConfigError("-n: give the number of rows to sample (at least 1)")
     else:
-        console.print(f"sampled {len(df)} rows -> {out}")
+        df, info = learned.sample_any(model, n, seed=seed)
+    _write_table(df, out)
+    info["file"] = str(out)
+    if as_json:
+        print_json(info)
+        return
+    check = info["plausibility"]
+    what = "counterfactual twins" if counterfactual else "rows"
+    console.print(f"sampled {len(df)} {what} -> {out}")
+    if not check["applied"]:
+        console.print("plausibility: not checked (" + check["reason"] + ")")
+    elif counterfactual:
+        console.print(f"plausibility: {check['not_applicable']} of {check['twins']} twins "
+                      "implausible, dropped (not applicable)")
+    else:
+        console.print(f"plausibility: {check['rejected']} of {check['checked']} sampled records "
+                      "implausible, rejected and resampled")
+    if counterfactual:
+        console.print("equal to their record: " + ", ".join(
+            f"{c} {f['kept']}/{f['of']}" for c, f in info["fidelity"].items()))
 
 
 @cohort_app.command()
