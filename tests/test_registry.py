@@ -217,7 +217,9 @@ def test_a_lookup_from_another_thread_waits_for_the_walk(package: str, tmp_path:
     walker = threading.Thread(target=first)
     walker.start()
     slow = None
-    while slow is None:  # the walk has reached the slow module
+    # The walk has reached the slow module and run it up to its events (a module is in
+    # sys.modules before its first line runs).
+    while slow is None or not hasattr(slow, "STARTED"):
         slow = sys.modules.get(f"{package}.aaa_slow")
     slow.STARTED.wait(10)
     second = threading.Thread(target=lambda: found.setdefault("second", reg.get("sub.beta")))

@@ -83,7 +83,9 @@ def test_resume_after_kill_loses_and_duplicates_nothing(oracle_dir: Path) -> Non
     assert total == distinct  # nothing duplicated
     assert total == count(db, "select count(*) from cases")  # one sample per case, none missing
     assert count(db, "select count(*) from verdicts") == total
-    assert calls_after == total - stored  # only what was missing was asked again
+    # Only what was missing was asked again. A reply can reach the response cache just before
+    # the kill and its reply row not: the resumed run then takes it from the cache, no call.
+    assert calls_after + resumed["cached_replies"] == total - stored
 
     fresh = medtrust(
         *args, "--json", "--no-cache", "--db", f"sqlite:///{oracle_dir / 'f.db'}", cwd=oracle_dir
