@@ -7,7 +7,9 @@ operators: N baseline calls) against a local 0 ms target, ``python:bench_zero:an
 callable returning a fixed letter), into a fresh SQLite store, with ``--json`` (no HTML report).
 It records the child's peak RSS (``ru_maxrss`` of the waited child), wall time and CPU time, and
 the peak RSS reached by the end of the stage loop (``VmHWM`` read right after ``run_stages``
-returns: cases, calls, replies, verdicts, follow-ups), before the summary and report.
+returns: cases, calls, replies, verdicts, follow-ups), before the summary and report, and the
+peak reached once the concern trigger (``review.trigger_review``, run after the stage loop) has
+scored the run; the rest of the whole-run peak is the summary (``summarize_run``).
 
     python bench/bench_scale_memory.py --sizes 10000 100000 1000000
     python bench/bench_scale_memory.py --sizes 1000000 --stage-only  # the stage loop alone
@@ -42,6 +44,14 @@ async def wrapped(*a, **k):  # the peak RSS so far when the stage loop ends (bef
         sys.stdout.flush()
         os._exit(0)
 r.run_stages = wrapped
+import medtrust.review as rv
+orig_trigger = rv.trigger_review
+def trigger(*a, **k):  # the peak RSS once the concern trigger has scored the run
+    out = orig_trigger(*a, **k)
+    hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]
+    open(OUT + ".review", "w").write(f"{hwm} {time.perf_counter() - t0:.2f}")
+    return out
+rv.trigger_review = trigger
 from medtrust.cli import main
 sys.argv = ["medtrust", *sys.argv[3:]]
 main()
@@ -70,6 +80,7 @@ def measure(n: int, work: Path, concurrency: int, stage_only: bool) -> dict[str,
             "--concurrency", str(concurrency), "--db", f"sqlite:///{db}", "--json", "--no-cache"]
     stage_hwm = work / "stage_hwm.txt"
     stage_hwm.unlink(missing_ok=True)
+    Path(f"{stage_hwm}.review").unlink(missing_ok=True)
     cmd = [sys.executable, "-c", LAUNCH, str(stage_hwm), "1" if stage_only else "0", *args]
     out, err = work / "stdout.json", work / "stderr.txt"
     t0 = time.perf_counter()
@@ -82,6 +93,8 @@ def measure(n: int, work: Path, concurrency: int, stage_only: bool) -> dict[str,
         raise SystemExit(f"run failed ({proc.returncode}):\n{err.read_text()[-3000:]}")
     summary = json.loads(out.read_text())
     hwm, stage_s = stage_hwm.read_text().split()
+    review = Path(f"{stage_hwm}.review")
+    rhwm, review_s = review.read_text().split() if review.exists() else ("0", "nan")
     cpu = usage.ru_utime + usage.ru_stime
     return {
         "cases": n,
@@ -90,6 +103,8 @@ def measure(n: int, work: Path, concurrency: int, stage_only: bool) -> dict[str,
         "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),  # KiB on Linux
         "stage_loop_peak_rss_mib": round(int(hwm) / 1024, 1),
         "stage_loop_end_s": float(stage_s),
+        "review_trigger_peak_rss_mib": round(int(rhwm) / 1024, 1),  # stage loop + concern scores
+        "review_trigger_end_s": float(review_s),
         "wall_s": round(wall, 2),
         "cpu_s": round(cpu, 2),
         "cpu_ms_per_case": round(1000 * cpu / n, 3),

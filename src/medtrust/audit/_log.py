@@ -7,6 +7,7 @@ so ``audit`` never imports ``store`` (the store sits above the audit primitives 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -80,6 +81,10 @@ class AuditLog(Protocol):
 
     def audit_events(self, run_id: str | None = None) -> list[AuditEvent]:
         """Events in chain order: all of them, or one run's."""
+        ...
+
+    def iter_audit_events(self, run_id: str, *, batch: int = ...) -> Iterator[AuditEvent]:
+        """One run's events in chain order, read ``batch`` at a time."""
         ...
 
     def audit_events_for(self, case_id: str, run_id: str | None = None) -> list[AuditEvent]:

@@ -1,61 +1,98 @@
-"""Store-backed views of one probe's cases and verdicts, for ``Probe.followups``.
+"""Store-backed views of a run's (or one probe's) cases, verdicts and replies.
 
-A probe plans its next attack round from its own cases and their verdicts so far. Handing it
-lists of every case and a dict of every verdict would hold the whole run in memory; these views
-read the store in windows instead. Iterating :class:`StoredCases` loads one window of cases and,
-with it, that window's verdicts into the paired :class:`StoredVerdicts`, so the usual
-``for c in cases: verdicts.get(c.id)`` costs one query per window, not per case; a lookup outside
-the current window is one query.
+A probe plans its next attack round (``Probe.followups``) and counts its failures
+(``Probe.summarize``) from its cases and their verdicts; the summary and the policy checks
+read every case with its replies. Handing them lists of every case and dicts of every verdict
+and reply would hold the whole run in memory; these views read the store in windows instead.
+Iterating :class:`StoredCases` loads one window of cases and, with it, that window's verdicts
+(and replies, when paired) into the paired mappings, so the usual
+``for c in cases: verdicts.get(c.id)`` costs one query per window, not per case; a lookup
+outside the current window is one query.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from typing import overload
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Generic, TypeVar, overload
 
-from medtrust.records import Case, Verdict
+from medtrust.records import Case, Reply, Verdict
 from medtrust.store import Store
 
 WINDOW = 2000
+"""Cases per window (and per query): memory is bounded by this, not by the run's size."""
+
+V = TypeVar("V")
 
 
-class StoredVerdicts(Mapping[str, Verdict]):
-    """The verdicts of one probe's cases in a run (a read-only mapping case id -> verdict)."""
+class _Windowed(Mapping[str, V], Generic[V]):
+    """A read-only mapping case id -> value, loaded one window of cases at a time."""
 
-    def __init__(self, store: Store, run_id: str, probe: str) -> None:
-        self._store, self._run, self._probe = store, run_id, probe
-        self._window: dict[str, Verdict] = {}
+    def __init__(
+        self,
+        store: Store,
+        run_id: str,
+        probe: str | None,
+        fetch: Callable[[str, Iterable[str]], Mapping[str, V]],
+    ) -> None:
+        self._store, self._run, self._probe, self._fetch = store, run_id, probe, fetch
+        self._window: Mapping[str, V] = {}
         self._ids: frozenset[str] = frozenset()
 
     def _load(self, cases: Sequence[Case]) -> None:
         self._ids = frozenset(c.id for c in cases)
-        self._window = self._store.verdicts_for(self._run, self._ids)
+        self._window = self._fetch(self._run, self._ids)
 
-    def __getitem__(self, case_id: str) -> Verdict:
+    def __getitem__(self, case_id: str) -> V:
         if case_id in self._ids:
             return self._window[case_id]
-        found = self._store.verdicts_for(self._run, [case_id]).get(case_id)
+        found = self._fetch(self._run, [case_id]).get(case_id)
         if found is None:
             raise KeyError(case_id)
         return found
 
     def __iter__(self) -> Iterator[str]:
         for window in self._store.iter_case_windows(self._run, probe=self._probe, batch=WINDOW):
-            yield from self._store.verdicts_for(self._run, [c.id for c in window])
+            yield from self._fetch(self._run, [c.id for c in window])
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
 
-class StoredCases(Sequence[Case]):
-    """One probe's cases in a run, in generation order, read from the store in windows."""
+class StoredVerdicts(_Windowed[Verdict]):
+    """The verdicts of a run's cases (of one probe, or all: ``probe=None``), by case id."""
 
-    def __init__(self, store: Store, run_id: str, probe: str, verdicts: StoredVerdicts) -> None:
-        self._store, self._run, self._probe, self._verdicts = store, run_id, probe, verdicts
+    def __init__(self, store: Store, run_id: str, probe: str | None) -> None:
+        super().__init__(store, run_id, probe, store.verdicts_for)
+
+
+class StoredReplies(_Windowed[list[Reply]]):
+    """The replies of a run's cases (of one probe, or all), by case id, samples in order; a
+    case with no reply is absent (``get`` gives the default)."""
+
+    def __init__(self, store: Store, run_id: str, probe: str | None) -> None:
+        super().__init__(store, run_id, probe, store.replies_for)
+
+
+class StoredCases(Sequence[Case]):
+    """A run's cases (of one probe, or all), in generation order, read in windows; iterating
+    loads each window's verdicts (and replies) into the paired views."""
+
+    def __init__(
+        self,
+        store: Store,
+        run_id: str,
+        probe: str | None,
+        verdicts: StoredVerdicts,
+        replies: StoredReplies | None = None,
+    ) -> None:
+        self._store, self._run, self._probe = store, run_id, probe
+        self._verdicts, self._replies = verdicts, replies
 
     def __iter__(self) -> Iterator[Case]:
         for window in self._store.iter_case_windows(self._run, probe=self._probe, batch=WINDOW):
             self._verdicts._load(window)
+            if self._replies is not None:
+                self._replies._load(window)
             yield from window
 
     def __len__(self) -> int:
@@ -81,6 +118,16 @@ class StoredCases(Sequence[Case]):
 
 
 def probe_views(store: Store, run_id: str, probe: str) -> tuple[StoredCases, StoredVerdicts]:
-    """(cases, verdicts) of ``probe`` in ``run_id``, as ``Probe.followups`` takes them."""
+    """(cases, verdicts) of ``probe`` in ``run_id``, as ``Probe.followups`` and
+    ``Probe.summarize`` take them."""
     verdicts = StoredVerdicts(store, run_id, probe)
     return StoredCases(store, run_id, probe, verdicts), verdicts
+
+
+def run_views(
+    store: Store, run_id: str
+) -> tuple[StoredCases, StoredVerdicts, StoredReplies]:
+    """(cases, verdicts, replies) of every probe in ``run_id``; iterating the cases loads the
+    window's verdicts and replies (what the summary's pass and the policy checks read)."""
+    verdicts, replies = StoredVerdicts(store, run_id, None), StoredReplies(store, run_id, None)
+    return StoredCases(store, run_id, None, verdicts, replies), verdicts, replies

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from medtrust.metrics import Tally
+from medtrust.policies._accumulate import RuleOutputs, add_union
 from medtrust.policies._checks import RunFacts, declared, evidence, metric
 from medtrust.policies._model import (
     DeclaredCheck,
@@ -25,14 +26,12 @@ from medtrust.policies._model import (
     Rule,
     Status,
 )
-from medtrust.policies._outputs import OutputJudge, OutputJudgement
+from medtrust.policies._outputs import OutputJudge
 from medtrust.policies._packs import PolicySet
 
 MAX_CASE_IDS = 10
 JudgeKey = tuple[str, tuple[str, ...] | None]
 """A judge check's (judge, identifier types): rules sharing it share one judgement."""
-Judged = tuple[list[OutputJudgement], dict[str, str]]
-"""An output rule's judgements and ``{case id: redacted excerpt}`` of its violations."""
 DEFINITION = (
     "compliance axis: n = outputs whose input carried identifiers and that at least one "
     "applicable reply-level rule checked; failures = outputs violating at least one such rule; "
@@ -50,36 +49,10 @@ class Compliance:
     section: dict[str, Any]
 
 
-def _tally(js: list[OutputJudgement]) -> Tally:
-    t = Tally()
-    for j in js:
-        t.add({"violation": "fail", "ok": "pass", "error": "error"}[j.status])
-    return t
-
-
-def _union(per_rule: list[list[OutputJudgement]]) -> Tally:
-    """An output fails when any rule finds a violation; errors only when no rule judged it."""
-    rank = {"error": 0, "ok": 1, "violation": 2}
-    state: dict[str, int] = {}
-    for js in per_rule:
-        for j in js:
-            state[j.case_id] = max(state.get(j.case_id, 0), rank[j.status])
-    t = Tally()
-    for v in state.values():
-        t.add(("error", "pass", "fail")[v])
-    return t
-
-
-def _judge_result(
-    js: list[OutputJudgement], check: JudgeCheck
-) -> tuple[Status, str, dict[str, Any]]:
-    t = _tally(js)
-    bad = [j for j in js if j.status == "violation"]
-    found: dict[str, int] = {}
-    for j in bad:
-        for f in j.found:
-            found[f] = found.get(f, 0) + 1
-    ev = {**t.as_dict(), "case_ids": [j.case_id for j in bad[:MAX_CASE_IDS]], "found": found}
+def _judge_result(acc: RuleOutputs, check: JudgeCheck) -> tuple[Status, str, dict[str, Any]]:
+    t, found = acc.tally, acc.found
+    bad = acc.bad
+    ev = {**t.as_dict(), "case_ids": bad[:MAX_CASE_IDS], "found": dict(found)}
     if not t.n:
         why = "no output had identifiers in its input" if not t.errors else "only errored outputs"
         return "not assessed", why, ev
@@ -117,15 +90,14 @@ def _row(rule: Rule, status: Status, reason: str, ev: dict[str, Any]) -> dict[st
 
 
 def _output_rule(
-    c: OutputCheck, facts: RunFacts, judged: Judged
+    c: OutputCheck, facts: RunFacts, judged: RuleOutputs
 ) -> tuple[Status, str, dict[str, Any]]:
     """An output rule: observed from the replies, with the declared answer as second source."""
     from medtrust.policies._reply_rules import output_result
 
-    js, excerpts = judged
     answer = facts.declared.controls.get(c.declared_control or "")
     said = None if answer is None else {"answer": answer.answer, "evidence": answer.evidence}
-    return output_result(js, excerpts, c, said)
+    return output_result(judged, c, said)
 
 
 def observed_vs_declared(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -144,71 +116,89 @@ def _key(c: JudgeCheck) -> JudgeKey:
     return c.judge, tuple(c.types) if c.types is not None else None
 
 
-def _reply_level(
-    policies: PolicySet, facts: RunFacts
-) -> tuple[dict[JudgeKey, list[OutputJudgement]], dict[str, Judged]]:
-    """Every reply-level rule (judge and output checks) over the run's outputs in ONE pass
-    over ``facts.cases`` (issue 15: not one pass per rule; a store-backed view reads the run
-    in windows): judge checks by (judge, types), output checks by rule id."""
-    from medtrust.policies._reply_rules import add_reply_judgement
+@dataclass
+class _ReplyLevel:
+    """Every reply-level rule counted in one pass: judge checks by (judge, types), output
+    checks by rule id, and the compliance axis's union (all live judge rules, and per
+    regulation)."""
 
-    checks = {_key(r.check): r.check for r in policies.rules.values()
-              if isinstance(r.check, JudgeCheck)}
-    outputs = {r.id: r.check for r in policies.rules.values() if isinstance(r.check, OutputCheck)}
-    judged: dict[JudgeKey, list[OutputJudgement]] = {k: [] for k in checks}
-    by_output: dict[str, Judged] = {rid: ([], {}) for rid in outputs}
-    judge = OutputJudge(list(checks.values()))
+    by_key: dict[JudgeKey, RuleOutputs]
+    by_output: dict[str, RuleOutputs]
+    axis: Tally
+    by_reg: dict[str, Tally]
+
+
+def _reply_level(policies: PolicySet, facts: RunFacts, live: set[str]) -> _ReplyLevel:
+    """Every reply-level rule (judge and output checks) over the run's outputs in ONE pass
+    over ``facts.cases`` (issue 15: not one pass per rule, and running counts, not one
+    judgement per output and rule; a store-backed view reads the run in windows). ``live``:
+    the ids of the rules in force, whose judge checks make the compliance axis."""
+    from medtrust.policies._reply_rules import judge_reply
+
+    rules = policies.rules.values()
+    checks = {_key(r.check): r.check for r in rules if isinstance(r.check, JudgeCheck)}
+    outputs = {r.id: r.check for r in rules if isinstance(r.check, OutputCheck)}
+    keyed = [(r.regulation, _key(r.check)) for r in rules
+             if isinstance(r.check, JudgeCheck) and r.id in live]
+    out = _ReplyLevel(by_key={k: RuleOutputs() for k in checks},
+                      by_output={rid: RuleOutputs() for rid in outputs}, axis=Tally(),
+                      by_reg={reg: Tally() for reg, _ in keyed})
     if not checks and not outputs:
-        return judged, by_output
+        return out
+    judge = OutputJudge(list(checks.values()))
     for case in facts.cases:
         rs = facts.replies.get(case.id, [])
-        for key, j in zip(checks, judge(case, rs, facts.verdicts.get(case.id)), strict=True):
+        now = dict(zip(checks, judge(case, rs, facts.verdicts.get(case.id)), strict=True))
+        for key, j in now.items():
             if j is not None:
-                judged[key].append(j)
+                out.by_key[key].add(j)
+        add_union(out.axis, [j for _, k in keyed if (j := now[k]) is not None])
+        for reg, t in out.by_reg.items():
+            add_union(t, [j for r, k in keyed if r == reg and (j := now[k]) is not None])
         for rid, oc in outputs.items():
-            add_reply_judgement(oc, case, rs, *by_output[rid])
-    return judged, by_output
+            judged = judge_reply(oc, case, rs)
+            if judged is not None:
+                out.by_output[rid].add(*judged)
+    return out
 
 
 def evaluate(policies: PolicySet, facts: RunFacts, *, as_of: date | None = None) -> Compliance:
     """Every enabled rule on the run; rules not in force on ``as_of`` (default: the run's date)
     are evaluated for readiness and listed apart, never counted."""
     day = as_of or facts.day
-    cache, by_output = _reply_level(policies, facts)
+    applies = {rid: rule.applies_on(day) for rid, rule in policies.rules.items()}
+    level = _reply_level(policies, facts, {rid for rid, (live, _) in applies.items() if live})
     rows: list[dict[str, Any]] = []
     later: list[dict[str, Any]] = []
-    outputs: dict[str, list[OutputJudgement]] = {}
+    outputs: dict[str, RuleOutputs] = {}
     for rule in policies.rules.values():
         c = rule.check
-        js: list[OutputJudgement] | None = None
+        acc: RuleOutputs | None = None
         if isinstance(c, JudgeCheck):
-            js = cache[_key(c)]
-            status, reason, ev = _judge_result(js, c)
+            acc = level.by_key[_key(c)]
+            status, reason, ev = _judge_result(acc, c)
         elif isinstance(c, MetricCheck):
             status, reason, ev = metric(c, facts)
         elif isinstance(c, DeclaredCheck):
             status, reason, ev = declared(c, facts)
         elif isinstance(c, OutputCheck):
-            status, reason, ev = _output_rule(c, facts, by_output[rule.id])
+            status, reason, ev = _output_rule(c, facts, level.by_output[rule.id])
         else:
             assert isinstance(c, EvidenceCheck)
             status, reason, ev = evidence(c, facts)
-        live, why = rule.applies_on(day)
+        live, why = applies[rule.id]
         row = _row(rule, status, reason, ev)
         if live:
             rows.append(row)
-            if js is not None:
-                outputs[rule.id] = js
+            if acc is not None:
+                outputs[rule.id] = acc
         else:
             later.append({**row, "not_applicable": why})
-    axis_tally = _union(list(outputs.values()))
-    by_rule = {rid: _tally(js).as_dict() for rid, js in outputs.items()}
+    axis_tally = level.axis
+    by_rule = {rid: acc.tally.as_dict() for rid, acc in outputs.items()}
     assessed = bool(axis_tally.n or axis_tally.errors)
     axis = {**axis_tally.as_dict(), "by_probe": by_rule if assessed else {}, "assessed": assessed}
-    by_reg: dict[str, dict[str, Any]] = {}
-    for reg in sorted({policies.rules[r].regulation for r in outputs}):
-        t = _union([js for r, js in outputs.items() if policies.rules[r].regulation == reg])
-        by_reg[reg] = t.as_dict()
+    by_reg = {reg: level.by_reg[reg].as_dict() for reg in sorted(level.by_reg)}
     counts = {s: sum(r["status"] == s for r in rows) for s in ("pass", "fail", "not assessed")}
     section = {
         "as_of": day.isoformat(),

@@ -27,11 +27,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from medtrust.metrics import wilson
 from medtrust.policies._model import OutputCheck, Status
 from medtrust.policies._outputs import OutputJudgement
+
+if TYPE_CHECKING:
+    from medtrust.policies._accumulate import RuleOutputs
 from medtrust.records import Case, Reply
 
 AUTOMATION = re.compile(
@@ -100,38 +103,36 @@ def judge_replies(
     out: list[OutputJudgement] = []
     excerpts: dict[str, str] = {}
     for case in cases:
-        add_reply_judgement(check, case, replies.get(case.id, []), out, excerpts)
+        judged = judge_reply(check, case, replies.get(case.id, []))
+        if judged is not None:
+            out.append(judged[0])
+            if judged[1] is not None:
+                excerpts[case.id] = judged[1]
     return out, excerpts
 
 
-def add_reply_judgement(
-    check: OutputCheck,
-    case: Case,
-    rs: Sequence[Reply],
-    out: list[OutputJudgement],
-    excerpts: dict[str, str],
-) -> None:
-    """Judge one output (``case`` with its replies ``rs``) under ``check``: appends its
-    judgement to ``out`` and, for a violation, its redacted excerpt to ``excerpts``; an
-    output out of the rule's scope or never sent adds nothing."""
+def judge_reply(
+    check: OutputCheck, case: Case, rs: Sequence[Reply]
+) -> tuple[OutputJudgement, str | None] | None:
+    """One output (``case`` with its replies ``rs``) under ``check``: its judgement and, for
+    a violation, its redacted excerpt; None for an output out of the rule's scope or never
+    sent."""
     from medtrust._redaction import redactor
 
     if not rs or (check.axes is not None and case.axis not in check.axes):
-        return
+        return None
     texts = [r.text for r in rs if r.ok and r.text is not None and r.text.strip()]
     if not texts:
-        out.append(OutputJudgement(case_id=case.id, status="error"))
-        return
+        return OutputJudgement(case_id=case.id, status="error"), None
     hit: str | None = None
     if check.detector == "automated_decision":
         hit = next((s for t in texts if (s := automated_decision(t)) is not None), None)
     else:
         hit = next((t for t in texts if not has_ai_notice(t)), None)
     status: Literal["ok", "violation"] = "violation" if hit is not None else "ok"
-    if hit is not None:
-        excerpts[case.id] = _excerpt(redactor(case.gold)(hit))
-    out.append(OutputJudgement(case_id=case.id, status=status,
-                               found=(check.detector,) if hit is not None else ()))
+    excerpt = _excerpt(redactor(case.gold)(hit)) if hit is not None else None
+    return OutputJudgement(case_id=case.id, status=status,
+                           found=(check.detector,) if hit is not None else ()), excerpt
 
 
 WHAT = {
@@ -142,23 +143,22 @@ WHAT = {
 
 
 def output_result(
-    js: Sequence[OutputJudgement],
-    excerpts: Mapping[str, str],
+    judged: RuleOutputs,
     check: OutputCheck,
     declared: Mapping[str, Any] | None,
 ) -> tuple[Status, str, dict[str, Any]]:
     """(status, reason, evidence) of an output rule; ``declared`` is the declared control's
-    answer (``{"answer", "evidence"}``) when the rule names one and the user answered it."""
-    n = sum(j.status != "error" for j in js)
-    bad = [j.case_id for j in js if j.status == "violation"]
-    errors = sum(j.status == "error" for j in js)
-    ci = wilson(len(bad), n)
-    rate = len(bad) / n if n else None
+    answer (``{"answer", "evidence"}``) when the rule names one and the user answered it.
+    ``judged``: the rule's running counts (the first violating case ids and their excerpts)."""
+    n, failures, errors = judged.tally.n, judged.tally.failures, judged.tally.errors
+    bad, excerpts = judged.bad, judged.excerpts
+    ci = wilson(failures, n)
+    rate = failures / n if n else None
     ev: dict[str, Any] = {
         "source": "observed (replies)",
         "detector": check.detector,
         "n": n,
-        "failures": len(bad),
+        "failures": failures,
         "errors": errors,
         "failure_rate": None if rate is None else round(rate, 6),
         "percent_violating": None if rate is None else round(100 * rate, 2),
@@ -172,7 +172,7 @@ def output_result(
     else:
         assert rate is not None and ci is not None
         status = "fail" if rate > check.max_rate else "pass"
-        reason = (f"{len(bad)}/{n} outputs {WHAT[check.detector]} ({100 * rate:.1f}%, 95% CI "
+        reason = (f"{failures}/{n} outputs {WHAT[check.detector]} ({100 * rate:.1f}%, 95% CI "
                   f"{100 * ci[0]:.1f}-{100 * ci[1]:.1f}%)")
     if check.declared_control is not None:
         ev["sources"] = _sources(status, check, declared)

@@ -89,11 +89,16 @@ def limitations(summary: RunSummary) -> list[str]:
 
 def render_docs(store: Store, info: RunInfo, summary: RunSummary) -> str:
     """The testing part of the technical documentation, as Markdown."""
-    cases = store.cases(info.id)
     purpose = summary.compliance.intended_purpose
-    by_probe = Counter(c.probe for c in cases)
-    sources = Counter(str(c.meta.get("source", "generated")) for c in cases)
-    roles = Counter(c.role for c in cases)
+    by_probe: Counter[str] = Counter()
+    sources: Counter[str] = Counter()
+    roles: Counter[str] = Counter()
+    n_cases = 0
+    for c in store.iter_cases(info.id):  # one streamed pass: counts only (issue 15)
+        n_cases += 1
+        by_probe[c.probe] += 1
+        sources[str(c.meta.get("source", "generated"))] += 1
+        roles[c.role] += 1
     cfg = info.config or {}
     lines = [
         f"# Technical documentation: testing of `{info.target}`",
@@ -114,7 +119,7 @@ def render_docs(store: Store, info: RunInfo, summary: RunSummary) -> str:
         "",
         f"- suite: `{info.suite}`; seed: {info.seed}; "
         f"sampling: {cfg.get('suite', {}).get('sampling', {})}",
-        f"- cases: {len(cases)} ({roles.get('control', 0)} controls, "
+        f"- cases: {n_cases} ({roles.get('control', 0)} controls, "
         f"{roles.get('perturbation', 0)} perturbations)",
         "- by probe: " + ", ".join(f"`{p}` {n}" for p, n in sorted(by_probe.items())),
         "- sources: " + ", ".join(f"{s} {n}" for s, n in sorted(sources.items())),

@@ -194,12 +194,14 @@ def trigger_review(store: Store, run_id: str) -> dict[str, Any]:
     threshold = review_settings(info.config).concern_threshold
     from medtrust.review._concern_stream import stream_concerns  # windows: flat memory
 
-    scored, hits = 0, []
+    scored, ranked = 0, []
     for x in stream_concerns(store, info.id):
         scored += 1
-        if x.score > threshold:
-            hits.append(x)
-    hits.sort(key=lambda x: (-x.score, x.case_id))
+        if x.score > threshold:  # only the JSON form is kept: what the event and caller get
+            ranked.append((-x.score, x.case_id, x.as_dict()))
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    hits = [r[2] for r in ranked]
+    del ranked
     assigned: list[str] = []
     skipped: list[str] = []
     if hits:
@@ -212,7 +214,7 @@ def trigger_review(store: Store, run_id: str) -> dict[str, Any]:
     out = {
         "threshold": threshold,
         "scored": scored,
-        "triggered": [x.as_dict() for x in hits],
+        "triggered": hits,
         "assigned": assigned,
         "skipped": skipped,
     }

@@ -3,6 +3,7 @@ of a run's rows as the content their latest events must commit to."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
@@ -59,6 +60,20 @@ class AuditReadsMixin:
             q = q.where(t.c.run_id == run_id)
         with self.engine.connect() as conn:
             return [_event(r) for r in conn.execute(q)]
+
+    def iter_audit_events(self, run_id: str, *, batch: int = 5000) -> Iterator[AuditEvent]:
+        """One run's events in chain order, ``batch`` rows per query (keyset on the sequence
+        number): memory bounded by ``batch`` whatever the run's size."""
+        t = schema.audit_events
+        last = 0
+        while True:
+            q = select(t).where(t.c.run_id == run_id, t.c.seq > last).order_by(t.c.seq)
+            with self.engine.connect() as conn:
+                rows = conn.execute(q.limit(batch)).all()
+            if not rows:
+                return
+            last = rows[-1].seq
+            yield from (_event(r) for r in rows)
 
     def audit_events_for(self, case_id: str, run_id: str | None = None) -> list[AuditEvent]:
         """Events about one case (generated, replies, verdicts), in chain order."""

@@ -378,6 +378,15 @@ class ResultsMixin:
             last = (rows[-1].case_id, rows[-1].judge)
             yield from (_verdict(r) for r in rows)
 
+    def all_verdicts_for(self, run_id: str, case_ids: Iterable[str]) -> dict[str, list[Verdict]]:
+        """Every judge's verdict on these cases only, by case id, judges in name order (what
+        :meth:`all_verdicts` gives for the whole run)."""
+        out: dict[str, list[Verdict]] = {}
+        for r in sorted(self._rows_for(schema.verdicts, run_id, case_ids),
+                        key=lambda r: (r.case_id, r.judge)):
+            out.setdefault(r.case_id, []).append(_verdict(r))
+        return out
+
     def verdicts_for(self, run_id: str, case_ids: Iterable[str]) -> dict[str, Verdict]:
         """Verdicts of these cases only, by case id."""
         rows = sorted(self._rows_for(schema.verdicts, run_id, case_ids),

@@ -3,7 +3,7 @@ baseline is informative, and the compliance axis (the policy tally) beside them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from medtrust.metrics import Tally, chance_note, error_share
@@ -72,15 +72,20 @@ def _with_errors(entry: AxisSummary, calls: AxisCalls) -> AxisSummary:
     return entry
 
 
+ProbeRows = Callable[[Probe], tuple[Sequence[Case], Mapping[str, Verdict]]]
+"""A probe -> (its cases, their verdicts by case id), as ``Probe.summarize`` takes them: the
+store-backed views of ``medtrust.engine.probe_views`` (bounded memory), or in-memory rows."""
+
+
 def axis_summary(
     axis: str,
     plist: Sequence[Probe],
-    cases: Sequence[Case],
-    verdicts: Mapping[str, Verdict],
+    rows: ProbeRows,
     counted: RunPass,
 ) -> AxisSummary:
     """One axis: its probes' tallies merged, ``by_probe`` (operator keys, prefixed with the
-    probe name when the axis has several probes), controls, informative/note and errors."""
+    probe name when the axis has several probes), controls, informative/note and errors.
+    ``rows(p)`` gives each probe's cases and verdicts."""
     total, controls = Tally(), Tally()
     by_probe: dict[str, ProbeEntry] = {}
     extra: dict[str, Any] = {}
@@ -88,7 +93,7 @@ def axis_summary(
     option_counts: list[float] = []
     axis_probes = [p for p in plist if p.axis == axis]
     for p in axis_probes:
-        s = p.summarize(cases, verdicts)
+        s = p.summarize(*rows(p))
         opts = counted.chance_options(p.name)
         note = baseline_note(s, opts)
         if note:
@@ -108,7 +113,8 @@ def axis_summary(
         "by_probe": by_probe,
         "informative": not notes,
         "note": "; ".join(notes) or None,
-        "assessed": bool(axis_probes),
+        # one definition, read by every renderer and the gate: something on the axis was scored
+        "assessed": total.n > 0,
         "controls": controls_summary(controls, options) if axis_probes else None,
     }
     entry = AxisSummary.model_validate({**fields, **extra})  # a probe's figure may refine one
@@ -116,15 +122,12 @@ def axis_summary(
 
 
 def axis_summaries(
-    plist: Sequence[Probe],
-    cases: Sequence[Case],
-    verdicts: Mapping[str, Verdict],
-    counted: RunPass,
+    plist: Sequence[Probe], rows: ProbeRows, counted: RunPass
 ) -> dict[str, AxisSummary]:
     """One entry per axis of :data:`medtrust.records.AXES` (in that order), then any axis a
     probe declares beyond them, so that a new axis is reported rather than dropped."""
     names = list(AXES) + sorted({p.axis for p in plist} - set(AXES))
-    return {a: axis_summary(a, plist, cases, verdicts, counted) for a in names}
+    return {a: axis_summary(a, plist, rows, counted) for a in names}
 
 
 def compliance_axis(probes_entry: AxisSummary, policy: Mapping[str, Any]) -> AxisSummary:
@@ -141,7 +144,7 @@ def compliance_axis(probes_entry: AxisSummary, policy: Mapping[str, Any]) -> Axi
             **{**rates.model_dump(), "error_rate": error_rate(rates.errors, calls)},
             by_probe=by_probe,
             calls=calls,
-            assessed=bool(policy.get("assessed", True)),
+            assessed=rates.n > 0,
         )
     merged = Rates.of(probes_entry.tally().merge(rates.tally()))
     return probes_entry.model_copy(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from medtrust.policies._checks import LoggingGaps  # the logging evidence's counts, same pass
 from medtrust.records import Case, Reply, Verdict
 
 ERROR_EXAMPLES = 3
@@ -53,11 +54,13 @@ class RunPass:
     """What the pass counted: per axis, for the whole run, and per probe's controls."""
 
     axes: dict[str, AxisCalls] = field(default_factory=dict)
+    cases: int = 0
     calls: int = 0
     errors: int = 0
     replies: int = 0
     cached_replies: int = 0
     options: dict[str, _Options] = field(default_factory=dict)
+    logging: LoggingGaps = field(default_factory=LoggingGaps)
 
     def axis(self, name: str) -> AxisCalls:
         """The axis's counts (empty when nothing of it was judged)."""
@@ -70,8 +73,10 @@ class RunPass:
 
     def add(self, case: Case, verdict: Verdict | None, replies: Sequence[Reply]) -> None:
         """Count one case with its verdict (None: not judged, not a call) and its replies."""
+        self.cases += 1
         self.replies += len(replies)
         self.cached_replies += sum(r.cached for r in replies)
+        self.logging.add(case.id, bool(replies), verdict is not None)
         if verdict is None:
             return
         entry = self.axes.setdefault(case.axis, AxisCalls())

@@ -21,12 +21,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from medtrust.config import Declarations
+from medtrust.engine import probe_views, run_views
 from medtrust.metrics import RESAMPLES, ReviewScores, risk_score, trust_score
 from medtrust.policies import PolicySet, RunFacts, evaluate, load_policies
 from medtrust.probes import Probe
-from medtrust.records import RunInfo
+from medtrust.records import Case, Reply, RunInfo, Verdict
 from medtrust.store import Store
-from medtrust.summary._axes import axis_summaries, compliance_axis, error_rate
+from medtrust.summary._axes import ProbeRows, axis_summaries, compliance_axis, error_rate
 from medtrust.summary._models import (
     AxisSummary,
     ComplianceSection,
@@ -84,7 +85,7 @@ def _axis_warnings(axis: str, e: AxisSummary) -> list[str]:
             + (f" ({causes})" if causes else "")
             + (f"; e.g. {example!r}" if example else "")
         )
-    if e.assessed and not e.informative:
+    if not e.informative:  # also with nothing scored: the note says why
         out.append(f"{axis}: {e.note}; its rate is left out of the risk score")
     for spec, j in sorted(e.judge_errors.items()):
         if j.get("errors"):
@@ -138,19 +139,80 @@ def summarize(
 ) -> RunSummary:
     """Summarise a stored run from its cases, replies and verdicts (never calls the target).
 
-    Policies default to the bundled packs plus ``policy_dirs`` (or ``$MEDTRUST_POLICIES``);
-    ``declared`` answers are merged over those stored with the run; ``as_of`` replaces the
-    run's date for rule applicability (readiness before a regulation takes effect). ``inputs``
-    carries the clinician reviews, the judges' track record and the audit status (none: no
-    reviews, no track record, audit unavailable). Risk: :func:`medtrust.metrics.risk_score`
-    (percentile bootstrap, ``resamples`` draws, seeded with the run's seed); trust:
-    :func:`medtrust.metrics.trust_score` with weights ``alpha`` and ``beta`` (default: the
-    ``weights`` of ``inputs``).
+    Streaming: the run is read in windows of cases with their verdicts and replies
+    (:func:`medtrust.engine.run_views`), each probe counts over its own store-backed views
+    (:func:`medtrust.engine.probe_views`), so memory does not grow with the run's size beyond
+    what a probe keeps per item. Policies default to the bundled packs plus ``policy_dirs``
+    (or ``$MEDTRUST_POLICIES``); ``declared`` answers are merged over those stored with the
+    run; ``as_of`` replaces the run's date for rule applicability (readiness before a
+    regulation takes effect). ``inputs`` carries the clinician reviews, the judges' track
+    record and the audit status (none: no reviews, no track record, audit unavailable). Risk:
+    :func:`medtrust.metrics.risk_score` (percentile bootstrap, ``resamples`` draws, seeded
+    with the run's seed); trust: :func:`medtrust.metrics.trust_score` with weights ``alpha``
+    and ``beta`` (default: the ``weights`` of ``inputs``).
     """
+    cases, verdicts, replies = run_views(store, info.id)
+    return summarize_rows(
+        info,
+        plist,
+        RunRows(cases=cases, verdicts=verdicts, replies=replies,
+                per_probe=lambda p: probe_views(store, info.id, p.name)),
+        inputs=inputs,
+        policies=policies,
+        policy_dirs=policy_dirs,
+        declared=declared,
+        as_of=as_of,
+        resamples=resamples,
+        alpha=alpha,
+        beta=beta,
+        extra_warnings=lost_calls(store, info.id),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunRows:
+    """A run's rows as the summary reads them: every case (in generation order) with its
+    verdict and replies by case id, and ``per_probe(p)``: the probe's cases and verdicts.
+    Store-backed views (:func:`summarize`) or in-memory lists and dicts (tests, small runs)."""
+
+    cases: Sequence[Case]
+    verdicts: Mapping[str, Verdict]
+    replies: Mapping[str, Sequence[Reply]]
+    per_probe: ProbeRows
+
+    @classmethod
+    def of(
+        cls,
+        cases: Sequence[Case],
+        verdicts: Mapping[str, Verdict],
+        replies: Mapping[str, Sequence[Reply]],
+    ) -> RunRows:
+        """In-memory rows: every probe is handed the whole run's cases and verdicts."""
+        return cls(cases=cases, verdicts=verdicts, replies=replies,
+                   per_probe=lambda _: (cases, verdicts))
+
+
+def summarize_rows(
+    info: RunInfo,
+    plist: Sequence[Probe],
+    rows: RunRows,
+    *,
+    inputs: SummaryInputs | None = None,
+    policies: PolicySet | None = None,
+    policy_dirs: Sequence[Path] | None = None,
+    declared: Declarations | None = None,
+    as_of: date | None = None,
+    resamples: int = RESAMPLES,
+    alpha: float | None = None,
+    beta: float | None = None,
+    extra_warnings: Sequence[str] = (),
+) -> RunSummary:
+    """:func:`summarize` over given rows (arguments as there; ``extra_warnings`` are appended
+    to the summary's warnings). The rows are read in one pass for the counts, one per probe
+    and one for the policies' reply-level rules."""
     given = inputs or SummaryInputs()
-    cases, verdicts, replies = store.cases(info.id), store.verdicts(info.id), store.replies(info.id)
-    counted = run_pass(cases, verdicts, replies)
-    axes = axis_summaries(plist, cases, verdicts, counted)
+    counted = run_pass(rows.cases, rows.verdicts, rows.replies)
+    axes = axis_summaries(plist, rows.per_probe, counted)
     decl = stored_declarations(info)
     if declared is not None:
         decl = decl.merged(declared)
@@ -158,12 +220,13 @@ def summarize(
         run_id=info.id,
         status=info.status,
         day=info.created_at.date(),
-        cases=cases,
-        replies=replies,
-        verdicts=verdicts,
+        cases=rows.cases,
+        replies=rows.replies,
+        verdicts=rows.verdicts,
         axes={a: e.model_dump(mode="json") for a, e in axes.items()},
         declared=decl,
         audit=given.audit,
+        logging=counted.logging,
     )
     comp = evaluate(policies or load_policies(policy_dirs), facts, as_of=as_of)
     axes["compliance"] = compliance_axis(axes["compliance"], comp.axis)
@@ -181,13 +244,13 @@ def summarize(
         status=info.status,
         created_at=info.created_at.isoformat(),
         finished_at=info.finished_at.isoformat() if info.finished_at else None,
-        cases=len(cases),
+        cases=counted.cases,
         errors=counted.errors,
         calls=counted.calls,
         error_rate=error_rate(counted.errors, counted.calls),
         replies=counted.replies,
         cached_replies=counted.cached_replies,
-        warnings=warnings(axes, counted.errors, counted.calls) + lost_calls(store, info.id),
+        warnings=warnings(axes, counted.errors, counted.calls) + list(extra_warnings),
         axes=axes,
         risk=RiskSummary.model_validate(risk),
         compliance=ComplianceSection.model_validate(comp.section),
