@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import UnionType
-from typing import Any, Union
+from typing import Any, TypeVar, Union
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from medtrust.errors import ConfigError, did_you_mean, read_text
 
@@ -101,3 +101,26 @@ def validation_message(
         if known is not None:
             msg += did_you_mean(str(loc[-1]), known, what="known keys")
     return f"{where}: {field}: {msg}"
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_model(path: Path, model: type[M], *, what: str, empty_ok: bool = False) -> M:
+    """Read the YAML mapping at ``path`` and validate it as ``model``.
+
+    ``what`` names the file's kind for the message of a file that is not a mapping (e.g. "a
+    policy pack"); with ``empty_ok`` an empty file validates as ``{}``. Raises ``ConfigError``
+    as ``file:line: field: message`` (:func:`validation_message`), and the errors of
+    :func:`load_yaml` for an unreadable or malformed file.
+    """
+    data, node = load_yaml(path)
+    if data is None and empty_ok:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1: {what} must be a YAML mapping")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(validation_message(path, node, exc, model)) from None
+

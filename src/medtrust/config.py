@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from medtrust._yaml import line_of as _line_of
-from medtrust._yaml import load_yaml, validation_message
+from medtrust._yaml import load_model, load_yaml, validation_message
 from medtrust.errors import ConfigError, did_you_mean
 from medtrust.records import SamplingParams
 
@@ -241,10 +241,4 @@ def _check_probes(suite: Suite, path: Path, node: yaml.Node | None) -> None:
 
 def load_declared(path: Path) -> Declarations:
     """Load a declared-controls YAML file; errors name the file and line."""
-    data, node = load_yaml(path)
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}:1: declared controls must be a YAML mapping")
-    try:
-        return Declarations.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(validation_message(path, node, exc, Declarations)) from None
+    return load_model(path, Declarations, what="declared controls")

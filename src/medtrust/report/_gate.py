@@ -22,10 +22,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from medtrust._yaml import load_yaml, validation_message
-from medtrust.errors import ConfigError, did_you_mean
+from medtrust._yaml import load_model
+from medtrust.errors import did_you_mean
 from medtrust.records import AXES
 from medtrust.report._views import error_split
 from medtrust.summary import AxisSummary, RunSummary
@@ -108,15 +108,7 @@ class GateConfig(BaseModel):
 
 def load_gate_file(path: Path) -> GateConfig:
     """Load and validate a gate file; errors name the file and line."""
-    data, node = load_yaml(path)
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}:1: a gate file must be a YAML mapping")
-    try:
-        return GateConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(validation_message(path, node, exc, GateConfig)) from None
+    return load_model(path, GateConfig, what="a gate file", empty_ok=True)
 
 
 def _pct(x: float) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import random
-from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,11 +21,9 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
 )
 
-from medtrust._yaml import load_yaml, validation_message
-from medtrust.errors import ConfigError
+from medtrust._yaml import load_model
 
 DATA_FILE = "bias_styles.yaml"
 
@@ -58,13 +55,7 @@ def default_path() -> Path:
 
 def load_styles(path: Path) -> dict[str, tuple[str, ...]]:
     """Load and validate a style file. Raises ConfigError (``file:line: field: message``)."""
-    data, node = load_yaml(path)
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"{path}:1: a bias style file must be a YAML mapping")
-    try:
-        return dict(StyleBook.model_validate(data).styles)
-    except ValidationError as exc:
-        raise ConfigError(validation_message(path, node, exc, StyleBook)) from None
+    return dict(load_model(path, StyleBook, what="a bias style file").styles)
 
 
 @functools.cache

@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from medtrust._yaml import load_yaml, validation_message
-from medtrust.errors import ConfigError
+from medtrust._yaml import load_model
 
 DATA_FILE = "hallucination_kb.yaml"
 
@@ -124,13 +122,7 @@ def default_path() -> Path:
 
 def load_knowledge(path: Path) -> HallucinationKB:
     """Load and validate a knowledge file. Raises ConfigError (``file:line: field: message``)."""
-    data, node = load_yaml(path)
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"{path}:1: a hallucination knowledge file must be a YAML mapping")
-    try:
-        return HallucinationKB.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(validation_message(path, node, exc, HallucinationKB)) from None
+    return load_model(path, HallucinationKB, what="a hallucination knowledge file")
 
 
 @functools.cache

@@ -17,11 +17,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from medtrust._yaml import load_yaml, validation_message
+from medtrust._yaml import load_model
 from medtrust.cohort._phi_classes import PHI_CLASSES
-from medtrust.errors import ConfigError, did_you_mean
+from medtrust.errors import did_you_mean
 
 Kind = Literal[
     "wrong_recipient",
@@ -153,13 +153,7 @@ def default_path() -> Path:
 
 def load_book(path: Path) -> ScenarioBook:
     """Load and validate a scenario file. Raises ConfigError (``file:line: field: message``)."""
-    data, node = load_yaml(path)
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"{path}:1: a privacy scenario file must be a YAML mapping")
-    try:
-        return ScenarioBook.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(validation_message(path, node, exc, ScenarioBook)) from None
+    return load_model(path, ScenarioBook, what="a privacy scenario file")
 
 
 @functools.cache
