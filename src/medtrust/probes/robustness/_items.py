@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -44,15 +45,10 @@ def item_from_row(row: Any, *, where: str, source: str) -> MCItem:
     )
 
 
-def load_jsonl_lines(path: Path, *, source: str | None = None) -> list[tuple[MCItem, int]]:
-    """Read MedQA-format JSONL as (item, 1-based line number) pairs.
-
-    Raises ``ConfigError`` naming ``file:line`` for an unreadable file, invalid JSON, a bad row,
-    or a duplicate id (``FILE:LINE: duplicate id 'x' (first at line K)``: an item without an
-    ``id`` gets a content hash, so an exact repeat is a duplicate too), and for an empty file.
-    """
-    items: list[tuple[MCItem, int]] = []
-    first: dict[str, int] = {}
+def parsed_lines(path: Path, *, source: str | None = None) -> Iterator[tuple[MCItem, int]]:
+    """(item, 1-based line number) for each non-blank line of a MedQA-format JSONL file, read
+    one line at a time; duplicates are the caller's to check. Raises ``ConfigError`` naming
+    ``file:line`` for an unreadable file, invalid JSON or a bad row."""
     try:
         fh = path.open(encoding="utf-8")
     except OSError as exc:
@@ -65,13 +61,25 @@ def load_jsonl_lines(path: Path, *, source: str | None = None) -> list[tuple[MCI
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ConfigError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from None
-            item = item_from_row(row, where=f"{path}:{lineno}", source=source or path.name)
-            if item.id in first:
-                raise ConfigError(
-                    f"{path}:{lineno}: duplicate id {item.id!r} (first at line {first[item.id]})"
-                )
-            first[item.id] = lineno
-            items.append((item, lineno))
+            yield item_from_row(row, where=f"{path}:{lineno}", source=source or path.name), lineno
+
+
+def load_jsonl_lines(path: Path, *, source: str | None = None) -> list[tuple[MCItem, int]]:
+    """Read MedQA-format JSONL as (item, 1-based line number) pairs.
+
+    Raises ``ConfigError`` naming ``file:line`` for an unreadable file, invalid JSON, a bad row,
+    or a duplicate id (``FILE:LINE: duplicate id 'x' (first at line K)``: an item without an
+    ``id`` gets a content hash, so an exact repeat is a duplicate too), and for an empty file.
+    """
+    items: list[tuple[MCItem, int]] = []
+    first: dict[str, int] = {}
+    for item, lineno in parsed_lines(path, source=source):
+        if item.id in first:
+            raise ConfigError(
+                f"{path}:{lineno}: duplicate id {item.id!r} (first at line {first[item.id]})"
+            )
+        first[item.id] = lineno
+        items.append((item, lineno))
     if not items:
         raise ConfigError(f"{path}: no items")
     return items

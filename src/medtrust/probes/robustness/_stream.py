@@ -17,7 +17,7 @@ from typing import overload
 
 from medtrust.errors import ConfigError
 from medtrust.probes._base import ProbeContext
-from medtrust.probes.robustness._items import item_from_row
+from medtrust.probes.robustness._items import item_from_row, parsed_lines
 from medtrust.records import Case, MCItem
 
 STREAM_FROM = 20_000
@@ -48,27 +48,15 @@ def iter_items(path: Path) -> Iterator[MCItem]:
     Keeps one 64-bit hash and line number per id (about 70 bytes), not the items."""
     first: dict[int, int] = {}
     n = 0
-    try:
-        fh = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    with fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ConfigError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from None
-            item = item_from_row(row, where=f"{path}:{lineno}", source=path.name)
-            h = hash(item.id)
-            if h in first and _id_at(path, first[h]) == item.id:  # else a hash collision
-                raise ConfigError(
-                    f"{path}:{lineno}: duplicate id {item.id!r} (first at line {first[h]})"
-                )
-            first.setdefault(h, lineno)
-            n += 1
-            yield item
+    for item, lineno in parsed_lines(path):
+        h = hash(item.id)
+        if h in first and _id_at(path, first[h]) == item.id:  # else a hash collision
+            raise ConfigError(
+                f"{path}:{lineno}: duplicate id {item.id!r} (first at line {first[h]})"
+            )
+        first.setdefault(h, lineno)
+        n += 1
+        yield item
     if not n:
         raise ConfigError(f"{path}: no items")
 
