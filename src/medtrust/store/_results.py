@@ -267,20 +267,8 @@ class ResultsMixin:
 
     def iter_replies(self, run_id: str, *, batch: int = BATCH) -> Iterator[Reply]:
         """A run's replies ordered by (case id, sample), ``batch`` rows per query."""
-        t = schema.replies
-        last: tuple[str, int] | None = None
-        while True:
-            q = select(t).where(t.c.run_id == run_id)
-            if last is not None:
-                q = q.where(
-                    (t.c.case_id > last[0]) | ((t.c.case_id == last[0]) & (t.c.sample > last[1]))
-                )
-            with self.engine.connect() as conn:
-                rows = conn.execute(q.order_by(t.c.case_id, t.c.sample).limit(batch)).all()
-            if not rows:
-                return
-            last = (rows[-1].case_id, rows[-1].sample)
-            yield from (_reply(r) for r in rows)
+        for r in self._keyset_rows(schema.replies, run_id, "sample", batch):
+            yield _reply(r)
 
     def replies_for(self, run_id: str, case_ids: Iterable[str]) -> dict[str, list[Reply]]:
         """Replies of these cases only, grouped by case id, samples in order."""
@@ -363,20 +351,24 @@ class ResultsMixin:
 
     def iter_verdicts(self, run_id: str, *, batch: int = BATCH) -> Iterator[Verdict]:
         """A run's verdicts ordered by (case id, judge), ``batch`` rows per query."""
-        t = schema.verdicts
-        last: tuple[str, str] | None = None
+        for r in self._keyset_rows(schema.verdicts, run_id, "judge", batch):
+            yield _verdict(r)
+
+    def _keyset_rows(self, t: Any, run_id: str, second: str, batch: int) -> Iterator[Any]:
+        """A run's rows of ``t`` ordered by (case_id, ``second``), ``batch`` rows per query:
+        keyset pagination, so each query starts after the last row seen (no OFFSET scans)."""
+        col = t.c[second]
+        last: tuple[str, Any] | None = None
         while True:
             q = select(t).where(t.c.run_id == run_id)
             if last is not None:
-                q = q.where(
-                    (t.c.case_id > last[0]) | ((t.c.case_id == last[0]) & (t.c.judge > last[1]))
-                )
+                q = q.where((t.c.case_id > last[0]) | ((t.c.case_id == last[0]) & (col > last[1])))
             with self.engine.connect() as conn:
-                rows = conn.execute(q.order_by(t.c.case_id, t.c.judge).limit(batch)).all()
+                rows = conn.execute(q.order_by(t.c.case_id, col).limit(batch)).all()
             if not rows:
                 return
-            last = (rows[-1].case_id, rows[-1].judge)
-            yield from (_verdict(r) for r in rows)
+            last = (rows[-1].case_id, getattr(rows[-1], second))
+            yield from rows
 
     def all_verdicts_for(self, run_id: str, case_ids: Iterable[str]) -> dict[str, list[Verdict]]:
         """Every judge's verdict on these cases only, by case id, judges in name order (what
