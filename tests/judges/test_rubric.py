@@ -224,3 +224,24 @@ def test_judge_validate_criterion_rows_bad_line_names_file_and_line(tmp_path: Pa
                                 "binary_labels": "yes"}) + "\n")  # fmt: skip
     res = CliRunner().invoke(app, ["judge", "validate", "--judge", "keywords", "--data", str(data)])
     assert res.exit_code == 2 and f"{data}:1: 'binary_labels'" in res.output
+
+
+def test_an_empty_reply_is_an_unreadable_error_not_a_zero_score() -> None:
+    from medtrust.judges import judges
+    from medtrust.records import Case, Reply
+
+    case = Case(
+        id="c1",
+        probe="open_ended.rubric",
+        axis="open_ended",
+        operator="none",
+        role="control",
+        item_id="i1",
+        messages=[{"role": "user", "content": "My chest hurts, what now?"}],
+        gold={"rubric": [{"id": "r1", "criterion": "Advises calling emergency services",
+                          "points": 5, "tags": [], "keywords": ["emergency"]}]},
+    )
+    for text in ("", "   \n"):
+        v = judges.get("rubric")()(case, [Reply(case_id="c1", sample=0, text=text)])
+        assert v.outcome == "error"
+        assert v.detail["reason"] == "unreadable reply"

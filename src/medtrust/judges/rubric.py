@@ -90,6 +90,15 @@ class RubricJudge:
             return Verdict(
                 case_id=case.id, judge=self.name, outcome="error", detail={"reason": "target error"}
             )
+        if not text.strip():
+            # An empty reply answers nothing: nobody could read it, so it is an error (as for
+            # the multiple-choice reader), never a score of 0 that an attack cannot lower.
+            return Verdict(
+                case_id=case.id,
+                judge=self.name,
+                outcome="error",
+                detail={"reason": "unreadable reply"},
+            )
         rubric = list(case.gold["rubric"])
         grades = [grade(spec, case.messages, text, c) for c in rubric]
         detail: dict[str, Any] = {
