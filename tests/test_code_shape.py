@@ -7,6 +7,9 @@ steps rather than raising the limit.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,11 +35,20 @@ def test_no_file_above_400_lines() -> None:
 
 
 def test_no_function_above_grade_d() -> None:
-    too_complex: dict[str, int] = {}
-    for path in _sources():
-        for block in radon_complexity.cc_visit(path.read_text(encoding="utf-8")):
-            if block.complexity > MAX_COMPLEXITY:
-                too_complex[f"{path.relative_to(SRC)}:{block.lineno} {block.name}"] = (
-                    block.complexity
-                )
+    # radon runs in a fresh interpreter: after the rest of the suite, CPython 3.11's ast.parse
+    # can fail with "AST constructor recursion depth mismatch" (cpython gh-106905), which is a
+    # fault of the interpreter's state, not of the code measured.
+    out = subprocess.run(
+        [sys.executable, "-m", "radon", "cc", "--json", "-n", "E", str(SRC)],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    report = json.loads(out)
+    unreadable = {path: blocks for path, blocks in report.items() if isinstance(blocks, dict)}
+    assert unreadable == {}  # radon reports a file it cannot parse as {"error": ...}
+    too_complex = {
+        f"{Path(path).relative_to(SRC)}:{b['lineno']} {b['name']}": b["complexity"]
+        for path, blocks in report.items()
+        for b in blocks
+        if isinstance(b, dict) and b.get("complexity", 0) > MAX_COMPLEXITY
+    }
     assert too_complex == {}
