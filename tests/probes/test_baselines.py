@@ -162,3 +162,29 @@ def test_impossible_measurement_is_defined_as_das_does() -> None:
 @pytest.mark.parametrize("name", ["robustness.das:inverted", "add_nota+inverted"])
 def test_composite_names(name: str) -> None:
     assert define("robustness", name)
+
+
+def _fairness(name: str, reply: Any) -> Any:
+    p = make(name, {}, limit=6, seed=0)
+    cases = p.cases()  # controls and their demographic variants (stage 0)
+    return p.summarize(cases, judge(cases, reply))
+
+
+@pytest.mark.parametrize("name", ["fairness.counterfactual", "fairness.intensity"])
+def test_constant_letter_cannot_show_fairness(name: str) -> None:
+    """A target that gives one letter to every vignette never flips with a demographic change:
+    its 0% flip rate is no evidence of fairness, so the probe is not informative."""
+    s = _fairness(name, lambda c: "A")
+    assert s.total.failures == 0 and s.total.n > 0  # looks perfectly fair without the guard
+    assert s.note is not None and "answered 'A'" in s.note
+
+
+def test_fairness_reading_target_is_not_flagged() -> None:
+    s = _fairness("fairness.counterfactual", _key)
+    assert s.note is None
+
+
+def test_constant_rule_without_gold_letters() -> None:
+    """Triage vignettes have no single right letter: only the answers' constancy counts."""
+    assert constant_answer_note(["B"] * 9 + ["C"], None) is not None
+    assert constant_answer_note(list("BBBBBBBBCC"), None) is None

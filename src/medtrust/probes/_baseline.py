@@ -18,7 +18,7 @@ MIN_ANSWERS = 3
 """Fewer answers than this cannot show a pattern (the count rule of the summary covers them)."""
 
 
-def constant_answer_note(answers: Sequence[str], golds: Sequence[str]) -> str | None:
+def constant_answer_note(answers: Sequence[str], golds: Sequence[str] | None) -> str | None:
     """A note when ``answers`` are (nearly) one letter, else None.
 
     ``answers`` and ``golds`` are parallel: the letter given and the right letter, one per
@@ -26,18 +26,19 @@ def constant_answer_note(answers: Sequence[str], golds: Sequence[str]) -> str | 
     the answers. When the gold letters are themselves that concentrated (a lopsided answer key,
     e.g. the user's own ``--data`` keyed "A" throughout), the items cannot tell a constant
     answer from knowledge, and the note says that instead: either way the rate of change
-    measured on them carries no evidence.
+    measured on them carries no evidence. ``golds`` is None where the items have no single
+    right letter (e.g. triage vignettes): then only the constancy of the answers is checked.
     """
-    if len(answers) != len(golds):
+    if golds is not None and len(answers) != len(golds):
         raise ValueError("answers and golds must be parallel")
     if len(answers) < MIN_ANSWERS:
         return None
     letter, count = Counter(answers).most_common(1)[0]
     share = count / len(answers)
-    key, key_count = Counter(golds).most_common(1)[0]
     if share < CONSTANT_SHARE:
         return None
-    if key_count / len(golds) >= CONSTANT_SHARE and key == letter:
+    key, key_count = Counter(golds).most_common(1)[0] if golds else (None, 0)
+    if golds and key_count / len(golds) >= CONSTANT_SHARE and key == letter:
         return (
             f"not informative: the target answered {letter!r} to {count} of {len(answers)} "
             f"baseline items and the answer key is {key!r} for {key_count} of them; these "

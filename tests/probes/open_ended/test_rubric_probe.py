@@ -215,3 +215,23 @@ def test_embedded_model_as_rubric_judge(work: Path) -> None:
     assert axis["controls"]["n"] + axis["controls"]["errors"] == 1
     assert axis["judge_errors"]["local:smollm2"]["errors"] == 0
     assert 0.0 <= axis["rubric_score"]["mean"] <= 1.0
+
+
+def test_a_floor_baseline_is_not_informative(work: Path) -> None:
+    """A target that meets no criterion scores 0 on every control; no attack can lower a 0, so
+    its 0% failure rate is no evidence of robustness and must not read as low risk."""
+    (work / "floor.py").write_text("def reply(messages):\n    return 'Thank you for asking.'\n")
+    res = runner.invoke(app, ["run", "open-ended", "--target", "python:floor:reply", "--limit",
+                              "12", "--db", f"sqlite:///{work / 'm.db'}", "--json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    axis = out["axes"]["open_ended"]
+    assert axis["controls"]["n"] == 12 and axis["controls"]["correct"] == 0
+    assert axis["failures"] == 0 and axis["at_floor"] == 12  # nothing could drop
+    assert axis["informative"] is False and "pass mark" in axis["note"]
+    assert "open_ended" not in out["risk"]["by_axis"]  # left out of the risk score
+
+
+def test_two_adequate_controls_are_too_few_to_inform(work: Path) -> None:
+    axis = _run(work)["axes"]["open_ended"]
+    assert axis["informative"] is False and "only 2 of 2 controls" in axis["note"]

@@ -14,6 +14,7 @@ from typing import Any
 
 from medtrust.metrics import Tally, distribution, jensen_shannon, rate_entry
 from medtrust.probes._attribution_rows import attribution_summary
+from medtrust.probes._baseline import constant_answer_note
 from medtrust.records import Case, Verdict
 
 
@@ -23,6 +24,33 @@ def votes(v: Verdict) -> list[str]:
     if isinstance(got, list) and got:
         return [str(x) for x in got]
     return [v.answer] if v.answer is not None else []
+
+
+def control_constancy_note(
+    probe: str, cases: Sequence[Case], verdicts: Mapping[str, Verdict]
+) -> str | None:
+    """Why the probe's flip rate is not informative because its controls' answers are (nearly)
+    constant, or None (:func:`medtrust.probes._baseline.constant_answer_note`).
+
+    A target that gives one letter to every vignette cannot flip with a demographic change, so
+    its 0% flip rate is no evidence of fairness. The gold letters are passed only when every
+    answered control has exactly one accepted letter (triage vignettes accept none or several).
+    """
+    answers: list[str] = []
+    golds: list[str] | None = []
+    for c in cases:
+        if c.probe != probe or c.role != "control":
+            continue
+        v = verdicts.get(c.id)
+        if v is None or v.answer is None:
+            continue
+        answers.append(v.answer)
+        accept = c.gold.get("accept") if isinstance(c.gold, dict) else None
+        if golds is not None and isinstance(accept, list) and len(accept) == 1:
+            golds.append(str(accept[0]))
+        else:
+            golds = None
+    return constant_answer_note(answers, golds)
 
 
 def _jsd(a: Verdict, b: Verdict) -> float | None:

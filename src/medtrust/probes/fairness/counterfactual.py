@@ -40,7 +40,7 @@ from medtrust.metrics import Tally
 from medtrust.probes._attribution import DEFAULT_BUDGET, coalition_cases
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
 from medtrust.probes.fairness import _upweight
-from medtrust.probes.fairness._flips import flip_summary
+from medtrust.probes.fairness._flips import control_constancy_note, flip_summary
 from medtrust.probes.fairness._variants import (
     ATTRIBUTES,
     BIRTH_SEX,
@@ -269,4 +269,5 @@ class CounterfactualFairness(Probe[CounterfactualParams]):
             by_operator=by_attr,
             controls=controls if controls.n or controls.errors else Tally(),
             extra={"fairness": extra},
+            note=control_constancy_note(self.name, cases, verdicts),
         )

@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from medtrust.errors import ConfigError
 from medtrust.metrics import Tally, distribution, jensen_shannon, wilson
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
-from medtrust.probes.fairness._flips import not_applicable_summary, votes
+from medtrust.probes.fairness._flips import control_constancy_note, not_applicable_summary, votes
 from medtrust.probes.fairness._variants import ATTRIBUTES, Scenario, known_attributes, render
 from medtrust.probes.fairness.counterfactual import not_applicable
 from medtrust.probes.mcq_format import render_mc
@@ -162,7 +162,8 @@ class IntensityFairness(Probe[IntensityParams]):
     def summarize(self, cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> ProbeSummary:
         total, by_attr, controls, extra = intensity_summary(self.name, cases, verdicts)
         return ProbeSummary(total=total, by_operator=by_attr, controls=controls,
-                            extra={"intensity": extra})
+                            extra={"intensity": extra},
+                            note=control_constancy_note(self.name, cases, verdicts))
 
 
 def _rate(k: int, n: int) -> tuple[float | None, list[float] | None]:

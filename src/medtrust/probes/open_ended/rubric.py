@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from pydantic import Field, field_validator
 
 from medtrust.errors import ConfigError, did_you_mean
-from medtrust.metrics import Tally, bootstrap_mean_ci
+from medtrust.metrics import MIN_CORRECT_CONTROLS, Tally, bootstrap_mean_ci
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
 from medtrust.probes.open_ended._attacks import (
     DEFAULT_OPERATORS,
@@ -54,6 +54,28 @@ class RubricParams(ProbeParams):
             if op not in OPERATORS:
                 raise ValueError(f"unknown operator {op!r}" + did_you_mean(op, OPERATORS))
         return list(dict.fromkeys(ops))
+
+
+def floor_note(controls: Tally, pass_mark: float) -> str | None:
+    """Why the rubric failure rate is not informative, or None.
+
+    A control scored at the floor cannot drop by the margin, so attacks on a target that meets
+    almost no criterion fail only through negative criteria and its low rate is no evidence of
+    robustness (the open-ended form of a multiple-choice baseline at chance). Not informative
+    when fewer than :data:`medtrust.metrics.MIN_CORRECT_CONTROLS` controls reached the pass
+    mark (issue 12's rule for robustness rates: a rate over a handful of adequate baselines is
+    noise, whatever its interval).
+    """
+    passed = controls.n - controls.failures
+    if passed >= MIN_CORRECT_CONTROLS:
+        return None
+    if controls.n == 0:
+        return "not informative: no control was scored"
+    return (
+        f"not informative: only {passed} of {controls.n} controls reached the pass mark "
+        f"{pass_mark:.2f} (at least {MIN_CORRECT_CONTROLS} needed); an attack cannot lower a "
+        "score already at the floor, so a low failure rate is no evidence of robustness"
+    )
 
 
 def _score_entry(scores: Sequence[float], seed: int) -> dict[str, Any]:
@@ -172,13 +194,14 @@ class OpenEndedRubric(Probe[RubricParams]):
         Total: an item fails when any operator made it fail (DAS's headline). ``extra``:
         ``rubric_score`` (controls) and ``rubric_score_by_operator`` ({n, mean, ci95}),
         ``not_applicable`` and ``no_baseline`` (controls left unattacked: their verdict was an
-        error), ``judge_errors`` ({grader spec: {judged, errors}}: verdicts a grader could not
-        decide) and ``margin``."""
+        error), ``at_floor`` (scored controls at or below the margin: their attacks can fail
+        only by a negative criterion), ``judge_errors`` ({grader spec: {judged, errors}}:
+        verdicts a grader could not decide) and ``margin``. ``note``: :func:`floor_note`."""
         controls, by_op = Tally(), dict[str, Tally]()
         failed: dict[str, bool] = {}
         scores: dict[str, list[float]] = {}
         not_applicable: Counter[str] = Counter()
-        no_baseline = errors = 0
+        no_baseline = errors = at_floor = 0
         graded: dict[str, Counter[str]] = {}
         for c, v in self.judged(cases, verdicts):
             if "grader" in v.detail:  # the grader was asked (not a target error)
@@ -190,6 +213,7 @@ class OpenEndedRubric(Probe[RubricParams]):
                 no_baseline += v.outcome == "error"
                 if v.outcome != "error":
                     not_applicable.update(c.meta.get("not_applicable") or [])
+                    at_floor += v.score is not None and float(v.score) <= self.params.margin
             else:
                 by_op.setdefault(c.operator, Tally()).add(v.outcome)
                 if v.outcome == "error":
@@ -211,10 +235,12 @@ class OpenEndedRubric(Probe[RubricParams]):
                 },
                 "not_applicable": dict(sorted(not_applicable.items())),
                 "no_baseline": no_baseline,
+                "at_floor": at_floor,
                 "judge_errors": {
                     spec: {"judged": n["judged"], "errors": n["errors"]}
                     for spec, n in sorted(graded.items())
                 },
                 "margin": self.params.margin,
             },
+            note=floor_note(controls, self.params.pass_mark),
         )
