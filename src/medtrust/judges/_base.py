@@ -20,6 +20,22 @@ class Judge(Protocol):
         ...
 
 
+def free_text(replies: Sequence[Reply]) -> tuple[Reply | None, str | None]:
+    """(reply, None) for the first sample that produced readable text, or (None, reason).
+
+    Open answers are judged on one sample, the lowest-numbered with non-blank text. ``reason``
+    is ``"target error"`` when no sample produced text (every call failed) and ``"unreadable
+    reply"`` when every text is empty or only whitespace: nobody could read it, so it is an error
+    (as for the multiple-choice reader), never a score of 0, a missed flag or a low-fidelity
+    note that the judge would then count as the target's failure.
+    """
+    ok = sorted((r for r in replies if r.ok and r.text is not None), key=lambda r: r.sample)
+    if not ok:
+        return None, "target error"
+    readable = next((r for r in ok if str(r.text).strip()), None)
+    return (readable, None) if readable is not None else (None, "unreadable reply")
+
+
 def _check_judge(name: str, cls: type[Judge]) -> None:
     """A judge is a class whose instances are called with (case, replies)."""
     if not isinstance(cls, type) or "__call__" not in dir(cls):

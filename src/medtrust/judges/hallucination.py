@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from medtrust.judges._base import judges
+from medtrust.judges._base import free_text, judges
 from medtrust.judges._detectors import (
     accepts_fabrication,
     flags_impossible,
@@ -34,11 +34,6 @@ from medtrust.records import Case, Reply, Verdict
 _CODES = {"fabricated": "fact", "impossible": "context", "dose": "safety"}
 RAW_EXCERPT = 200
 """Characters of the judge's raw reply kept in a verdict (enough to see why it was unreadable)."""
-
-
-def _open_text(replies: Sequence[Reply]) -> str | None:
-    """The first sample's text (open answers are judged on one sample)."""
-    return next((r.text for r in replies if r.ok and r.text is not None), None)
 
 
 def forbidden_phrases(patterns: Sequence[str], text: str) -> list[str]:
@@ -136,11 +131,12 @@ class HallucinationJudge:
             v = self._mc(case, replies)
             code = {"code": _CODES["fabricated"]} if v.outcome == "fail" else {}
             return v.model_copy(update={"judge": self.name, "detail": {**v.detail, **code}})
-        text = _open_text(replies)
-        if text is None:
+        first, why = free_text(replies)
+        if first is None:
             return Verdict(
-                case_id=case.id, judge=self.name, outcome="error", detail={"reason": "target error"}
+                case_id=case.id, judge=self.name, outcome="error", detail={"reason": why}
             )
+        text = str(first.text)
         failed, detail = judge_open(gold, text)
         spec = case.meta.get("llm_judge")
         if spec:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from medtrust.judges._base import judges
+from medtrust.judges._base import free_text, judges
 from medtrust.judges._rubric_grade import STAND_IN, Grade, grade, grader_key
 from medtrust.records import Case, Reply, Verdict
 
@@ -44,10 +44,6 @@ def rubric_score(rubric: Sequence[Mapping[str, Any]], met: Sequence[bool]) -> tu
         raise ValueError("no criterion with positive points")
     earned = sum(float(c["points"]) for c, m in zip(rubric, met, strict=True) if m)
     return min(1.0, max(0.0, earned / possible)), earned
-
-
-def _first_text(replies: Sequence[Reply]) -> str | None:
-    return next((r.text for r in replies if r.ok and r.text is not None), None)
 
 
 def _row(c: Mapping[str, Any], g: Grade) -> dict[str, Any]:
@@ -85,20 +81,17 @@ class RubricJudge:
 
     def __call__(self, case: Case, replies: Sequence[Reply]) -> Verdict:
         spec = str(case.meta.get("grader") or STAND_IN)
-        text = _first_text(replies)
-        if text is None:
+        first, why = free_text(replies)
+        if first is None:
             return Verdict(
-                case_id=case.id, judge=self.name, outcome="error", detail={"reason": "target error"}
+                case_id=case.id, judge=self.name, outcome="error", detail={"reason": why}
             )
-        if not text.strip():
-            # An empty reply answers nothing: nobody could read it, so it is an error (as for
-            # the multiple-choice reader), never a score of 0 that an attack cannot lower.
-            return Verdict(
-                case_id=case.id,
-                judge=self.name,
-                outcome="error",
-                detail={"reason": "unreadable reply"},
-            )
+        text = str(first.text)
+        if case.role == "perturbation" and case.gold.get("baseline") is None:
+            # listed before its control was judged (``cases export``) and never completed
+            # from the control's verdict: a drop from an unknown score is no verdict
+            return Verdict(case_id=case.id, judge=self.name, outcome="error",
+                           detail={"reason": "no baseline: its control has no score"})
         rubric = list(case.gold["rubric"])
         grades = [grade(spec, case.messages, text, c) for c in rubric]
         detail: dict[str, Any] = {
