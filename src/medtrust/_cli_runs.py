@@ -109,6 +109,11 @@ def cases_export(
 ) -> None:
     """Write the exact cases a run would send, with their gold answers.
 
+    Attacks are listed for every item, as if its control passed.
+    An open-ended attack's gold has ``baseline: null``: it fails on a drop
+    from its control's rubric score, known once the control is judged
+    (``medtrust import inspect`` fills it in from the log's control).
+
     Examples:
 
       medtrust cases export robustness --out cases.jsonl

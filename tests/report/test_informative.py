@@ -145,8 +145,8 @@ def test_errors_count_controls_and_decide_the_gate(oracle_dir: Path) -> None:
     )
     assert s["error_rate"] == round(errors / calls, 6) and s["error_rate"] > 0.1
     line = (
-        f"errors: {errors} of {calls} calls ({100 * errors / calls:.1f}%) failed or were "
-        "unreadable > 10%"
+        f"errors: {errors} of {calls} judged cases ({100 * errors / calls:.1f}%) could not be "
+        f"scored > 10%: {errors} target calls failed"
     )
     assert line in s["warnings"][0]
     res = invoke("gate", s["run_id"], "--db", DB)  # no threshold at all: the default applies

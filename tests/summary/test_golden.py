@@ -5,7 +5,9 @@ summarises to the very JSON the untyped summary produced before the refactor (is
 the oracle, written by the dict-based summary of ``report/_summary.py`` (commit 3766efe) with
 the fields that change from run to run (run id, timestamps, the day rules are judged on) blanked.
 Other issues may add fields, axes or policy rules: what the old JSON held must be there with
-the same values; additions are allowed.
+the same values; additions are allowed. Deliberate changes since (issue 20): GDPR's
+``by_regulation`` counts the outputs its Art. 22 output rule reads too (168, not the 20 exposed
+ones), and an error warning says whose fault the errors were.
 """
 
 from __future__ import annotations

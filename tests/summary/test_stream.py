@@ -138,6 +138,7 @@ def test_the_summary_reports_the_counts_with_reasons_and_examples(tmp_path: Path
     assert rob.error_examples == ["HTTP 500"]
     assert "error_reasons" not in s.model_dump(mode="json")["axes"]["privacy"]
     assert s.axes["privacy"].calls == 1 and s.axes["privacy"].error_rate == 0.0
-    assert s.warnings[0] == "errors: 3 of 5 calls (60.0%) failed or were unreadable > 10%"
-    assert any(w.startswith("robustness: 3 of 4 calls (75.0%)") and "timeout: 1" in w
+    assert s.warnings[0] == ("errors: 3 of 5 judged cases (60.0%) could not be scored > 10%: "
+                             "2 target replies unreadable, 1 target calls failed")
+    assert any(w.startswith("robustness: 3 of 4 judged cases (75.0%)") and "timeout: 1" in w
                and "e.g. 'HTTP 500'" in w for w in s.warnings)  # fmt: skip

@@ -7,6 +7,11 @@ called: the cases, replies and verdicts of the registered judges are written to 
 run (suite ``inspect:TASK``, target ``inspect:MODEL``), sealed in the audit chain like any run,
 so ``report``, ``gate``, ``review`` and ``audit verify`` work on it. Samples are streamed
 (``read_eval_log_samples``), so memory does not grow with the log.
+
+Cases are judged stage by stage like a run's: an attacked case exported before its control was
+judged (an open-ended attack, whose failure is a drop from its control's rubric score) is first
+completed from its control's verdict (the probe's ``rebase``). Once the run is done, the
+concern trigger a run applies (``review.trigger_review``) queues its concerning cases for review.
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ import hashlib
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import ValidationError
 
@@ -24,7 +30,7 @@ from medtrust.config import ProbeSpec, RunConfig, Suite
 from medtrust.engine import judge_cases
 from medtrust.errors import ConfigError, MedtrustError
 from medtrust.probes import Probe, ProbeContext, probes
-from medtrust.records import Case, Reply, RunInfo
+from medtrust.records import Case, Reply, RunInfo, Verdict
 from medtrust.store import Store
 
 __all__ = ["import_log"]
@@ -130,12 +136,50 @@ def import_log(path: Path, store: Store) -> RunInfo:
         config=config.model_dump(mode="json"),
     )
     try:
-        ordered = sorted(cases.values(), key=lambda c: (c.stage, c.id))
-        store.add_cases(run_id, ordered)
-        store.add_replies(run_id, replies)
-        judge_cases(ordered, plist, store, run_id)
+        _judge_by_stage(sorted(cases.values(), key=lambda c: (c.stage, c.id)), replies, plist,
+                        store, run_id)
     except BaseException:
         store.set_status(run_id, "failed")
         raise
     store.set_status(run_id, "done")
+    # what a run does once its last verdict is in (api's run): the concern trigger (issue 18)
+    # queues the concerning cases for review, assigns reviewers and records it in the audit
+    from medtrust.review import trigger_review
+
+    trigger_review(store, run_id)
     return store.get_run(run_id)
+
+
+@runtime_checkable
+class _Rebases(Protocol):
+    """A probe whose attacked cases are exported before their control is judged and completed
+    from its verdict (``probes.open_ended.rubric``: the control's rubric score)."""
+
+    def rebase(self, case: Case, control: Verdict | None) -> Case: ...
+
+
+def _judge_by_stage(
+    ordered: list[Case], replies: list[Reply], plist: dict[str, Probe[Any]], store: Store,
+    run_id: str,
+) -> None:
+    """Store and judge the cases stage by stage, as a run does: a later stage's case is first
+    completed from its parent's verdict (``rebase``), so that it is the case a run would have
+    sent, its reply moved to the completed case's id."""
+    verdicts: dict[str, Verdict] = {}
+    by_case: dict[str, list[Reply]] = {}
+    for r in replies:
+        by_case.setdefault(r.case_id, []).append(r)
+    for _, group in groupby(ordered, key=lambda c: c.stage):
+        stage: list[Case] = []
+        for case in group:
+            p = plist[case.probe]
+            done = case
+            if case.parent_id is not None and isinstance(p, _Rebases):
+                done = p.rebase(case, verdicts.get(case.parent_id))
+            if done.id != case.id:
+                by_case[done.id] = [r.model_copy(update={"case_id": done.id})
+                                    for r in by_case.pop(case.id, [])]
+            stage.append(done)
+        store.add_cases(run_id, stage)
+        store.add_replies(run_id, [r for c in stage for r in by_case.get(c.id, [])])
+        verdicts.update(judge_cases(stage, plist, store, run_id))

@@ -144,33 +144,44 @@ class _Smallest:
 @dataclass
 class LoggingGaps:
     """What the ``logging`` evidence reads, counted case by case (so that a caller already
-    passing over the run, e.g. the summary, counts it there): answered cases, answered cases
-    without a verdict and verdicts without replies (the 10 smallest ids of each kept)."""
+    passing over the run, e.g. the summary, counts it there): answered cases (any stored
+    reply, errors included), cases with an output (a reply with text: what the rule says is
+    recorded), answered cases without a verdict and verdicts without replies (the 10 smallest
+    ids of each kept)."""
 
     answered: int = 0
+    outputs: int = 0
     unjudged: _Smallest = field(default_factory=_Smallest)
     orphans: _Smallest = field(default_factory=_Smallest)
 
-    def add(self, case_id: str, has_reply: bool, has_verdict: bool) -> None:
-        """Count one case of the run."""
+    def add(self, case_id: str, has_reply: bool, has_verdict: bool, *, has_output: bool) -> None:
+        """Count one case of the run (``has_output``: one of its replies has text)."""
         self.answered += has_reply
+        self.outputs += has_output
         if has_reply and not has_verdict:
             self.unjudged.add(case_id)
         elif has_verdict and not has_reply:
             self.orphans.add(case_id)
 
 
-def _logging_gaps(facts: RunFacts) -> tuple[int, _Smallest, _Smallest]:
-    """(answered cases, answered cases without a verdict, verdicts without replies): the
-    caller's counts when it gave them, else one pass over the run's cases (a store-backed view
-    loads each window's replies and verdicts)."""
+def has_output(replies: Sequence[Reply]) -> bool:
+    """Whether any of a case's replies is an output: a call that returned non-blank text (an
+    error or a blank reply records a call, not an output anyone could read)."""
+    return any(r.ok and bool(r.text and r.text.strip()) for r in replies)
+
+
+def _logging_gaps(facts: RunFacts) -> LoggingGaps:
+    """The caller's logging counts when it gave them, else one pass over the run's cases (a
+    store-backed view loads each window's replies and verdicts)."""
     gaps = facts.logging
     if gaps is None:
         gaps = LoggingGaps()
         for c in facts.cases:
-            gaps.add(c.id, bool(facts.replies.get(c.id)), facts.verdicts.get(c.id) is not None)
+            rs = facts.replies.get(c.id) or ()
+            has_verdict = facts.verdicts.get(c.id) is not None
+            gaps.add(c.id, bool(rs), has_verdict, has_output=has_output(rs))
         facts.logging = gaps  # several rules read it: one pass
-    return gaps.answered, gaps.unjudged, gaps.orphans
+    return gaps
 
 
 def evidence(check: EvidenceCheck, facts: RunFacts) -> Result:
@@ -185,9 +196,11 @@ def evidence(check: EvidenceCheck, facts: RunFacts) -> Result:
         reason = "; ".join(gaps) if gaps else "testing documentation generable (medtrust docs)"
         return ("fail" if gaps else "pass"), reason, {"gaps": gaps}
     # logging: every answered case has a verdict, every verdict has the replies it judged.
-    answered, unjudged, orphans = _logging_gaps(facts)
+    logged = _logging_gaps(facts)
+    answered, unjudged, orphans = logged.answered, logged.unjudged, logged.orphans
     ev: dict[str, Any] = {
         "cases_with_replies": answered,
+        "cases_with_outputs": logged.outputs,
         "unjudged": sorted(unjudged)[:10],
         "verdicts_without_replies": sorted(orphans)[:10],
         "audit_chain": None if facts.audit is None else facts.audit[0],
@@ -204,9 +217,11 @@ def evidence(check: EvidenceCheck, facts: RunFacts) -> Result:
         return "not assessed", "no replies stored", ev
     if problems:
         return "fail", "; ".join(problems), ev
+    if not logged.outputs:  # only failed calls were recorded: no output whose logging to check
+        return "not assessed", f"no outputs: all {answered} answered cases are errors", ev
     chain = (
         "signed audit roots verify (byte-level check: medtrust audit verify)"
         if facts.audit
         else "audit trail unavailable"
     )
-    return "pass", f"{answered} outputs and their verdicts persisted; {chain}", ev
+    return "pass", f"{logged.outputs} outputs and their verdicts persisted; {chain}", ev

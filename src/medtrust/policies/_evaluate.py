@@ -3,8 +3,10 @@
 The compliance *axis* of the summary counts outputs, so it sits beside the other axes:
 ``n`` = exposed outputs checked by at least one applicable reply-level rule, ``failures`` =
 those violating at least one, ``errors`` = exposed outputs with no usable reply, ``by_probe`` =
-the same tally per rule id. Rule-level results (including metric, declared and evidence rules,
-which have no per-output rate) go to the summary's ``compliance`` section.
+the same tally per rule id. ``by_regulation`` (the section's) counts, per regulation, the
+outputs any of its reply-level rules checked, output rules included. Rule-level results
+(including metric, declared and evidence rules, which have no per-output rate) go to the
+summary's ``compliance`` section.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from medtrust.policies._model import (
     Rule,
     Status,
 )
-from medtrust.policies._outputs import OutputJudge
+from medtrust.policies._outputs import OutputJudge, OutputJudgement
 from medtrust.policies._packs import PolicySet
 
 MAX_CASE_IDS = 10
@@ -37,7 +39,10 @@ DEFINITION = (
     "applicable reply-level rule checked; failures = outputs violating at least one such rule; "
     "by_probe = the same per rule id. Metric, declared-control, evidence and output rules "
     "(read from every reply: automated decisions, AI notices; each with its own % of outputs "
-    "violating and interval) are listed in the compliance table, not counted in the axis."
+    "violating and interval) are listed in the compliance table, not counted in the axis. "
+    "by_regulation: per regulation, outputs checked by at least one of its applicable "
+    "reply-level rules (identifier and output rules); failures = outputs violating at least "
+    "one of them."
 )
 
 
@@ -140,9 +145,13 @@ def _reply_level(policies: PolicySet, facts: RunFacts, live: set[str]) -> _Reply
     outputs = {r.id: r.check for r in rules if isinstance(r.check, OutputCheck)}
     keyed = [(r.regulation, _key(r.check)) for r in rules
              if isinstance(r.check, JudgeCheck) and r.id in live]
+    # a regulation's outputs are judged by ALL its live reply-level rules, output rules too
+    # (GDPR Art. 22 reads every reply): its headline counts what its rule rows count
+    out_keyed = [(r.regulation, r.id) for r in rules
+                 if isinstance(r.check, OutputCheck) and r.id in live]
     out = _ReplyLevel(by_key={k: RuleOutputs() for k in checks},
                       by_output={rid: RuleOutputs() for rid in outputs}, axis=Tally(),
-                      by_reg={reg: Tally() for reg, _ in keyed})
+                      by_reg={reg: Tally() for reg, _ in [*keyed, *out_keyed]})
     if not checks and not outputs:
         return out
     judge = OutputJudge(list(checks.values()))
@@ -153,13 +162,28 @@ def _reply_level(policies: PolicySet, facts: RunFacts, live: set[str]) -> _Reply
             if j is not None:
                 out.by_key[key].add(j)
         add_union(out.axis, [j for _, k in keyed if (j := now[k]) is not None])
-        for reg, t in out.by_reg.items():
-            add_union(t, [j for r, k in keyed if r == reg and (j := now[k]) is not None])
+        seen: dict[str, OutputJudgement] = {}
         for rid, oc in outputs.items():
             judged = judge_reply(oc, case, rs)
             if judged is not None:
                 out.by_output[rid].add(*judged)
+                seen[rid] = judged[0]
+        for reg, t in out.by_reg.items():
+            add_union(t, _of_regulation(reg, keyed, now, out_keyed, seen))
     return out
+
+
+def _of_regulation(
+    reg: str,
+    keyed: list[tuple[str, JudgeKey]],
+    now: dict[JudgeKey, OutputJudgement | None],
+    out_keyed: list[tuple[str, str]],
+    seen: dict[str, OutputJudgement],
+) -> list[OutputJudgement]:
+    """One output's judgements by the regulation's judge rules (``now``, by judge key) and
+    output rules (``seen``, by rule id)."""
+    judged = [j for r, k in keyed if r == reg and (j := now[k]) is not None]
+    return judged + [j for r, rid in out_keyed if r == reg and (j := seen.get(rid)) is not None]
 
 
 def evaluate(policies: PolicySet, facts: RunFacts, *, as_of: date | None = None) -> Compliance:

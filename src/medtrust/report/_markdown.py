@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from medtrust.report._explanations import md_lines
+from medtrust.report._scores import reading_notes, rubric_scores
 from medtrust.report._views import error_line
 from medtrust.summary import ERROR_WARN, ControlsSummary, Rates, RunSummary
 
@@ -64,6 +65,35 @@ def _axes(summary: RunSummary) -> list[str]:
     return lines + (["", *notes] if notes else [])
 
 
+def _num(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+def _scores(summary: RunSummary) -> list[str]:
+    """Rubric scores (mean, bootstrap 95% CI, n) and the figures that change how an axis's
+    rate is read (:mod:`medtrust.report._scores`); empty when the run has none."""
+    rows, notes = rubric_scores(summary), reading_notes(summary)
+    lines: list[str] = []
+    if rows:
+        lines += [
+            "",
+            "## Rubric scores",
+            "",
+            "Mean rubric score per case (0-1, HealthBench: points earned over positive points "
+            "possible), 95% percentile bootstrap interval over cases.",
+            "",
+            "| axis | cases | n | mean score | 95% CI |",
+            "|---|---|---:|---:|---|",
+        ]
+        for r in rows:
+            ci = "n/a" if not r["ci95"] else f"{r['ci95'][0]:.3f}-{r['ci95'][1]:.3f}"
+            lines.append(f"| {r['axis']} | {_cell(r['name'])} | {r['n']} | {_num(r['mean'])} "
+                         f"| {ci} |")
+    if notes:
+        lines += ["", "Read the rates with:", "", *[f"- {_cell(n)}" for n in notes]]
+    return lines
+
+
 def _risk(summary: RunSummary) -> list[str]:
     r = summary.risk
     if not r.by_axis:
@@ -93,9 +123,14 @@ def _compliance(summary: RunSummary) -> list[str]:
         "",
     ]
     for reg, t in comp.by_regulation.items():
+        if not t.n:  # nothing checked is no evidence either way: never "0" nor a rate
+            errs = f"; {t.errors} outputs errored" if t.errors else ""
+            lines.append(f"- outputs violating {reg}: not assessed (no output checked by its "
+                         f"reply-level rules{errs})")
+            continue
         lines.append(
-            f"- outputs violating {reg}: **{pct(t.failure_rate)}** "
-            f"({t.failures}/{t.n}, 95% CI {ci_pct(t.ci95)})"
+            f"- outputs violating {reg} (any of its reply-level rules): "
+            f"**{pct(t.failure_rate)}** ({t.failures}/{t.n}, 95% CI {ci_pct(t.ci95)})"
         )
     lines += [
         "",
@@ -148,7 +183,8 @@ def render_md(summary: RunSummary, glossary: Sequence[Mapping[str, str]] | None 
         lines.append("- trust: no clinician reviews")
     if s.warnings:
         lines += ["", "> **Warnings**", *[f"> - {_cell(w)}" for w in s.warnings]]
-    lines += ["", *_axes(summary), *_risk(summary), *_compliance(summary), *_judges(summary)]
+    lines += ["", *_axes(summary), *_scores(summary), *_risk(summary), *_compliance(summary)]
+    lines += _judges(summary)
     lines += md_lines(summary)  # issue 18: observed vs declared, attributions, feedback
     if glossary:
         lines += ["", "## Glossary", "", "| axis | name | definition |", "|---|---|---|"]

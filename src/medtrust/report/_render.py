@@ -14,6 +14,7 @@ from medtrust.report._explanations import feedback_notes
 from medtrust.report._io import replace_dir_atomic, write_text_atomic
 from medtrust.report._junit import render_junit
 from medtrust.report._markdown import render_md
+from medtrust.report._scores import reading_notes, rubric_scores
 from medtrust.report._views import (
     MAX_EXAMPLES,
     bars,
@@ -64,6 +65,8 @@ def render_html(store: Store, info: RunInfo, summary: RunSummary, *, redact: boo
         charts=charts,
         overview=overview,
         risk_rows=risk_bars(summary.risk),
+        rubric_rows=rubric_scores(summary),
+        reading=reading_notes(summary),
         comp=data["compliance"],
         reg_rows=bars(summary.compliance.by_regulation),
         groups=groups,

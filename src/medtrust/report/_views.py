@@ -71,6 +71,21 @@ def risk_bars(risk: RiskSummary) -> list[dict[str, Any]]:
     return rows
 
 
+def _flip_rates(entry: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{attribute=value: tally}`` from the counterfactual probe's ``flip_rates`` rows
+    (``{attribute, value, n, flips, rate, ci95, errors}``, under its probe-keyed block)."""
+    out: dict[str, dict[str, Any]] = {}
+    for block in entry.values():
+        rows = block.get("flip_rates") if isinstance(block, Mapping) else None
+        for r in rows if isinstance(rows, list) else ():
+            if isinstance(r, Mapping) and {"attribute", "value", "n", "flips"} <= set(r):
+                out[f"{r['attribute']}={r['value']}"] = {
+                    "n": r["n"], "failures": r["flips"], "failure_rate": r.get("rate"),
+                    "ci95": r.get("ci95"), "errors": r.get("errors", 0), "error_rate": None,
+                }  # fmt: skip
+    return out
+
+
 def fairness_view(axis: AxisSummary) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Flip rates by group and attribution disparity, from the fairness axis's extras.
 
@@ -78,7 +93,7 @@ def fairness_view(axis: AxisSummary) -> tuple[list[dict[str, Any]], list[dict[st
     ``attribution_disparity`` mapping feature -> number or ``{value|disparity, ...}``.
     """
     entry = axis.extras
-    groups = entry.get("by_group") or entry.get("flip_rate_by_group") or {}
+    groups = entry.get("by_group") or entry.get("flip_rate_by_group") or _flip_rates(entry)
     group_rows = bars(groups) if isinstance(groups, Mapping) else []
     disp = entry.get("attribution_disparity") or {}
     values: list[tuple[str, float]] = []

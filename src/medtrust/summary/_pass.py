@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from medtrust.policies._checks import LoggingGaps  # the logging evidence's counts, same pass
+# the logging evidence's counts, same pass
+from medtrust.policies._checks import LoggingGaps, has_output
 from medtrust.records import Case, Reply, Verdict
 
 ERROR_EXAMPLES = 3
@@ -76,7 +77,8 @@ class RunPass:
         self.cases += 1
         self.replies += len(replies)
         self.cached_replies += sum(r.cached for r in replies)
-        self.logging.add(case.id, bool(replies), verdict is not None)
+        self.logging.add(case.id, bool(replies), verdict is not None,
+                         has_output=has_output(replies))
         if verdict is None:
             return
         entry = self.axes.setdefault(case.axis, AxisCalls())

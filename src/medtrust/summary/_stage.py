@@ -74,14 +74,52 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
+ERROR_KINDS = {
+    "target": "target calls failed",
+    "reply": "target replies unreadable",
+    "judge": "judge replies unreadable or judge calls failed (the target replied)",
+    "undecided": "undecided by the judge (the reply was read, no verdict reached)",
+}
+"""Why a judged case is an error, in words, by whose fault (:func:`error_kind`)."""
+
+
+def error_kind(reason: str) -> str:
+    """The kind (a key of :data:`ERROR_KINDS`) of a judge's error reason: ``target error``,
+    ``no reply`` or a timeout (the call failed), ``unreadable reply`` or ``N of M attempts
+    unreadable`` (the target's text), ``judge error: ...`` (the grader or LLM judge), anything
+    else (the judge read the reply but could not reach a verdict, e.g. no dose stated)."""
+    if reason in ("target error", "no reply") or "timeout" in reason or "timed out" in reason:
+        return "target"
+    if reason.startswith("judge error"):
+        return "judge"
+    if "unreadable" in reason:
+        return "reply"
+    return "undecided"
+
+
+def error_words(errors: int, calls: int, reasons: Mapping[str, int]) -> str:
+    """``"4 of 16 judged cases (25.0%) could not be scored: 4 judge replies unreadable or
+    judge calls failed (the target replied)"``: the errors split by whose fault they are
+    (:func:`error_kind`), largest first; errors with no recorded reason are "errors"."""
+    kinds: dict[str, int] = {}
+    for why, n in reasons.items():
+        kinds[error_kind(why)] = kinds.get(error_kind(why), 0) + n
+    parts = [f"{n} {ERROR_KINDS[k]}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1])]
+    if (rest := errors - sum(kinds.values())) > 0:
+        parts.append(f"{rest} errors")
+    rate = error_rate(errors, calls) or 0.0
+    return (f"{errors} of {calls} judged cases ({_pct(rate)}) could not be scored "
+            f"> {100 * ERROR_WARN:g}%" + (f": {', '.join(parts)}" if parts else ""))
+
+
 def _axis_warnings(axis: str, e: AxisSummary) -> list[str]:
     out = []
     if e.error_rate is not None and e.error_rate > ERROR_WARN:
-        causes = ", ".join(f"{k}: {v}" for k, v in (e.error_reasons or {}).items())
+        reasons = e.error_reasons or {}
+        causes = ", ".join(f"{k}: {v}" for k, v in reasons.items())
         example = e.error_examples[0] if e.error_examples else None
         out.append(
-            f"{axis}: {e.errors} of {e.calls} calls ({_pct(e.error_rate)}) "
-            f"failed or were unreadable > {100 * ERROR_WARN:g}%"
+            f"{axis}: {error_words(e.errors, e.calls, reasons)}"
             + (f" ({causes})" if causes else "")
             + (f"; e.g. {example!r}" if example else "")
         )
@@ -98,14 +136,17 @@ def _axis_warnings(axis: str, e: AxisSummary) -> list[str]:
 
 def warnings(axes: Mapping[str, AxisSummary], errors: int, calls: int) -> list[str]:
     """One line per thing a reader must not miss: errors above :data:`ERROR_WARN` (run and
-    axes), axes whose baseline is not informative, unreadable LLM-judge replies."""
+    axes), worded by whose fault they are (:func:`error_words`: a failed target call is not
+    an unreadable judge reply), axes whose baseline is not informative, unreadable LLM-judge
+    replies. Compliance re-reads the other axes' outputs, so its reasons are not added twice."""
     out = []
     rate = error_rate(errors, calls)
     if rate is not None and rate > ERROR_WARN:
-        out.append(
-            f"errors: {errors} of {calls} calls ({_pct(rate)}) "
-            f"failed or were unreadable > {100 * ERROR_WARN:g}%"
-        )
+        reasons: dict[str, int] = {}
+        for axis, e in axes.items():
+            for why, n in (e.error_reasons or {}).items() if axis != "compliance" else ():
+                reasons[why] = reasons.get(why, 0) + n
+        out.append(f"errors: {error_words(errors, calls, reasons)}")
     for axis, e in axes.items():
         out += _axis_warnings(axis, e)
     return out

@@ -87,6 +87,13 @@ def _score_entry(scores: Sequence[float], seed: int) -> dict[str, Any]:
     }
 
 
+def baseline_gold(control: Verdict) -> dict[str, Any]:
+    """What an attacked case's gold carries of its control's verdict: ``score`` (0-1) and the
+    ids of the negative criteria it met (``met_negative``)."""
+    return {"score": control.score,
+            "met_negative": list(control.detail.get("met_negative") or [])}
+
+
 @probes.register
 class OpenEndedRubric(Probe[RubricParams]):
     """HealthBench-style rubric grading under DAS, bias, identity and language attacks."""
@@ -131,6 +138,28 @@ class OpenEndedRubric(Probe[RubricParams]):
                 out.append((op, None))
         return out
 
+    def rebase(self, case: Case, control: Verdict | None) -> Case:
+        """An attacked case listed before its control was judged (gold ``baseline: None``, as
+        ``cases export`` writes it) completed with its control's verdict: the very case a run
+        sends (same id). Any other case, or a control verdict with no score (an error), is
+        returned unchanged; the rubric judge then counts it as an error (no baseline)."""
+        if case.role != "perturbation" or case.gold.get("baseline", 0) is not None:
+            return case
+        if control is None or control.outcome == "error" or control.score is None:
+            return case
+        return Case.make(
+            axis=case.axis,
+            probe=case.probe,
+            operator=case.operator,
+            role=case.role,
+            messages=case.messages,
+            gold={**case.gold, "baseline": baseline_gold(control)},
+            parent_id=case.parent_id,
+            item_id=case.item_id,
+            stage=case.stage,
+            meta=dict(case.meta),
+        )
+
     def _case(
         self,
         conv: Conversation,
@@ -140,13 +169,10 @@ class OpenEndedRubric(Probe[RubricParams]):
         baseline: Verdict | None = None,
     ) -> Case:
         gold: dict[str, Any] = {"rubric": [dict(r) for r in conv.rubric]}
-        if baseline is None:
+        if parent is None:
             gold["pass_mark"] = self.params.pass_mark
-        else:
-            gold["baseline"] = {
-                "score": baseline.score,
-                "met_negative": list(baseline.detail.get("met_negative") or []),
-            }
+        else:  # no verdict yet (``cases export``): None, filled by :meth:`rebase`
+            gold["baseline"] = None if baseline is None else baseline_gold(baseline)
             gold["margin"] = self.params.margin
         return Case.make(
             axis=self.axis,
@@ -181,12 +207,15 @@ class OpenEndedRubric(Probe[RubricParams]):
             v = verdicts.get(base.id)
             if base.probe != self.name or base.role != "control" or v is None:
                 continue
-            if v.outcome == "error" or v.score is None or str(base.item_id) not in convs:
+            if v.outcome == "error" or str(base.item_id) not in convs:
                 continue  # no baseline score to compare with: counted as no_baseline
+            # a verdict with no score stands in for one not reached yet (``cases export``
+            # lists the attacks of every control): its attacks carry ``baseline: None``
+            known = v if v.score is not None else None
             conv = convs[str(base.item_id)]
             for op, messages in self._attacks(conv):
                 if messages is not None:
-                    out.append(self._case(conv, messages, op, base, v))
+                    out.append(self._case(conv, messages, op, base, known))
         return out
 
     def summarize(self, cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> ProbeSummary:
