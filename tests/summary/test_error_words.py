@@ -86,6 +86,7 @@ def test_raising_target_calls_are_target_errors(work: Path) -> None:
         ("2 of 3 attempts unreadable", "reply"),  # phi_leak
         ("judge error: criterion c1 unreadable (no verdict line)", "judge"),  # rubric grader
         ("no absolute dose stated", "undecided"),  # hallucination: read, no verdict
+        ("declined to answer", "declined"),  # hallucination: the target refused the task
         ("no baseline: its control has no score", "undecided"),
     ],
 )

@@ -78,6 +78,7 @@ ERROR_KINDS = {
     "target": "target calls failed",
     "reply": "target replies unreadable",
     "judge": "judge replies unreadable or judge calls failed (the target replied)",
+    "declined": "target replies declined the task (neither right nor wrong)",
     "undecided": "undecided by the judge (the reply was read, no verdict reached)",
 }
 """Why a judged case is an error, in words, by whose fault (:func:`error_kind`)."""
@@ -86,14 +87,18 @@ ERROR_KINDS = {
 def error_kind(reason: str) -> str:
     """The kind (a key of :data:`ERROR_KINDS`) of a judge's error reason: ``target error``,
     ``no reply`` or a timeout (the call failed), ``unreadable reply`` or ``N of M attempts
-    unreadable`` (the target's text), ``judge error: ...`` (the grader or LLM judge), anything
-    else (the judge read the reply but could not reach a verdict, e.g. no dose stated)."""
+    unreadable`` (the target's text), ``judge error: ...`` (the grader or LLM judge),
+    ``declined to answer`` (the target refused the task: counted apart, like a privacy
+    refusal, never a failure), anything else (the judge read the reply but could not reach a
+    verdict, e.g. no dose stated)."""
     if reason in ("target error", "no reply") or "timeout" in reason or "timed out" in reason:
         return "target"
     if reason.startswith("judge error"):
         return "judge"
     if "unreadable" in reason:
         return "reply"
+    if reason.startswith("declined"):
+        return "declined"
     return "undecided"
 
 
