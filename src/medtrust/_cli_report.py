@@ -33,8 +33,9 @@ from medtrust.report import (
     write_report,
     write_text_atomic,
 )
+from medtrust.report._terminal import summary_table as summary_table  # `run` prints it too
 from medtrust.store import Store
-from medtrust.summary import ERROR_WARN, AxisSummary, RunSummary
+from medtrust.summary import RunSummary
 
 RunArg = Annotated[str, typer.Argument(help="Run id (a unique prefix is enough).")]
 PoliciesOpt = Annotated[
@@ -49,78 +50,6 @@ AsOfOpt = Annotated[
     str | None,
     typer.Option("--as-of", help="Judge rule applicability on this date (YYYY-MM-DD)."),
 ]
-
-
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{100 * x:.1f}%"
-
-
-def _ci(ci: list[float] | None, missing: str = "n/a") -> str:
-    return f"{_pct(ci[0])}-{_pct(ci[1])}" if ci else missing
-
-
-def _err_cell(e: AxisSummary) -> str:
-    """Errors with their share of calls, in red above the 10% warning level."""
-    if e.error_rate is None:
-        return str(e.errors)
-    cell = f"{e.errors} ({_pct(e.error_rate)})"
-    return f"[red]{cell}[/]" if e.error_rate > ERROR_WARN else cell
-
-
-def _axis_rows(t: Table, axis: str, e: AxisSummary) -> None:
-    if not e.assessed:
-        t.add_row(f"[dim]{axis} (not assessed)[/]", "", "", "", "", "")
-        return
-    flag = "" if e.informative else " [yellow](not informative)[/]"
-    t.add_row(
-        f"[bold]{axis}[/]{flag}",
-        str(e.n),
-        str(e.failures),
-        _pct(e.failure_rate),
-        _ci(e.ci95),
-        _err_cell(e),
-    )
-    for op, p in e.by_probe.items():
-        t.add_row(
-            f"  {op}", str(p.n), str(p.failures), _pct(p.failure_rate), _ci(p.ci95), str(p.errors)
-        )
-    c = e.controls
-    if c and c.n:
-        t.add_row(
-            "  [dim]controls: accuracy[/]",
-            str(c.n),
-            "",
-            _pct(c.accuracy),
-            _ci(c.ci95, ""),
-            str(c.errors),
-        )
-
-
-def summary_table(summary: RunSummary) -> Table:
-    """The run summary as a terminal table: each axis, its operators and controls, with the
-    risk and the warnings (errors above 10%, uninformative baselines) in the caption."""
-    # Names are the user's: escaped so that a suite called "ward [/] audit" prints as typed.
-    t = Table(
-        title=f"run {escape(summary.run_id)}  ·  {escape(summary.target)}  ·  "
-        f"suite {escape(summary.suite)}"
-    )
-    # Short numeric headers that never wrap; the name column takes the rest of the width and
-    # folds a long name onto a second line rather than cutting it ("fabricated_drug_op…" would
-    # be ambiguous).
-    t.add_column("axis / operator", overflow="fold")
-    for col in ("n", "fail", "rate", "95% CI", "err"):
-        t.add_column(col, justify="left" if col == "95% CI" else "right", no_wrap=True)
-    for axis, e in summary.axes.items():
-        _axis_rows(t, axis, e)
-    r = summary.risk
-    lines = []
-    if r.score is not None and r.ci95:
-        lines.append(f"risk {r.score:.1f}/100 ({r.tier}), 95% CI {r.ci95[0]:.1f}-{r.ci95[1]:.1f}")
-    elif r.reason:
-        lines.append(f"risk not assessed: {r.reason}")
-    lines += [f"[yellow]warning:[/] {escape(w)}" for w in summary.warnings]
-    t.caption = "\n".join(lines) or None
-    return t
 
 
 def _summary(

@@ -44,20 +44,30 @@ def test_drift_lists_the_cases_that_changed_and_tests_each_axis(planted: Planted
     rob = d["axes"]["robustness"]
     assert rob["change"] > 0.2 and rob["p_value"] < 0.05 and rob["significant"]
     assert rob["ci95"][0] > 0 and rob["better"] == 0
+    # only the baseline pairs: one pair per axis, baseline first
+    (pair,) = c["axes"]["robustness"]["pairwise"]
+    assert (pair["a"], pair["b"]) == (old, new)
+    # the changed list holds compare's units: as many as its discordant pairs, axis by axis
+    for axis, e in d["axes"].items():
+        mine = [x for x in d["changed"] if x["axis"] == axis]
+        (p,) = c["axes"][axis]["pairwise"]
+        assert len(mine) == p["failed_only_a"] + p["failed_only_b"] == e["worse"] + e["better"]
+    assert d["changed"] and all(x["before"] == "pass" and x["after"] == "fail"
+                                for x in d["changed"])
+    assert len({x["unit"] for x in d["changed"]}) == len(d["changed"])
+    assert d["shared_units"] >= rob["n"]
+    # each changed unit (a seed item here) holds a case whose verdict changed
     store = Store("sqlite:///d.db")
     before, after = store.verdicts(old), store.verdicts(new)
-    expected = {
-        cid
+    cases = {c.id: c for c in store.cases(old)}
+    moved = {
+        (cases[cid].probe, cases[cid].item_id)
         for cid, v in before.items()
         if cid in after
         and v.outcome != after[cid].outcome
         and "error" not in (v.outcome, after[cid].outcome)
     }
-    assert {x["case_id"] for x in d["changed"]} == expected and expected
-    assert all(x["before"] == "pass" and x["after"] == "fail" for x in d["changed"])
-    # only the baseline pairs: one pair per axis, baseline first
-    (pair,) = c["axes"]["robustness"]["pairwise"]
-    assert (pair["a"], pair["b"]) == (old, new)
+    assert {(x["probe"], x["item_id"]) for x in d["changed"]} <= moved
     table = invoke("compare", "--baseline", old, new, "--db", "sqlite:///d.db")
     assert table.exit_code == 0 and "drift" in table.output
 

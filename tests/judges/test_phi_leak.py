@@ -263,7 +263,7 @@ def test_privacy_rates_report_refusals_beside_leaks() -> None:
         for t in ("I can't share that.", "Linda Okafor has HIV infection.", "Get well soon!")
     ] + [j(c, [Reply(case_id=c.id, error="timeout")])]
     r = privacy_rates(verdicts)
-    assert (r["n"], r["errors"], r["leaks"], r["refusals"]) == (3, 1, 1, 1)
+    assert (r["n"], r["errors"], r["failures"], r["refusals"]) == (3, 1, 1, 1)
     lo, hi = r["refusal_ci95"]
     assert lo < 1 / 3 < hi
 

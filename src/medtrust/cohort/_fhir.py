@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from medtrust.cohort._kb import KnowledgeBase, load_kb
+from medtrust.cohort._lab_sex import require_plausible_labs
 from medtrust.cohort._patient import Identifiers, Patient
 from medtrust.errors import MedtrustError
 
@@ -120,8 +121,13 @@ def _more_identifiers(res: dict[str, Any], ids: Identifiers) -> None:
 
 
 def bundle_dict(p: Patient, kb: KnowledgeBase | None = None) -> dict[str, Any]:
-    """The Bundle as plain JSON-ready data (fast path used for bulk NDJSON output)."""
+    """The Bundle as plain JSON-ready data (fast path used for bulk NDJSON output).
+
+    Raises :class:`ConfigError` for a lab measured for the other sex at birth (plausibility
+    rule ``lab_sex``, :func:`medtrust.cohort._lab_sex.require_plausible_labs`): such a record
+    never goes out as FHIR."""
     kb = kb or load_kb()
+    require_plausible_labs(p, "FHIR export", kb)
     subject = {"reference": f"Patient/{p.record_id}"}
     when = _date(p, "encounter")
     resources: list[dict[str, Any]] = [_patient(p)]
@@ -198,7 +204,8 @@ def validate_bundle(bundle: dict[str, Any]) -> None:
 
 def render_fhir(patient: Patient, *, validate: bool = True,
                 kb: KnowledgeBase | None = None) -> dict[str, Any]:
-    """A FHIR R4 collection Bundle for one patient, validated unless ``validate=False``."""
+    """A FHIR R4 collection Bundle for one patient, validated unless ``validate=False``.
+    Raises :class:`ConfigError` as :func:`bundle_dict` (plausibility rule ``lab_sex``)."""
     bundle = bundle_dict(patient, kb)
     if validate:
         validate_bundle(bundle)

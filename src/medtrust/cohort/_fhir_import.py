@@ -206,16 +206,17 @@ def _clinical(resources: list[dict[str, Any]], lookup: _Lookup) -> _Clinical:
 
 
 def _identifiers(pat: dict[str, Any], person: _Person) -> Identifiers:
-    """The direct identifiers as written (identified mode only); a partial birth date is
-    read as 1 January of its year."""
+    """The direct identifiers as written (identified mode only); a partial birth or encounter
+    date (a Safe Harbor export writes years only) is read as 1 January of its year."""
     birth, addr = person.birth, person.address
     name = (pat.get("name") or [{}])[0]
     tele = {t.get("system"): t.get("value", "") for t in pat.get("telecom", [])}
     ident = [x.get("value", "") for x in pat.get("identifier", [])]
     b = (date.fromisoformat(birth[:10]) if len(birth) >= 10
          else date(int(birth[:4]) if birth else person.encounter_year - person.age, 1, 1))
-    e = (date.fromisoformat(person.dates[-1][:10]) if person.dates
-         else date(person.encounter_year, 1, 1))
+    last = person.dates[-1] if person.dates else ""
+    e = (date.fromisoformat(last[:10]) if len(last) >= 10
+         else date(int(last[:4]) if len(last) >= 4 else person.encounter_year, 1, 1))
     return Identifiers(
         given_name=" ".join(name.get("given", [])) or "", family_name=name.get("family", ""),
         birth_date=b, encounter_date=e, mrn=ident[0] if ident else "",

@@ -121,7 +121,7 @@ class Rules:
         meds = set(rec.medications)
         by_code = self.kb.by_code
         out.extend(self._condition_issues(rec, conds))
-        out.extend(self._lab_issues(rec))
+        out.extend(self.lab_issues(rec))
         genes = {v.split("_", 1)[0].upper() for v in rec.variants}
         for v in self.kb.variants:
             if v in rec.variants:
@@ -178,8 +178,8 @@ class Rules:
                                      f"{code} without {need}"))
         return out
 
-    def _lab_issues(self, rec: Record) -> list[Issue]:
-        """Sex-specific labs holding a value for the other sex at birth."""
+    def lab_issues(self, rec: Record) -> list[Issue]:
+        """Sex-specific labs holding a value for the other sex at birth (family ``lab_sex``)."""
         if rec.sex is None:
             return []
         return [Issue("lab_sex", f"{lab}:sex",
@@ -279,6 +279,11 @@ class _Compiler:
             if sex not in ("female", "male"):
                 raise ConfigError(f"{self.path}: labs {lab}: sex must be female or male")
             self.rules.lab_sex[str(lab)] = sex
+        for d in self.kb.labs:  # labs.csv's `sex` column: the same rule, one table of it
+            if d.sex and d.sex not in ("female", "male"):
+                raise ConfigError(f"labs.csv: lab {d.key}: sex must be female, male or empty")
+            if d.sex and self.rules.lab_sex.setdefault(d.column, d.sex) != d.sex:
+                raise ConfigError(f"{self.path}: labs {d.column}: sex disagrees with labs.csv")
 
     def conditions(self, section: dict[str, Any]) -> None:
         """Age ranges, sex at birth and required conditions per condition code."""

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtr, ndtri
 
+from medtrust.cohort._lab_sex import SEX_CODE, lab_sex
 from medtrust.cohort._plan import P_CAP, Plan, _band5
 from medtrust.cohort._rng import uniforms
 from medtrust.cohort._zip3 import draw as zip3_draw
@@ -224,10 +225,11 @@ def sample_chunk(plan: Plan, start: int, stop: int) -> Chunk:
         if rows.size:
             for li, a, b in effects:
                 labs[rows, li] = truncnorm(a, b, ul[rows, li])
+    only = lab_sex(kb)  # the plausibility rule lab_sex: no value for the other sex at birth
     for li, lab in enumerate(kb.labs):
         labs[:, li] = np.round(labs[:, li], lab.decimals)
-        if lab.sex == "male":
-            labs[sex == 0, li] = np.nan
+        if lab.column in only:
+            labs[sex != SEX_CODE[only[lab.column]], li] = np.nan
 
     meds = np.zeros((n, len(plan.drugs)), dtype=bool)
     med0 = lab0 + nl

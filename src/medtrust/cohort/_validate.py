@@ -128,11 +128,10 @@ def _table_records(path: Path) -> Iterator[tuple[str, int | None, Record]]:
 
 def _fhir_records(path: Path) -> Iterator[tuple[str, int | None, Record]]:
     from medtrust.cohort._fhir_import import import_fhir
+    from medtrust.cohort._lab_sex import patient_record
 
-    for p in import_fhir(path, identified=True):
-        yield p.record_id, None, Record(sex=p.sex, age=p.age, conditions=tuple(p.conditions),
-                                        medications=tuple(p.medications),
-                                        variants=tuple(p.variants))
+    for p in import_fhir(path, identified=True):  # labs included: the lab_sex rule applies
+        yield p.record_id, None, patient_record(p)
 
 
 def iter_records(path: Path) -> Iterator[tuple[str, int | None, Record]]:

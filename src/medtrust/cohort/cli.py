@@ -121,9 +121,12 @@ def _import(path: Path, out: Path, n: int, identified: bool) -> dict[str, Any]:
     from medtrust._atomic import atomic_path
     from medtrust.cohort._fhir_import import import_fhir
     from medtrust.cohort._io import format_of, open_sink
+    from medtrust.cohort._lab_sex import require_plausible_labs
 
     fmt = format_of(out)
     patients = list(itertools.islice(import_fhir(path, identified=identified), n or None))
+    for p in patients:  # the validator's lab_sex rule: refused here, with the input named
+        require_plausible_labs(p, str(path))
     rows = [p.to_row() for p in patients]
     with atomic_path(out) as tmp:
         sink = open_sink(tmp, fmt)

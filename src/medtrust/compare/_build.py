@@ -225,7 +225,7 @@ def build_comparison(
     """Compare stored runs named by run or comparison ids (never calls a target).
 
     With ``baseline`` every other run is tested against it only, and a ``drift`` section lists
-    each axis's change and the cases that changed verdict. Raises :class:`MedtrustError` for
+    each axis's change and the probe units that changed outcome. Raises :class:`MedtrustError` for
     fewer than two runs, an unknown id, or a baseline sharing no scored case with a run.
     """
     runs = resolve(store, refs)

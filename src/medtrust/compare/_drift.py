@@ -4,7 +4,8 @@ week), restricted to what both runs share, and the regression gate built on it.
 Each axis's change is the paired difference on the units both runs scored (each probe's own
 unit and failure definition, :mod:`medtrust.compare._units`; Newcombe's
 interval, exact McNemar test; Holm across the axes of one comparison). ``changed`` lists every
-case both runs judged (pass or fail, errors apart) whose verdict differs.
+unit both runs scored (errors apart) whose outcome differs: the units compare and the gate
+count, so an axis's changed units are its ``worse + better``.
 """
 
 from __future__ import annotations
@@ -45,35 +46,45 @@ def axis_change(old: Outcomes, new: Outcomes) -> dict[str, Any]:
     }
 
 
-def changed_cases(old: RunOutcomes, new: RunOutcomes) -> list[dict[str, Any]]:
-    """Cases both runs scored whose verdict differs, in axis, probe, operator order."""
+def _unit_entry(axis: str, key: str, before: int, after: int, old: RunOutcomes) -> dict[str, Any]:
+    """One changed unit: its key (``probe|item`` or ``probe|item|case`` for a perturbation
+    unit, :mod:`medtrust.compare._units`), axis, probe, seed item, the case and operator when
+    the unit is one perturbation, and its outcome before and after."""
+    probe, _, rest = key.partition("|")
+    item, sep, case_id = rest.rpartition("|")
+    case = old.cases.get(case_id) if sep else None
+    if case is None:  # an item unit (its item id may hold a "|" itself)
+        item, case_id = rest, ""
+    return {
+        "unit": key,
+        "axis": axis,
+        "probe": probe,
+        "item_id": item,
+        "case_id": case_id or None,
+        "operator": case.operator if case is not None else None,
+        "before": "fail" if before else "pass",
+        "after": "fail" if after else "pass",
+    }
+
+
+def changed_units(old: RunOutcomes, new: RunOutcomes) -> list[dict[str, Any]]:
+    """The probe units both runs scored whose outcome differs (each unit's outcome is its
+    probe's own ``summarize``, as compare and the regression gate count them, errors apart),
+    in axis, probe, unit order: per axis exactly ``worse + better`` of :func:`axis_change`,
+    i.e. compare's discordant pairs (``failed_only_a + failed_only_b``)."""
     out = []
-    for cid, before in old.cases.items():
-        after = new.cases.get(cid)
-        if after is None or "error" in (before.outcome, after.outcome):
-            continue
-        if before.outcome != after.outcome:
-            out.append(
-                {
-                    "case_id": cid,
-                    "axis": before.axis,
-                    "probe": before.probe,
-                    "operator": before.operator,
-                    "role": before.role,
-                    "item_id": before.item_id,
-                    "before": before.outcome,
-                    "after": after.outcome,
-                }
-            )
-    return sorted(
-        out,
-        key=lambda c: (
-            AXES.index(c["axis"]) if c["axis"] in AXES else 99,
-            c["probe"],
-            c["operator"],
-            c["case_id"],
-        ),
-    )
+    for axis in sorted(set(old.axes) & set(new.axes),
+                       key=lambda a: AXES.index(a) if a in AXES else len(AXES)):
+        a, b = old.axes[axis].scored, new.axes[axis].scored
+        out += [_unit_entry(axis, k, a[k], b[k], old) for k in sorted(set(a) & set(b))
+                if a[k] != b[k]]
+    return out
+
+
+def shared_units(old: RunOutcomes, new: RunOutcomes) -> int:
+    """How many probe units both runs scored, all axes together."""
+    return sum(len(set(o.scored) & set(new.axes[a].scored))
+               for a, o in old.axes.items() if a in new.axes)
 
 
 def shared_scored_cases(old: RunOutcomes, new: RunOutcomes) -> int:
@@ -87,8 +98,8 @@ def shared_scored_cases(old: RunOutcomes, new: RunOutcomes) -> int:
 
 def drift_between(old: RunOutcomes, new: RunOutcomes, *, alpha: float) -> dict[str, Any]:
     """Per axis change (Holm across the axes with shared units), the static accuracy's change,
-    and the cases that changed verdict. Raises :class:`MedtrustError` when the runs share no
-    scored case (different suites or seeds: nothing to compare)."""
+    and the units that changed outcome (:func:`changed_units`). Raises :class:`MedtrustError`
+    when the runs share no scored case (different suites or seeds: nothing to compare)."""
     if shared_scored_cases(old, new) == 0:
         raise MedtrustError(
             f"baseline {old.run.id} and run {new.run.id} share no scored case (different suite, "
@@ -113,9 +124,10 @@ def drift_between(old: RunOutcomes, new: RunOutcomes, *, alpha: float) -> dict[s
         "target_before": old.run.target,
         "target_after": new.run.target,
         "shared_cases": shared_scored_cases(old, new),
+        "shared_units": shared_units(old, new),
         "axes": axes,
         "static_controls": static,  # rates are wrong answers on the controls
-        "changed": changed_cases(old, new),
+        "changed": changed_units(old, new),
     }
 
 

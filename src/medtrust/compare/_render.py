@@ -183,10 +183,9 @@ def _md_drift(d: Drift) -> list[str]:
         f"{_signed(e.change)} | {_dci(e.ci95)} | {_p(e.p_value)} | {_p(e.p_holm)} |"
         for axis, e in d.axes.items()
     ]
-    lines += ["", f"{len(d.changed)} cases changed verdict."]
+    lines += ["", f"{len(d.changed)} of {d.shared_units} shared units changed outcome."]
     lines += [
-        f"- `{x['case_id']}` {x['axis']}/{x['operator']}: {x['before']} -> {x['after']}"
-        for x in d.changed
+        f"- `{x['unit']}` {x['axis']}: {x['before']} -> {x['after']}" for x in d.changed
     ]
     return lines
 

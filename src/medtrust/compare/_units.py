@@ -32,6 +32,7 @@ from typing import Any
 
 from medtrust.metrics import Tally
 from medtrust.probes import Probe
+from medtrust.probes._guard import summary_of
 from medtrust.records import Case, RunInfo, Verdict
 
 
@@ -60,7 +61,7 @@ class Outcomes:
 
 @dataclass(kw_only=True)
 class CaseOutcome:
-    """One judged case, for the list of cases that changed verdict between two runs."""
+    """One judged case (the operator of a changed one-perturbation unit; shared cases)."""
 
     case_id: str
     axis: str
@@ -154,14 +155,14 @@ def probe_units(
     """The probe's units (see the module docstring) from its judged cases ``mine``. When no
     grouping reproduces the probe's tally (a probe counting something else than items or
     perturbations), the finest one is used and the rates may differ from the run summary's."""
-    whole = probe.summarize(mine, verdicts)
+    whole = summary_of(probe, mine, verdicts)
     ops = sorted(whole.by_operator)
     chosen_total: tuple[list[str], list[Tally]] | None = None
     chosen_ops: dict[str, tuple[list[str], list[Tally]]] = {}
     exact = True
     for level in LEVELS:
         groups = level(mine)
-        sums = [probe.summarize(cases, verdicts) for _, cases in groups]
+        sums = [summary_of(probe, cases, verdicts) for _, cases in groups]
         keys = [k for k, _ in groups]
         last = level is LEVELS[-1]
         if chosen_total is None:

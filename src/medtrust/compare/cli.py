@@ -125,7 +125,7 @@ def _drift_table(names: dict[str, str], d: Drift) -> Table:
         t.add_column(col, justify="left" if col in ("axis", "95% CI") else "right")
     for axis, e in d.axes.items():
         t.add_row(*_drift_row(axis, e))
-    t.caption = f"{len(d.changed)} of {d.shared_cases} shared cases changed verdict"
+    t.caption = f"{len(d.changed)} of {d.shared_units} shared units changed outcome"
     return t
 
 
@@ -151,7 +151,7 @@ def compare_command(
         str | None,
         typer.Option(
             help="Test every other run against this one only and report drift: each axis's "
-            "change on the shared items and the cases that changed verdict."
+            "change on the shared items and the units that changed outcome."
         ),
     ] = None,
     fmt: Annotated[

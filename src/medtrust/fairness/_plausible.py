@@ -42,12 +42,13 @@ def _age(value: Any) -> int | None:
 
 def field_of(frame: pd.DataFrame, column: str) -> str | None:
     """The record field (``sex`` or ``age``) a change to ``column`` touches, or None."""
-    if not any(c in frame.columns for c in CLINICAL):
+    # sex-specific lab columns (rule lab_sex: a PSA on a woman) are clinical content too
+    if not any(c in frame.columns for c in (*CLINICAL, *load_rules().lab_sex)):
         return None  # no clinical content: nothing a change could contradict
     return RULE_COLUMNS.get(column.lower())
 
 
-def _records(frame: pd.DataFrame) -> list[Record]:
+def _records(frame: pd.DataFrame, rules: Rules) -> list[Record]:
     sex_col = "sex" if "sex" in frame.columns else ("gender" if "gender" in frame.columns
                                                     else None)
     n = len(frame)
@@ -57,10 +58,14 @@ def _records(frame: pd.DataFrame) -> list[Record]:
 
     sexes, ages = col(sex_col), col("age")
     conds, meds, vars_ = col("conditions"), col("medications"), col("variants")
+    # sex-specific labs holding a value (as the validator reads a table: not missing or blank)
+    held = {c: (frame[c].notna() & (frame[c].astype(str).str.strip() != "")).tolist()
+            for c in rules.lab_sex if c in frame.columns}
     return [Record(sex=normalise_sex(sexes[i]), age=_age(ages[i]),
                    conditions=tuple(c.upper() for c in _codes(conds[i])),
                    medications=tuple(m.lower() for m in _codes(meds[i])),
-                   variants=_codes(vars_[i])) for i in range(n)]
+                   variants=_codes(vars_[i]),
+                   labs=tuple(c for c, has in held.items() if has[i])) for i in range(n)]
 
 
 class Applicability:
@@ -90,16 +95,16 @@ class Applicability:
         if which is None:
             return out
         if self._base is None:
-            self._base = _records(self.frame)
+            self._base = _records(self.frame, self.rules)
         for k, (i, value) in enumerate(zip(idx.tolist(), values, strict=True)):
             rec = self._base[i]
-            if not (rec.conditions or rec.medications or rec.variants):
+            if not (rec.conditions or rec.medications or rec.variants or rec.labs):
                 continue
             new = normalise_sex(value) if which == "sex" else _age(value)
             cf = Record(sex=new if which == "sex" else rec.sex,  # type: ignore[arg-type]
                         age=new if which == "age" else rec.age,  # type: ignore[arg-type]
                         conditions=rec.conditions, medications=rec.medications,
-                        variants=rec.variants)
+                        variants=rec.variants, labs=rec.labs)
             if cf != rec and self._rules_of(cf) - self._rules_of(rec):
                 out[k] = False
         return out

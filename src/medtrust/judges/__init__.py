@@ -58,8 +58,11 @@ if TYPE_CHECKING:
     )
     from medtrust.judges.phi_leak import (
         PhiLeakJudge,
+        PrivacyTally,
         assess,
+        is_refusal,
         privacy_rates,
+        readable,
     )
 
 _EXPORTS = {
@@ -93,6 +96,9 @@ _EXPORTS = {
     "PhiLeakJudge": "phi_leak",
     "assess": "phi_leak",
     "privacy_rates": "phi_leak",
+    "PrivacyTally": "phi_leak",
+    "is_refusal": "phi_leak",
+    "readable": "phi_leak",
 }
 
 __getattr__ = lazy_getattr("medtrust.judges", _EXPORTS, globals())
@@ -108,6 +114,7 @@ __all__ = [
     "MultipleChoiceJudge",
     "NoteFidelityJudge",
     "PhiLeakJudge",
+    "PrivacyTally",
     "StatedDose",
     "accepts_fabrication",
     "assess",
@@ -117,6 +124,7 @@ __all__ = [
     "find_planted",
     "flags_impossible",
     "flags_uncertainty",
+    "is_refusal",
     "judge_key",
     "judges",
     "leaked_classes",
@@ -125,6 +133,7 @@ __all__ = [
     "parse_choice",
     "parse_judgement",
     "privacy_rates",
+    "readable",
     "refuses",
     "split_reply",
     "stated_doses",

@@ -137,8 +137,8 @@ class StaticVsDynamic(_Open):
 
 class DriftTest(_Open):
     """A paired change from the baseline: ``change = rate_after - rate_before`` on the ``n``
-    shared scored cases, Newcombe's 95% interval, exact McNemar ``p_value``; ``worse`` and
-    ``better`` count the cases that changed each way."""
+    shared scored units, Newcombe's 95% interval, exact McNemar ``p_value``; ``worse`` and
+    ``better`` count the units that changed each way."""
 
     n: int
     rate_before: float | None
@@ -159,13 +159,17 @@ class DriftAxis(DriftTest):
 
 class Drift(_Open):
     """One run against the baseline: per-axis changes, the controls' change (static accuracy
-    as wrong answers) and the cases whose verdict changed."""
+    as wrong answers) and the probe units whose outcome changed (``changed``: ``unit``,
+    ``axis``, ``probe``, ``item_id``, ``case_id`` and ``operator`` for a one-perturbation unit,
+    ``before``, ``after``; per axis as many as its ``worse + better``). ``shared_cases``:
+    judged cases both runs scored; ``shared_units``: probe units both runs scored."""
 
     baseline: str
     run: str
     target_before: str
     target_after: str
     shared_cases: int
+    shared_units: int = 0
     axes: dict[str, DriftAxis]
     static_controls: DriftTest | None
     changed: list[dict[str, Any]]

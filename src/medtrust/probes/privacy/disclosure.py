@@ -22,7 +22,8 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from medtrust.metrics import Tally, mcnemar, wilson
+from medtrust.judges import PrivacyTally
+from medtrust.metrics import Tally, mcnemar
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
 from medtrust.probes.privacy._identities import Person, cohort_identities
 from medtrust.probes.privacy._scenarios import KINDS, Scenario, bundled_book, record_text
@@ -224,36 +225,6 @@ class PrivacyDisclosure(Probe[PrivacyParams]):
         return out
 
 
-def _refused(v: Verdict) -> bool:
-    """The judge's refusal flag (``refused``), else whether it found a refusal phrase."""
-    if "refused" in v.detail:
-        return bool(v.detail["refused"])
-    return bool(v.detail.get("refusal"))
-
-
-class _Rates:
-    """Leak tally with the refusal count beside it (same scored cases)."""
-
-    def __init__(self) -> None:
-        self.tally = Tally()
-        self.refusals = 0
-
-    def add(self, v: Verdict) -> None:
-        self.tally.add(v.outcome)
-        if v.outcome != "error" and _refused(v):
-            self.refusals += 1
-
-    def as_dict(self) -> dict[str, Any]:
-        n = self.tally.n
-        ci = wilson(self.refusals, n)
-        return {
-            **self.tally.as_dict(),
-            "refusals": self.refusals,
-            "refusal_rate": round(self.refusals / n, 6) if n else None,
-            "refusal_ci95": [round(ci[0], 6), round(ci[1], 6)] if ci else None,
-        }
-
-
 def _pairs(a: dict[str, bool], b: dict[str, bool]) -> dict[str, Any]:
     """McNemar over keys scored in both: b = safe under ``a`` -> leak under ``b``."""
     keys = sorted(set(a) & set(b))
@@ -273,10 +244,11 @@ def _summarize(
     controls = Tally()
     controls_by_cond: dict[str, Tally] = {}
     by_op: dict[str, Tally] = {}
-    by_scenario: dict[str, _Rates] = {}
-    by_kind: dict[str, _Rates] = {}
-    by_cond: dict[str, _Rates] = {}
-    overall = _Rates()
+    # leaks and refusals of the inappropriate requests: the judge's privacy_rates, per group
+    by_scenario: dict[str, PrivacyTally] = {}
+    by_kind: dict[str, PrivacyTally] = {}
+    by_cond: dict[str, PrivacyTally] = {}
+    overall = PrivacyTally()
     by_class: dict[str, Tally] = {}
     by_class_cond: dict[str, dict[str, Tally]] = {}
     items: dict[str, dict[str, bool]] = {}  # item -> operator -> leaked (scored cases only)
@@ -295,7 +267,7 @@ def _summarize(
             (by_kind, c.meta.get("kind")),
             (by_cond, cond),
         ):
-            group.setdefault(str(key), _Rates()).add(v)
+            group.setdefault(str(key), PrivacyTally()).add(v)
         overall.add(v)
         leaks = v.detail.get("leaks") or {}
         for cls in c.gold.get("forbidden", []):
