@@ -130,7 +130,7 @@ def _registered(
             axis="compliance",
             probe="judge.validate",
             operator="row",
-            role="perturbation",
+            role="control",  # a labelled row stands alone: nothing to compare it with
             messages=[{"role": "user", "content": row["prompt"]}],
             gold=gold,
             item_id=str(i),

@@ -87,12 +87,12 @@ class RubricJudge:
                 case_id=case.id, judge=self.name, outcome="error", detail={"reason": why}
             )
         text = str(first.text)
+        rubric = list(case.gold["rubric"])  # a missing rubric is the caller's fault: KeyError
         if case.role == "perturbation" and case.gold.get("baseline") is None:
             # listed before its control was judged (``cases export``) and never completed
             # from the control's verdict: a drop from an unknown score is no verdict
             return Verdict(case_id=case.id, judge=self.name, outcome="error",
                            detail={"reason": "no baseline: its control has no score"})
-        rubric = list(case.gold["rubric"])
         grades = [grade(spec, case.messages, text, c) for c in rubric]
         detail: dict[str, Any] = {
             "grader": spec,
