@@ -125,10 +125,11 @@ def _union(weights: dict[str, dict[str, dict[str, float]]]) -> dict[str, dict[st
 def _added_items(config: RunConfig, name: str, params: dict[str, Any]) -> list[str]:
     """Item ids of the new, up-weighted items ``name`` generates with ``params``."""
     from medtrust.probes import ProbeContext, probes
+    from medtrust.probes._guard import cases_of
 
     ctx = ProbeContext(seed=config.seed, with_bundled=config.with_bundled)
     probe = probes.get(name)(ctx=ctx, params=params)
-    return sorted({str(c.item_id) for c in probe.cases() if c.meta.get("upweighted") is not None})
+    return sorted({str(c.item_id) for c in cases_of(probe) if c.meta.get("upweighted") is not None})
 
 
 def feedback_config(store: Store, run_id: str) -> RunConfig:

@@ -8,6 +8,7 @@ from typing import Any
 
 from medtrust.metrics import Tally, chance_note, error_share
 from medtrust.probes import Probe, ProbeSummary
+from medtrust.probes._guard import summary_of
 from medtrust.records import AXES, Case, Verdict
 from medtrust.summary._models import AxisSummary, ControlsSummary, ProbeEntry, Rates
 from medtrust.summary._pass import AxisCalls, RunPass
@@ -93,7 +94,7 @@ def axis_summary(
     option_counts: list[float] = []
     axis_probes = [p for p in plist if p.axis == axis]
     for p in axis_probes:
-        s = p.summarize(*rows(p))
+        s = summary_of(p, *rows(p))  # a crashing probe: one line naming it
         opts = counted.chance_options(p.name)
         note = baseline_note(s, opts)
         if note:
