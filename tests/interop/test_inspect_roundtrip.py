@@ -71,7 +71,29 @@ def test_export_run_in_inspect_import_report(tmp_path: Path) -> None:
     assert axis["controls"]["n"] == 2
     assert axis["controls"]["correct"] == sum(r["target"] == "A" for r in controls)
     store = Store(db)
-    assert len(store.cases(run_id)) == len(rows)
+    # a run attacks only the controls answered right: the attacks on the others are left out
+    right = {r["metadata"]["case_id"] for r in controls if r["target"] == "A"}
+    sent = [r for r in rows if r["metadata"]["role"] == "control"
+            or r["metadata"]["parent_id"] in right]  # fmt: skip
+    assert len(store.cases(run_id)) == len(sent)
+    unsent = len(rows) - len(sent)
+    assert (f"import: {unsent} samples left out" in " ".join(out["summary"]["warnings"])) == (
+        unsent > 0
+    )
+    # ... so the import's numbers are those of a native run of the same target
+    (tmp_path / "always_a.py").write_text("def reply(messages):\n    return 'ANSWER: A'\n")
+    import sys
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        res = runner.invoke(app, ["run", "robustness", "--limit", "2", "--target",
+                                  "python:always_a:reply", "--db", db, "--json"])  # fmt: skip
+    finally:
+        sys.path.remove(str(tmp_path))
+    assert res.exit_code == 0, res.output
+    native = json.loads(res.stdout)["axes"]["robustness"]
+    for field in ("n", "failures", "errors", "by_probe", "controls"):
+        assert axis[field] == native[field], field
 
     # open-ended: chat input, rubric as the target of a model-graded scorer
     oe_file = tmp_path / "oe.jsonl"

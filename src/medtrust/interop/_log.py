@@ -10,8 +10,15 @@ so ``report``, ``gate``, ``review`` and ``audit verify`` work on it. Samples are
 
 Cases are judged stage by stage like a run's: an attacked case exported before its control was
 judged (an open-ended attack, whose failure is a drop from its control's rubric score) is first
-completed from its control's verdict (the probe's ``rebase``). Once the run is done, the
-concern trigger a run applies (``review.trigger_review``) queues its concerning cases for review.
+completed from its control's verdict (the probe's ``rebase``). An attacked case a run would
+not have sent (a multiple-choice attack on a control the target got wrong, an open-ended attack
+on a control with no score) is left out, never judged or counted: the export lists every
+attack because it cannot know the answers, and counting them would make an imported run's
+rates differ from a native run's. (A cognitive-bias run also primes an item answered wrong,
+pushed away from that wrong answer too: a prompt that a listing made before the answers cannot
+hold, so those are left out as well.) The count left out is the run's ``imported_not_sent``
+counter (a summary warning). Once the run is done, the concern trigger a run applies
+(``review.trigger_review``) queues its concerning cases for review.
 """
 
 from __future__ import annotations
@@ -136,8 +143,9 @@ def import_log(path: Path, store: Store) -> RunInfo:
         config=config.model_dump(mode="json"),
     )
     try:
-        _judge_by_stage(sorted(cases.values(), key=lambda c: (c.stage, c.id)), replies, plist,
-                        store, run_id)
+        left_out = _judge_by_stage(sorted(cases.values(), key=lambda c: (c.stage, c.id)),
+                                   replies, plist, store, run_id)  # fmt: skip
+        store.add_run_counts(run_id, {"imported_not_sent": left_out})
     except BaseException:
         store.set_status(run_id, "failed")
         raise
@@ -161,11 +169,13 @@ class _Rebases(Protocol):
 def _judge_by_stage(
     ordered: list[Case], replies: list[Reply], plist: dict[str, Probe[Any]], store: Store,
     run_id: str,
-) -> None:
+) -> int:
     """Store and judge the cases stage by stage, as a run does: a later stage's case is first
     completed from its parent's verdict (``rebase``), so that it is the case a run would have
-    sent, its reply moved to the completed case's id."""
+    sent, its reply moved to the completed case's id; a case whose parent a run would not have
+    followed up (the probe's ``follows_up``) is left out. Returns how many were left out."""
     verdicts: dict[str, Verdict] = {}
+    left_out = 0
     by_case: dict[str, list[Reply]] = {}
     for r in replies:
         by_case.setdefault(r.case_id, []).append(r)
@@ -173,6 +183,9 @@ def _judge_by_stage(
         stage: list[Case] = []
         for case in group:
             p = plist[case.probe]
+            if case.parent_id is not None and not p.follows_up(verdicts.get(case.parent_id)):
+                left_out += 1  # e.g. an attack on a control the target got wrong
+                continue
             done = case
             if case.parent_id is not None and isinstance(p, _Rebases):
                 done = p.rebase(case, verdicts.get(case.parent_id))
@@ -183,3 +196,4 @@ def _judge_by_stage(
         store.add_cases(run_id, stage)
         store.add_replies(run_id, [r for c in stage for r in by_case.get(c.id, [])])
         verdicts.update(judge_cases(stage, plist, store, run_id))
+    return left_out

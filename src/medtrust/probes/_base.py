@@ -100,6 +100,14 @@ class Probe(ABC, Generic[P]):
         """Cases for stage ``stage`` (1, 2, ...) given all cases and verdicts so far."""
         return []
 
+    def follows_up(self, parent: Verdict | None) -> bool:
+        """Whether a run sends this probe's later-stage cases of a control with verdict
+        ``parent``: by default only a control answered right (DAS's rule: an attack on an item
+        the target already gets wrong measures nothing). ``followups`` applies it; an import
+        of cases listed before any answer (``medtrust import inspect``) uses it to leave out
+        what a run would not have sent, so that both count the same cases."""
+        return parent is not None and parent.outcome == "pass"
+
     def judged(
         self, cases: Sequence[Case], verdicts: Mapping[str, Verdict]
     ) -> Iterator[tuple[Case, Verdict]]:

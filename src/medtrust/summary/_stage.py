@@ -158,15 +158,18 @@ def warnings(axes: Mapping[str, AxisSummary], errors: int, calls: int) -> list[s
 
 
 def lost_calls(store: Store, run_id: str) -> list[str]:
-    """A warning when Ray replicas died mid-run: their calls were asked again (``run --ray``;
-    the count is the run's ``lost_calls`` counter, see ``Store.run_counts``)."""
-    lost = store.run_counts(run_id).get("lost_calls", 0)
-    if not lost:
-        return []
-    return [
-        f"ray: {lost} calls were lost with a replica (its worker or node died) and "
-        "asked again; each result is stored once"
-    ]
+    """Warnings from the run's counters (``Store.run_counts``): Ray replicas that died mid-run
+    (``lost_calls``: their calls were asked again, ``run --ray``) and imported samples a run
+    would not have sent (``imported_not_sent``, ``medtrust import inspect``)."""
+    counts = store.run_counts(run_id)
+    out = []
+    if lost := counts.get("lost_calls", 0):
+        out.append(f"ray: {lost} calls were lost with a replica (its worker or node died) "
+                   "and asked again; each result is stored once")
+    if unsent := counts.get("imported_not_sent", 0):
+        out.append(f"import: {unsent} samples left out: a run would not have sent them (their "
+                   "control was not answered right or not scored), so they are not counted")
+    return out
 
 
 def summarize(

@@ -196,6 +196,11 @@ class OpenEndedRubric(Probe[RubricParams]):
             out.append(control)
         return out
 
+    def follows_up(self, parent: Verdict | None) -> bool:
+        """Every scored control is attacked, below the pass mark too (a failure is a drop from
+        its own score); a control whose verdict is an error has no score to drop from."""
+        return parent is not None and parent.outcome != "error"
+
     def followups(
         self, stage: int, cases: Sequence[Case], verdicts: Mapping[str, Verdict]
     ) -> list[Case]:
@@ -207,7 +212,7 @@ class OpenEndedRubric(Probe[RubricParams]):
             v = verdicts.get(base.id)
             if base.probe != self.name or base.role != "control" or v is None:
                 continue
-            if v.outcome == "error" or str(base.item_id) not in convs:
+            if not self.follows_up(v) or str(base.item_id) not in convs:
                 continue  # no baseline score to compare with: counted as no_baseline
             # a verdict with no score stands in for one not reached yet (``cases export``
             # lists the attacks of every control): its attacks carry ``baseline: None``

@@ -168,11 +168,7 @@ class AdaptiveRobustness(Probe[AdaptiveParams]):
         if stage > self.params.max_iter:
             return []
         base = {str(c.item_id): c for c in cases if c.probe == self.name and c.role == "control"}
-        correct = [
-            i
-            for i, c in base.items()
-            if (v := verdicts.get(c.id)) is not None and v.outcome == "pass"
-        ]
+        correct = [i for i, c in base.items() if self.follows_up(verdicts.get(c.id))]
         orch = self.orchestrator()
         attempts = self.attempts(cases, verdicts)
         rates = Rates.of(attempts)

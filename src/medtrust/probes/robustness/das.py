@@ -167,12 +167,10 @@ class DASRobustness(Probe[DASParams]):
         pool = self._pool(item_list)
         out: list[Case] = []
         for base in cases:
-            v = verdicts.get(base.id)
             if (
                 base.probe != self.name
                 or base.role != "control"
-                or v is None
-                or v.outcome != "pass"
+                or not self.follows_up(verdicts.get(base.id))
             ):
                 continue
             item = items[str(base.item_id)]
