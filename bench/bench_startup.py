@@ -8,18 +8,26 @@ all processes on Linux, so spawn time and first-request time are on one clock).
 
 Two suites: ``quickstart`` (the default suite; the brief's command) and
 ``bench/suites/throughput.yaml`` (one call per item, the suite the Inspect comparison uses).
-Second measure, ``--probe`` (default on): the same command in a process whose first
-``asyncio.open_connection`` (the HTTP client's first connect, right before the first request)
-prints the wall time and the CPU time (user + system) spent so far, then exits. CPU time is what
-start-up costs on an idle machine; wall time on a shared machine also counts other processes.
-``--baseline-src DIR`` measures another source tree the same way (e.g. the last commit:
-``git archive HEAD src | tar -x -C /tmp/base`` then ``--baseline-src /tmp/base/src``).
+Second measure, ``--probe`` (default on): the same command in a process that, when its HTTP
+client is about to send the first chat request (the first ``POST``; the ``GET`` before it is the
+target's preflight), prints the wall time and the CPU time (user + system) spent so far, then
+exits. CPU time is what start-up costs on an idle machine; wall time on a shared machine also
+counts other processes. ``--baseline-src DIR`` measures another source tree the same way (e.g.
+the last commit: ``git archive HEAD src | tar -x -C /tmp/base`` then ``--baseline-src
+/tmp/base/src``). ``interpreter`` is the floor: ``python -c pass`` in this environment.
+
+``--scales 1,10,100`` also probes runs on 10 and 100 times the items (the 1,000 items repeated,
+each copy's questions numbered so that no two cases are the same), the throughput suite only.
+
+``--phases`` runs ``bench/startup_phases.py`` (the same command, marks around each phase of
+the path to the first request) ``--repeats`` times per suite and prints the median seconds of
+each phase.
 
 With ``--profile`` one more run of each is made under ``python -X importtime`` and the 25
 slowest imports (cumulative) are printed.
 
     python3 bench/bench_startup.py                      # 5 repeats, 1,000 items
-    python3 bench/bench_startup.py --repeats 9 --profile
+    python3 bench/bench_startup.py --repeats 9 --profile --scales 1,10,100
 
 Writes ``bench/results/startup.json``.
 """
@@ -56,9 +64,7 @@ def _command(suite: str, base_url: str, data: Path, n: int, work: Path) -> list[
     ]  # fmt: skip
 
 
-def one_run(
-    stub: StubProcess, suite: str, data: Path, n: int, prefix: list[str]
-) -> dict[str, Any]:
+def one_run(stub: StubProcess, suite: str, data: Path, n: int, prefix: list[str]) -> dict[str, Any]:
     """Spawn one run; returns seconds to the first request and to the end, and requests."""
     stub.stats(reset=True)
     with tempfile.TemporaryDirectory(prefix="mt-startup-") as tmp:
@@ -82,16 +88,18 @@ def one_run(
 
 
 PROBE = """
-import asyncio, json, os, resource, sys, time
+import json, os, resource, sys, time
 T0 = time.perf_counter()
-async def first(*a, **k):
-    u = resource.getrusage(resource.RUSAGE_SELF)
-    print(json.dumps({"wall_s": time.perf_counter() - T0, "cpu_s": u.ru_utime + u.ru_stime,
-                      "modules": len(sys.modules)}), flush=True)
-    os._exit(0)
-asyncio.open_connection = first
-import asyncio.streams
-asyncio.streams.open_connection = first
+import medtrust.targets._http11 as h
+send = h.Http11Pool.request
+async def request(self, method, path, body=None):
+    if method == "POST":
+        u = resource.getrusage(resource.RUSAGE_SELF)
+        print(json.dumps({"wall_s": time.perf_counter() - T0, "cpu_s": u.ru_utime + u.ru_stime,
+                          "modules": len(sys.modules)}), flush=True)
+        os._exit(0)
+    return await send(self, method, path, body)
+h.Http11Pool.request = request
 sys.argv = ["medtrust", *sys.argv[1:]]
 from medtrust.cli import main
 main()
@@ -101,7 +109,7 @@ main()
 def probe_run(
     stub: StubProcess, suite: str, data: Path, n: int, src: Path | None
 ) -> dict[str, Any]:
-    """Wall and CPU seconds from interpreter start to the first connect (see module doc)."""
+    """Wall and CPU seconds from interpreter start to the first chat request (module doc)."""
     with tempfile.TemporaryDirectory(prefix="mt-probe-") as tmp:
         work = Path(tmp)
         cmd = [sys.executable, "-c", PROBE, *_command(suite, stub.base_url, data, n, work)[3:]]
@@ -114,6 +122,79 @@ def probe_run(
     if not lines:
         raise RuntimeError(f"probe run failed ({proc.returncode}): {proc.stderr[-2000:]}")
     out: dict[str, Any] = json.loads(lines[-1])
+    return out
+
+
+def scaled_data(data: Path, times: int, folder: Path) -> Path:
+    """``data`` repeated ``times`` times, copy ``k`` with ids ``ID-k`` and questions prefixed
+    ``[k]`` (distinct cases), written under ``folder``."""
+    rows = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines() if line]
+    out = folder / f"items_x{times}.jsonl"
+    with out.open("w", encoding="utf-8") as fh:
+        for k in range(times):
+            for row in rows:
+                if k:
+                    row = {**row, "id": f"{row['id']}-{k}", "question": f"[{k}] {row['question']}"}
+                fh.write(json.dumps(row) + "\n")
+    return out
+
+
+def interpreter_floor(repeats: int) -> dict[str, float]:
+    """Median wall and CPU seconds of ``python -c pass`` (site and .pth files included)."""
+    walls, cpus = [], []
+    for _ in range(repeats):
+        r0 = os.times()
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        walls.append(time.perf_counter() - t0)
+        r1 = os.times()
+        cpus.append(r1.children_user + r1.children_system - r0.children_user - r0.children_system)
+    return {
+        "wall_s": round(statistics.median(walls), 3),
+        "cpu_s": round(statistics.median(cpus), 3),
+    }
+
+
+def scaling(stub: StubProcess, args: argparse.Namespace) -> dict[str, Any]:
+    """Probe rows (CPU and wall to the first request) at each ``--scales`` multiple of 1,000
+    items, throughput suite."""
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="mt-scale-") as tmp:
+        for times in (int(x) for x in args.scales.split(",")):
+            data = scaled_data(args.data, times, Path(tmp))
+            n = 1000 * times
+            rows = [probe_run(stub, SUITES["throughput"], data, n, None)
+                    for _ in range(args.repeats)]  # fmt: skip
+            out[str(n)] = _median_row(rows)
+            print(f"  {n:>7} items: first request after {out[str(n)]['cpu_s_median']:.3f} s CPU "
+                  f"({out[str(n)]['wall_s_median']:.3f} s wall)", flush=True)  # fmt: skip
+    return out
+
+
+def phases(stub: StubProcess, suite: str, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Median wall and CPU seconds of each phase (``bench/startup_phases.py``) over
+    ``--repeats`` runs; the lines ``... before X`` are the gaps between two marked phases."""
+    runs = []
+    for _ in range(args.repeats):
+        with tempfile.TemporaryDirectory(prefix="mt-phases-") as tmp:
+            work = Path(tmp)
+            cmd = _command(suite, stub.base_url, args.data, args.n, work)
+            cmd = [cmd[0], str(BENCH / "startup_phases.py"), *cmd[3:]]
+            env = {**os.environ, "OPENAI_API_KEY": "bench"}
+            proc = subprocess.run(
+                cmd, cwd=work, env=env, capture_output=True, text=True, timeout=300
+            )
+        stub.stats(reset=True)
+        lines = [x for x in proc.stdout.splitlines() if x.startswith("[")]
+        if not lines:
+            raise RuntimeError(f"phases run failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        runs.append(json.loads(lines[-1]))
+    out = []
+    for k, (name, _, _) in enumerate(runs[0]):
+        wall = statistics.median(r[k][1] - (r[k - 1][1] if k else 0.0) for r in runs)
+        cpu = statistics.median(r[k][2] - (r[k - 1][2] if k else 0.0) for r in runs)
+        out.append({"phase": name, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3)})
+        print(f"  {wall:6.3f} s wall {cpu:6.3f} s CPU  {name}", flush=True)
     return out
 
 
@@ -167,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-probe", action="store_true", help="skip the CPU-to-first-connect probe")
     ap.add_argument("--probe-only", action="store_true", help="only the probe (no full runs)")
     ap.add_argument("--baseline-src", type=Path, help="also probe this source tree (PYTHONPATH)")
+    ap.add_argument("--scales", default="", help="e.g. 1,10,100: probe N x 1,000 items too")
+    ap.add_argument("--phases", action="store_true", help="also time each start-up phase")
     ap.add_argument("--out", type=Path, default=BENCH / "results" / "startup.json")
     args = ap.parse_args(argv)
     results: dict[str, Any] = {
@@ -174,7 +257,12 @@ def main(argv: list[str] | None = None) -> int:
         "n": args.n, "repeats": args.repeats, "latency_ms": args.latency_ms,
         "cpus": os.cpu_count(), "load_avg": os.getloadavg(), "goal_s": GOAL_S, "suites": {},
     }  # fmt: skip
+    results["interpreter"] = interpreter_floor(args.repeats)
+    print(f"interpreter (python -c pass): {results['interpreter']}", flush=True)
     with StubProcess(args.latency_ms) as stub:
+        if args.scales:
+            print("scaling (throughput suite, probe):", flush=True)
+            results["scaling"] = scaling(stub, args)
         for name in args.suites.split(","):
             row: dict[str, Any] = {}
             results["suites"][name] = row
@@ -188,9 +276,11 @@ def main(argv: list[str] | None = None) -> int:
                     rows = [probe_run(stub, SUITES[name], args.data, args.n, src)
                             for _ in range(args.repeats)]  # fmt: skip
                     row[label] = _median_row(rows)
-                    print(f"  {label}: first connect after {row[label]['cpu_s_median']:.3f} s CPU "
+                    print(f"  {label}: first request after {row[label]['cpu_s_median']:.3f} s CPU "
                           f"({row[label]['wall_s_median']:.3f} s wall; {row[label]['modules']} "
                           "modules imported)", flush=True)  # fmt: skip
+            if args.phases:
+                row["phases"] = phases(stub, SUITES[name], args)
             if args.profile:
                 prof = one_run(stub, SUITES[name], args.data, args.n, ["-X", "importtime"])
                 top = importtime_top(prof["stderr"])

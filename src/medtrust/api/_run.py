@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from medtrust.config import RunConfig
-from medtrust.engine import ExecStats, StageHook, open_target, run_stages
+from medtrust.engine import WINDOW, ExecStats, StageHook, open_target, run_stages
 from medtrust.errors import ConfigError, MedtrustError
 from medtrust.plan import build_probes, has_image
-from medtrust.probes import Probe
-from medtrust.records import RunInfo
+from medtrust.probes import Probe, probes
+from medtrust.probes._guard import component_code
+from medtrust.records import Case, RunInfo
 from medtrust.store import Store
 from medtrust.targets import ChatTarget
 
@@ -103,20 +104,44 @@ def resume(
     return _execute(config, info, store=store, hook=hook, output=output)
 
 
-def _check_cases(config: RunConfig, target: ChatTarget, plist: list[Probe[Any]]) -> None:
-    """For a text-only target, build every stage-0 case once before anything is written: an
-    image case, a bad ``--data`` line or an id clash stops the run here, with nothing stored.
+def _check_cases(
+    config: RunConfig, target: ChatTarget, plist: list[Probe[Any]]
+) -> list[list[Case] | None]:
+    """For a text-only target, build every stage-0 case before anything is written: an image
+    case, a bad ``--data`` line or an id clash stops the run here, with nothing stored.
 
-    This pass is most of a run's start-up after the imports (it builds the cases the engine
-    then builds again, streamed); it is the price of "bad input writes nothing".
+    Returns, per probe, its stage-0 cases for the engine to send as they are (built once), or
+    None where the engine makes them itself: for an image-capable target (nothing is built
+    here), and for a probe that streams its cases (``Probe.cases`` returned a lazy sequence)
+    past the first :data:`~medtrust.engine.WINDOW` cases, which are made again, streamed, so
+    that memory stays flat however large the run (issue 15 item 1). A probe that returned a
+    list keeps it: the engine would hold the same list.
     """
+    built: list[list[Case] | None] = []
+    room = WINDOW
     for p in plist:
-        if not target.accepts_images and any(has_image(c) for c in p.cases()):
-            raise ConfigError(
-                f"probe {p.name!r} sends images but target {config.target!r} is text-only; "
-                "set the probe's images: auto (or false), or mark the target image-capable "
-                "(openai:MODEL@URL#images)"
-            )
+        if target.accepts_images:
+            built.append(None)
+            continue
+        with component_code(probes, p.name, "making its cases"):  # a crash: one line, exit 2
+            made = p.cases()
+            kept: list[Case] | None = made if isinstance(made, list) else []
+            for case in made:
+                if has_image(case):
+                    raise ConfigError(
+                        f"probe {p.name!r} sends images but target {config.target!r} is "
+                        "text-only; set the probe's images: auto (or false), or mark the "
+                        "target image-capable (openai:MODEL@URL#images)"
+                    )
+                if kept is made:
+                    continue
+                if kept is not None and len(kept) < room:
+                    kept.append(case)
+                else:
+                    kept = None  # too many to hold: the engine streams them again
+        room -= len(kept or [])
+        built.append(kept)
+    return built
 
 
 def _execute(
@@ -129,7 +154,7 @@ def _execute(
 ) -> RunResult:
     target = open_target(config, dialect=store.engine.dialect.name)
     plist = build_probes(config, accepts_images=target.accepts_images)
-    _check_cases(config, target, plist)  # validate items and data up front
+    built = _check_cases(config, target, plist)  # validate items and data up front
 
     async def lifecycle() -> str:
         # One event loop for preflight and stages: pooled connections belong to their loop.
@@ -152,7 +177,7 @@ def _execute(
                 config=config.model_dump(mode="json"),
             )
         started.append(rid)
-        await run_stages(config, rid, target, store, plist, hook, stats)
+        await run_stages(config, rid, target, store, plist, hook, stats, built)
         return rid
 
     started: list[str] = []

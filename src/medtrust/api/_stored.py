@@ -13,6 +13,7 @@ from medtrust.engine import MAX_STAGES
 from medtrust.errors import MedtrustError
 from medtrust.plan import build_probes, probes_for
 from medtrust.probes import Probe
+from medtrust.probes._guard import cases_of, followups_of
 from medtrust.records import Case, RunInfo, Verdict
 from medtrust.report import GateConfig, evaluate_gate, summarize_run, write_report
 from medtrust.store import Store
@@ -48,12 +49,12 @@ def suite_cases(config: RunConfig) -> list[Case]:
     correctly at baseline, so they are listed for every item (each marked with its stage).
     """
     plist = build_probes(config)
-    rows: list[Case] = [c for p in plist for c in p.cases()]
+    rows: list[Case] = [c for p in plist for c in cases_of(p)]  # a crash: one line, exit 2
     passed = {c.id: Verdict(case_id=c.id, judge="export", outcome="pass") for c in rows}
     stage = 1
     frontier = rows
     while frontier and stage <= MAX_STAGES:
-        frontier = [c for p in plist for c in p.followups(stage, rows, passed)]
+        frontier = [c for p in plist for c in followups_of(p, stage, rows, passed)]
         passed.update(
             {c.id: Verdict(case_id=c.id, judge="export", outcome="pass") for c in frontier}
         )

@@ -3,11 +3,12 @@
 from medtrust.engine._ray import RayReplicaPool, open_target
 from medtrust.engine._retry import ReplicaLostError, RetryPolicy
 from medtrust.engine._scheduler import ExecStats, case_samples, execute, request_key
-from medtrust.engine._stages import MAX_STAGES, StageHook, judge_cases, run_stages
+from medtrust.engine._stages import MAX_STAGES, WINDOW, StageHook, judge_cases, run_stages
 from medtrust.engine._views import probe_views, run_views
 
 __all__ = [
     "MAX_STAGES",
+    "WINDOW",
     "ExecStats",
     "RayReplicaPool",
     "ReplicaLostError",

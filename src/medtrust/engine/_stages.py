@@ -22,7 +22,8 @@ from medtrust.engine._retry import RetryPolicy
 from medtrust.engine._scheduler import ExecStats, case_samples, execute
 from medtrust.engine._views import probe_views
 from medtrust.judges import judges
-from medtrust.probes import Probe
+from medtrust.probes import Probe, probes
+from medtrust.probes._guard import component_code, followups_of
 from medtrust.records import Case, Verdict
 from medtrust.store import Store
 from medtrust.targets import ChatTarget
@@ -46,10 +47,12 @@ def judge_cases(
     instances: dict[str, Any] = {}
     for case in cases:
         judge_name = probe_by_name[case.probe].judge
-        judge = instances.get(judge_name) or instances.setdefault(
-            judge_name, judges.get(judge_name)()
-        )
-        out[case.id] = judge(case, replies.get(case.id, []))
+        # a judge that crashes is one line naming it and the case, never a traceback
+        with component_code(judges, judge_name, f"judging case {case.id}"):
+            judge = instances.get(judge_name) or instances.setdefault(
+                judge_name, judges.get(judge_name)()
+            )
+            out[case.id] = judge(case, replies.get(case.id, []))
     store.put_verdicts(run_id, out.values())
     return out
 
@@ -81,30 +84,44 @@ def _followups(plist: list[Probe], stage: int, store: Store, run_id: str) -> Ite
         if type(p).followups is Probe.followups:
             continue
         cases, verdicts = probe_views(store, run_id, p.name)
-        yield from p.followups(stage, cases, verdicts)
+        yield from followups_of(p, stage, cases, verdicts)  # a crash: one line, exit 2
 
 
 class _Baseline:
     """Stage 0 when a probe streams its cases (``Probe.cases`` returned a lazy sequence): every
     probe's cases in turn, focus applied, generated as they are consumed."""
 
-    def __init__(self, parts: list[Sequence[Case]], config: RunConfig) -> None:
-        self._parts, self._config = parts, config
+    def __init__(
+        self, names: list[str], parts: list[Sequence[Case]], config: RunConfig
+    ) -> None:
+        self._names, self._parts, self._config = names, parts, config
 
     def __len__(self) -> int:
-        return sum(len(p) for p in self._parts)
+        n = 0
+        for name, part in zip(self._names, self._parts, strict=True):
+            with component_code(probes, name, "counting its cases"):
+                n += len(part)
+        return n
 
     def __iter__(self) -> Iterator[Case]:
-        for part in self._parts:
-            yield from (c for c in part if _in_focus(self._config, c))
+        for name, part in zip(self._names, self._parts, strict=True):
+            with component_code(probes, name, "making its cases"):
+                yield from (c for c in part if _in_focus(self._config, c))
 
 
-def _baseline(plist: list[Probe], config: RunConfig) -> Iterable[Case]:
-    """Stage 0: one list (as always) unless a probe streams its cases."""
-    parts = [p.cases() for p in plist]
+def _baseline(
+    plist: list[Probe], config: RunConfig, built: Sequence[Sequence[Case] | None] | None
+) -> Iterable[Case]:
+    """Stage 0: one list (as always) unless a probe streams its cases. ``built[i]``, when not
+    None, is probe ``i``'s stage-0 cases already made (by the up-front check), used as they are
+    rather than made again."""
+    parts: list[Sequence[Case]] = []
+    for p, b in zip(plist, built or [None] * len(plist), strict=True):
+        with component_code(probes, p.name, "making its cases"):
+            parts.append(b if b is not None else p.cases())
     if all(isinstance(part, list) for part in parts):
         return [c for part in parts for c in part if _in_focus(config, c)]
-    return _Baseline(parts, config)
+    return _Baseline([p.name for p in plist], parts, config)
 
 
 def _settle(cases: Iterator[Case], cap: int = 16 * WINDOW) -> Iterable[Case]:
@@ -184,16 +201,20 @@ async def run_stages(
     plist: list[Probe],
     hook: StageHook | None,
     stats: ExecStats,
+    baseline: Sequence[Sequence[Case] | None] | None = None,
 ) -> None:
     """Run the baseline and up to :data:`MAX_STAGES` attack rounds of ``plist`` into ``run_id``,
     adding what the engine did to ``stats``; calls lost with a Ray replica are also stored as
-    the run's ``lost_calls`` counter. Closes ``target`` at the end, whatever happens."""
+    the run's ``lost_calls`` counter. Closes ``target`` at the end, whatever happens.
+
+    ``baseline`` (one entry per probe of ``plist``): stage-0 cases the caller already made,
+    so that they are not made twice (None entries are made here, from ``Probe.cases``)."""
     by_name = {p.name: p for p in plist}
     seen: set[int] = set()
     lost_before = stats.lost_calls
     stage = 0
     try:
-        cases = _baseline(plist, config)
+        cases = _baseline(plist, config, baseline)
         while True:
             label = "baseline" if stage == 0 else f"attack round {stage}"
             n = await _stage(

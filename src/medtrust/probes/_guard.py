@@ -24,7 +24,8 @@ from medtrust.registry import Registry, _one_line
 @contextmanager
 def component_code(registry: Registry[Any], name: str, action: str) -> Iterator[None]:
     """Run component ``name`` of ``registry`` inside the block. A :class:`MedtrustError` it
-    raises (bad data, already one line) goes through unchanged; any other exception becomes
+    raises (bad data, already one line), a file that is not UTF-8 or cannot be opened go
+    through unchanged; any other exception becomes
     :class:`ComponentError`: ``probe 'x' failed while making its stage-1 follow-ups:
     ValueError: boom (/path/x.py:12)``, with the distribution named for a pack's component
     (``Registry.building``). The CLI prints it and exits 2; a run it stops is left
@@ -32,7 +33,9 @@ def component_code(registry: Registry[Any], name: str, action: str) -> Iterator[
     try:
         with registry.building(name, action):
             yield
-    except MedtrustError:
+    except (MedtrustError, UnicodeDecodeError, OSError):
+        # bad input, not a broken component: the CLI words these itself, naming the file (and
+        # the line of a byte that is not UTF-8), which a "probe failed" line would hide
         raise
     except Exception as exc:
         raise ComponentError(

@@ -17,7 +17,6 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.schema import Table
 
-from medtrust.audit._keys import public_key_hex, sign_root
 from medtrust.audit._merkle import MerkleFrontier
 from medtrust.store import schema
 from medtrust.store._audit_reads import AuditReadsMixin
@@ -140,6 +139,10 @@ class AuditMixin(AuditReadsMixin):
         f = self._frontier(run_id)
         if f is None:
             return None
+        # Here, not at the top: cryptography is ~20 ms of every command's start-up, and only a
+        # seal (a run's end) signs.
+        from medtrust.audit._keys import public_key_hex, sign_root
+
         root = f.root
         seal = Seal(
             run_id=run_id,
