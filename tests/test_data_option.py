@@ -99,6 +99,41 @@ def test_duplicate_id_names_both_lines(oracle_dir: Path) -> None:
     assert not Path("x.jsonl").exists()
 
 
+def test_the_same_question_under_two_ids_names_both_lines(oracle_dir: Path) -> None:
+    """Case ids hash what is asked, so a repeat under another id would count once, silently."""
+    items: list[Any] = rows(2)
+    write("same.jsonl", [items[0], items[1], {**items[0], "id": "again"}])
+    res = runner.invoke(app, ["run", "robustness", "--target", "python:oracle:answer",
+                              "--data", "same.jsonl", "--db", "sqlite:///s.db"])  # fmt: skip
+    assert res.exit_code == 2, res.output
+    out = " ".join(res.output.split())
+    assert ("same.jsonl:3: item 'again' repeats the question and options of item 'mine-0' "
+            "(line 1)") in out  # fmt: skip
+    assert len(res.output.strip().splitlines()) <= 2  # one line (wrapped by the console)
+    assert Store("sqlite:///s.db").list_runs() == []
+
+
+def test_a_streamed_file_rejects_the_same_question_under_two_ids(
+    oracle_dir: Path,
+) -> None:
+    from medtrust.errors import ConfigError
+    from medtrust.probes.robustness._stream import iter_items
+
+    path = write("big.jsonl", [*rows(12), {**rows(4)[3], "id": "again"}])
+    with pytest.raises(ConfigError, match=r"big.jsonl:13: item 'again' repeats .* 'mine-3' "
+                                          r"\(line 4\)"):  # fmt: skip
+        list(iter_items(path))
+
+
+def test_a_deeply_nested_line_is_one_line_naming_it(oracle_dir: Path) -> None:
+    write("deep.jsonl", [rows(1)[0], "[" * 100_000 + "]" * 100_000])
+    res = runner.invoke(app, ["cases", "export", "robustness", "--data", "deep.jsonl",
+                              "--out", "x.jsonl"])  # fmt: skip
+    assert res.exit_code == 2, res.output
+    assert "deep.jsonl:2: invalid JSON: nested too deeply" in res.output
+    assert "RecursionError" not in res.output and not Path("x.jsonl").exists()
+
+
 def test_with_bundled_id_clash_names_both_sources(oracle_dir: Path) -> None:
     first = bundled_items()[0]
     write("clash.jsonl", [rows(1)[0], {**rows(2)[1], "id": first.id}])

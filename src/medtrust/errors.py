@@ -80,3 +80,20 @@ def read_text(path: object) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(not_utf8(path, data, exc)) from None
+
+
+def json_line(line: str, where: str) -> object:
+    """The JSON value of one line of a JSONL file; ``where`` is ``file:line``.
+
+    Raises :class:`ConfigError` naming ``where`` for invalid JSON, and for a value nested so
+    deeply that the standard parser overflows its recursion limit (``RecursionError``; the
+    limit is CPython's, about a thousand levels), which is bad input too, never a traceback.
+    """
+    import json
+
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{where}: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: invalid JSON: nested too deeply") from None

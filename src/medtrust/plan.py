@@ -53,6 +53,19 @@ def build_probes(config: RunConfig, *, accepts_images: bool | None = None) -> li
     return out
 
 
+def check_judge_specs(plist: list[Probe[Any]]) -> None:
+    """Resolve every probe's ``judge`` parameter (``run --judge``: a rubric grader or an LLM
+    judge, a target spec) without calling it; raises :class:`ConfigError` naming the flag and
+    the spec for a bad one, so a run stops before its first target call as it does for a bad
+    ``--target`` (not with every verdict a judge error). Not done by :func:`build_probes`:
+    summarising a stored run must not need its grader's code."""
+    from medtrust.judges._rubric_grade import check_grader
+
+    specs = {s for p in plist if isinstance(s := getattr(p.params, "judge", None), str)}
+    for spec in sorted(specs):
+        check_grader(spec, flag="--judge")
+
+
 def probes_for(info: RunInfo) -> list[Probe[Any]]:
     """Re-create a stored run's probes (to summarise it) without touching its data."""
     config = RunConfig.model_validate(info.config)

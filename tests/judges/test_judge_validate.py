@@ -236,3 +236,65 @@ def test_kappa_is_null_when_labels_and_verdicts_are_one_class(tmp_path: Path) ->
     assert out["confusion"] == {"tp": 0, "fp": 0, "fn": 0, "tn": 12}
     assert out["kappa"] is None and out["kappa_ci95"] is None and out["kappa_reason"]
     assert out["accuracy"] == 1.0 and out["reason"] is None
+
+
+CRIT = {"prompt": [{"role": "user", "content": "Chest pain?"}], "completion": "Call 911.",
+        "rubric": "Says to call emergency services.", "binary_labels": [True],
+        "keywords": ["911"]}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({**CRIT, "points": float("nan")}, ":2: 'points' must be a finite number, got nan"),
+        ({**CRIT, "points": 1e308}, ":2: 'points' 1e+308 is outside [-1000, 1000]"),
+        ({**CRIT, "prompt": [{"content": "hi"}]}, ":2: prompt[1].role None is not one of"),
+        ({**CRIT, "prompt": [{"role": "doc", "content": "hi"}]}, ":2: prompt[1].role 'doc'"),
+        ({**CRIT, "keywords": []}, ":2: the stand-in grader 'keywords' needs 'keywords'"),
+    ],
+)
+def test_criterion_rows_are_validated_like_the_items(
+    tmp_path: Path, row: dict[str, Any], message: str
+) -> None:
+    data = tmp_path / "crit.jsonl"
+    data.write_text(json.dumps(CRIT) + "\n" + json.dumps(row) + "\n")
+    res = runner.invoke(judge_app, ["validate", "--judge", "keywords", "--data", str(data)])
+    assert res.exit_code == 2, res.output
+    assert f"{data}{message}" in " ".join(res.output.split())
+
+
+@pytest.mark.parametrize("crit", [True, False])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("nosuch:thing", "--judge nosuch:thing: bad target spec"),
+        ("python:json:nosuchfunc", "--judge python:json:nosuchfunc: target"),
+    ],
+)
+def test_a_bad_judge_spec_is_one_line_before_any_row(
+    tmp_path: Path, crit: bool, spec: str, message: str
+) -> None:
+    data = write(tmp_path / "d.jsonl", [CRIT] * 12 if crit else rows())
+    res = runner.invoke(judge_app, ["validate", "--judge", spec, "--data", str(data)])
+    assert res.exit_code == 2, res.output
+    assert message in res.output and "call_failed" not in res.output
+
+
+def test_judge_names_and_keywords_go_with_their_kind_of_rows(tmp_path: Path) -> None:
+    crit = write(tmp_path / "c.jsonl", [CRIT] * 12)
+    res = runner.invoke(judge_app, ["validate", "--judge", "judge:rubric", "--data", str(crit)])
+    assert res.exit_code == 2 and "criterion-level labels are graded by a rubric grader" in (
+        " ".join(res.output.split())
+    )
+    plain = write(tmp_path / "p.jsonl", rows())
+    res = runner.invoke(judge_app, ["validate", "--judge", "keywords", "--data", str(plain)])
+    assert res.exit_code == 2 and "keyword stand-in grades rubric criteria" in res.output
+
+
+def test_a_deeply_nested_labelled_line_is_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "deep.jsonl"
+    data.write_text(json.dumps(CRIT) + "\n" + "[" * 100_000 + "]" * 100_000 + "\n")
+    res = runner.invoke(judge_app, ["validate", "--judge", "keywords", "--data", str(data)])
+    assert res.exit_code == 2 and f"{data}:2: invalid JSON: nested too deeply" in (
+        " ".join(res.output.split())
+    )

@@ -109,7 +109,21 @@ def test_a_criterion_the_stand_in_cannot_grade_is_a_judge_error() -> None:
     bare = [*RUBRIC, {"id": "c4", "criterion": "Is kind.", "points": 2, "tags": []}]
     v = _judge(_case({"rubric": bare, "pass_mark": 0.5}), "Call an ambulance.")
     assert v.outcome == "error" and v.score is None  # type: ignore[attr-defined]
-    assert v.detail["reason"].startswith("judge error: criterion c4 ungradable")  # type: ignore[attr-defined]
+    # one reason per kind (a summary counts them together), the criterion beside it
+    assert v.detail["reason"] == "judge error: criterion ungradable by the grader"  # type: ignore[attr-defined]
+    assert v.detail["error_criterion"] == "c4"  # type: ignore[attr-defined]
+
+
+def test_judge_error_reasons_do_not_split_by_criterion(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Two cases whose grader failed on different criteria share one reason key."""
+    (tmp_path / "mutegrader.py").write_text("def grade(messages):\n    return 'no idea'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    reasons = set()
+    for first in (RUBRIC, list(reversed(RUBRIC))):
+        v = _judge(_case({"rubric": first, "pass_mark": 0.5}, "python:mutegrader:grade"), "ok")
+        assert v.outcome == "error"  # type: ignore[attr-defined]
+        reasons.add(v.detail["reason"])  # type: ignore[attr-defined]
+    assert reasons == {"judge error: grader reply unreadable"}
 
 
 @pytest.mark.parametrize(
@@ -180,7 +194,8 @@ def test_llm_grader_reads_each_criterion_and_an_unreadable_reply_is_an_error(
     # c1 MET (10 of 10 positive points), c3 NOT MET
     assert v.outcome == "pass" and v.score == pytest.approx(1.0)  # type: ignore[attr-defined]
     v = _judge(_case({"rubric": RUBRIC, "pass_mark": 0.5}, "python:grader_mod:grade"), "x")
-    assert v.outcome == "error" and "c2 unreadable" in v.detail["reason"]  # type: ignore[attr-defined]
+    assert v.outcome == "error" and v.detail["reason"] == "judge error: grader reply unreadable"  # type: ignore[attr-defined]
+    assert v.detail["error_criterion"] == "c2"  # type: ignore[attr-defined]
 
 
 def test_judge_validate_criterion_level_labels_per_tag(tmp_path: Path) -> None:

@@ -78,3 +78,29 @@ def test_logging_needs_an_output(texts: list[str | None], status: str) -> None:
     for rid in LOGGING:
         assert rows[rid]["status"] == status, rows[rid]["reason"]
         assert rows[rid]["evidence"]["cases_with_outputs"] == (status == "pass")
+
+
+@pytest.fixture
+def refusing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "refusing_target.py").write_text(
+        "def reply(messages):\n    return \"I'm sorry, I can't help with that.\"\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return tmp_path
+
+
+def test_an_axis_that_is_not_informative_was_not_tested(refusing: Path) -> None:
+    """A target that answers no control well gives an axis that measured nothing (the gate and
+    the risk score leave it out): "tested with intervals" must not pass on it."""
+    db = f"sqlite:///{refusing / 'm.db'}"
+    res = runner.invoke(app, ["run", "open-ended", "--target", "python:refusing_target:reply",
+                              "--limit", "2", "--db", db, "--json"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    s = json.loads(res.stdout)
+    assert s["axes"]["open_ended"]["informative"] is False and s["axes"]["open_ended"]["n"] > 0
+    rules = {r["id"]: r for r in s["compliance"]["rules"]}
+    testing = rules["eu-ai-act.art9-testing"]
+    assert testing["status"] == "not assessed", testing
+    assert "open_ended not informative" in testing["reason"]
+    assert rules["eu-ai-act.art11-documentation"]["status"] != "pass"

@@ -65,6 +65,17 @@ def test_unreadable_grader_replies_are_judge_errors_not_failed_calls(work: Path)
         assert "target calls failed" not in line and "calls failed or" not in line
 
 
+def test_grader_errors_are_not_said_to_leave_a_detector_verdict(work: Path) -> None:
+    """Only the hallucination LLM judge falls back on detectors; a rubric case whose grader
+    could not be read has no verdict at all."""
+    warned = _warnings(work, "reply", "--judge", "python:err_words:mumble")
+    grader = next(w for w in warned if "python:err_words:mumble:" in w)
+    assert grader.startswith("open_ended: grader python:err_words:mumble: 1 of 1 verdicts")
+    assert "detectors" not in grader and "errors, counted apart" in grader
+    axis_line = next(w for w in warned if w.startswith("open_ended: 1 of 1"))
+    assert "(judge error: grader reply unreadable: 1)" in axis_line  # no criterion id
+
+
 def test_raising_target_calls_are_target_errors(work: Path) -> None:
     warned = _warnings(work, "down")
     run_line = next(w for w in warned if w.startswith("errors: "))
@@ -84,7 +95,9 @@ def test_raising_target_calls_are_target_errors(work: Path) -> None:
         ("timeout", "target"),
         ("unreadable reply", "reply"),  # multiple choice, rubric (blank reply)
         ("2 of 3 attempts unreadable", "reply"),  # phi_leak
-        ("judge error: criterion c1 unreadable (no verdict line)", "judge"),  # rubric grader
+        ("judge error: grader reply unreadable", "judge"),  # rubric grader
+        ("judge error: grader call failed", "judge"),
+        ("judge error: criterion ungradable by the grader", "judge"),
         ("no absolute dose stated", "undecided"),  # hallucination: read, no verdict
         ("declined to answer", "declined"),  # hallucination: the target refused the task
         ("no baseline: its control has no score", "undecided"),

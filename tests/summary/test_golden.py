@@ -7,7 +7,8 @@ the fields that change from run to run (run id, timestamps, the day rules are ju
 Other issues may add fields, axes or policy rules: what the old JSON held must be there with
 the same values; additions are allowed. Deliberate changes since (issue 20): GDPR's
 ``by_regulation`` counts the outputs its Art. 22 output rule reads too (168, not the 20 exposed
-ones), and an error warning says whose fault the errors were.
+ones), an error warning says whose fault the errors were, and EU AI Act Art. 9 testing
+lists only informative axes (cognitive_bias, at chance here, measured nothing).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from medtrust.config import RunConfig
 from medtrust.engine import WINDOW, ExecStats, StageHook, open_target, run_stages
 from medtrust.errors import ConfigError, MedtrustError
-from medtrust.plan import build_probes, has_image
+from medtrust.plan import build_probes, check_judge_specs, has_image
 from medtrust.probes import Probe, probes
 from medtrust.probes._guard import component_code
 from medtrust.records import Case, RunInfo
@@ -154,6 +154,7 @@ def _execute(
 ) -> RunResult:
     target = open_target(config, dialect=store.engine.dialect.name)
     plist = build_probes(config, accepts_images=target.accepts_images)
+    check_judge_specs(plist)  # a bad --judge spec stops here, as a bad --target does
     built = _check_cases(config, target, plist)  # validate items and data up front
 
     async def lifecycle() -> str:
@@ -182,6 +183,9 @@ def _execute(
 
     started: list[str] = []
     stats = ExecStats()
+    from medtrust import _oneshot
+
+    _oneshot.freeze()  # console script only: the collector skips what lives until the exit
     try:
         run_id = asyncio.run(lifecycle())
     except (KeyboardInterrupt, MedtrustError, asyncio.CancelledError):

@@ -160,9 +160,12 @@ def _json_lines(path: Path) -> Iterator[tuple[int, Any]]:
             if not line.strip():
                 continue
             try:
-                yield lineno, json.loads(line)
+                row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ConfigError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from None
+            except RecursionError:  # a line nested too deeply for the parser: bad input too
+                raise ConfigError(f"{path}:{lineno}: invalid JSON (nested too deeply)") from None
+            yield lineno, row
 
 
 def json_lines(path: Path) -> Iterator[tuple[int, Any]]:

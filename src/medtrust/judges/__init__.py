@@ -9,6 +9,10 @@ from medtrust._lazy import lazy_getattr
 from medtrust.judges._base import Judge, judges
 
 if TYPE_CHECKING:
+    from medtrust.judges._answer import (
+        readable,
+        strip_reasoning,
+    )
     from medtrust.judges._detectors import (
         accepts_fabrication,
         doses_mg,
@@ -62,10 +66,11 @@ if TYPE_CHECKING:
         assess,
         is_refusal,
         privacy_rates,
-        readable,
     )
 
 _EXPORTS = {
+    "readable": "_answer",
+    "strip_reasoning": "_answer",
     "accepts_fabrication": "_detectors",
     "doses_mg": "_detectors",
     "flags_impossible": "_detectors",
@@ -98,7 +103,6 @@ _EXPORTS = {
     "privacy_rates": "phi_leak",
     "PrivacyTally": "phi_leak",
     "is_refusal": "phi_leak",
-    "readable": "phi_leak",
 }
 
 __getattr__ = lazy_getattr("medtrust.judges", _EXPORTS, globals())
@@ -137,6 +141,7 @@ __all__ = [
     "refuses",
     "split_reply",
     "stated_doses",
+    "strip_reasoning",
     "vote_entropy",
     "warns",
 ]

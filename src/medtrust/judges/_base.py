@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from medtrust.errors import ComponentError
+from medtrust.judges._answer import readable, strip_reasoning
 from medtrust.records import Case, Reply, Verdict
 from medtrust.registry import Registry
 
@@ -21,19 +22,27 @@ class Judge(Protocol):
 
 
 def free_text(replies: Sequence[Reply]) -> tuple[Reply | None, str | None]:
-    """(reply, None) for the first sample that produced readable text, or (None, reason).
+    """(reply, None) for the first sample whose answer is readable, or (None, reason).
 
-    Open answers are judged on one sample, the lowest-numbered with non-blank text. ``reason``
-    is ``"target error"`` when no sample produced text (every call failed) and ``"unreadable
-    reply"`` when every text is empty or only whitespace: nobody could read it, so it is an error
-    (as for the multiple-choice reader), never a score of 0, a missed flag or a low-fidelity
-    note that the judge would then count as the target's failure.
+    Open answers are judged on one sample, the lowest-numbered with a readable answer. The
+    answer is the reply without its reasoning (:func:`~._answer.strip_reasoning`, the same rule
+    as the multiple-choice reader): the returned reply is a copy whose ``text`` is that answer,
+    so neither the detectors nor an LLM grader ever grade what the model only thought. It is
+    readable when it holds a letter or digit (:func:`~._answer.readable`). ``reason`` is
+    ``"target error"`` when no sample produced text (every call failed) and ``"unreadable
+    reply"`` when no answer is readable (empty, whitespace, zero-width characters, or only a
+    reasoning block, e.g. a ``<think>`` cut off before any answer): nobody could read it, so it
+    is an error, never a score of 0, a missed flag or a low-fidelity note that the judge would
+    then count as the target's failure.
     """
     ok = sorted((r for r in replies if r.ok and r.text is not None), key=lambda r: r.sample)
     if not ok:
         return None, "target error"
-    readable = next((r for r in ok if str(r.text).strip()), None)
-    return (readable, None) if readable is not None else (None, "unreadable reply")
+    for r in ok:
+        answer = strip_reasoning(str(r.text))
+        if readable(answer):
+            return (r if answer == r.text else r.model_copy(update={"text": answer})), None
+    return None, "unreadable reply"
 
 
 def _check_judge(name: str, cls: type[Judge]) -> None:

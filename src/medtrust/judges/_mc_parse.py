@@ -44,14 +44,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from medtrust.judges._answer import strip_reasoning as _strip_reasoning
 from medtrust.judges._mc_lexicon import (
     _ALT_AFTER,
     _ALT_BEFORE,
     _BARE,
-    _CLOSE,
     _CUT_BEFORE_ANSWER,
     _DISCUSSED_AFTER,
-    _FINAL_LINE,
     _FOLD,
     _HEDGE,
     _LEADING,
@@ -59,7 +58,6 @@ from medtrust.judges._mc_lexicon import (
     _LIST_LABEL,
     _NEG_PREDICATE,
     _ONLY,
-    _OPEN,
     _SEVERAL,
     Choices,
     _norm,
@@ -72,19 +70,6 @@ from medtrust.judges._mc_stated import (
     _named_by_text,
     _stated,
 )
-
-
-def _strip_reasoning(text: str) -> str:
-    closes = list(_CLOSE.finditer(text))
-    if closes:
-        text = text[closes[-1].end() :]
-    m = _OPEN.search(text)
-    if not m:
-        return text
-    # A cut-off block still states its answer when its last line is "Final answer: X".
-    last = text[m.end() :].strip().rsplit("\n", 1)[-1]
-    final = _FINAL_LINE.match(last)
-    return text[: m.start()] + ("\n" + final.group(0) if final else "")
 
 
 def _drop_echo(text: str, options: Mapping[str, str]) -> tuple[str, set[str]]:

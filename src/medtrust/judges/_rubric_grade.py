@@ -8,8 +8,10 @@ reply is read strictly (:func:`parse_met`): a reply naming both, neither, or cut
 ``unreadable`` and a call that raised is ``call_failed``; neither is ever a grade.
 
 The stand-in (spec :data:`STAND_IN`, ``keywords``) is deterministic, for tests and offline
-smoke runs: a criterion is met when the reply states (not negated) any of its ``keywords``
-regular expressions. A criterion without keywords cannot be graded by it (``ungradable``).
+smoke runs: a criterion is met when the reply states any of its ``keywords`` regular
+expressions and no negation in that clause cancels it (NegEx-style scope, idioms such as
+"don't hesitate to" or "without delay" read as assertions: :mod:`medtrust.judges._negation`).
+A criterion without keywords cannot be graded by it (``ungradable``).
 """
 
 from __future__ import annotations
@@ -102,6 +104,26 @@ def parse_met(raw: str) -> Grade:
     if len(said) != 1:
         return _unreadable(raw, "names both MET and NOT MET")
     return Grade(met=said.pop() == "MET", raw=raw)
+
+
+def check_grader(spec: str, *, flag: str = "--judge") -> None:
+    """Resolve a grader or LLM-judge ``spec`` without calling it, so that a bad one stops a
+    run before its first target call rather than turning every verdict into a judge error.
+
+    :data:`STAND_IN` needs nothing; any other spec must build a chat target
+    (:func:`medtrust.targets.load_chat_target`: the scheme is known, a ``python:`` module
+    imports and names a callable; nothing is loaded or contacted). Raises ``ConfigError``
+    naming ``flag`` and the spec.
+    """
+    if spec == STAND_IN:
+        return
+    from medtrust.errors import ConfigError, MedtrustError
+    from medtrust.targets import load_chat_target
+
+    try:
+        load_chat_target(spec)
+    except MedtrustError as exc:
+        raise ConfigError(f"{flag} {spec}: {exc}") from None
 
 
 def grammar_for(spec: str) -> str | None:

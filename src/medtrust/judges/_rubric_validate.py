@@ -16,14 +16,15 @@ Agreement is reported overall and per tag (``category`` and each of ``tags``), e
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from medtrust.errors import ConfigError, read_text
-from medtrust.judges._rubric_grade import grade, grader_key
+from medtrust.errors import ConfigError, json_line, read_text
+from medtrust.judges._answer import strip_reasoning
+from medtrust.judges._rubric_grade import STAND_IN, check_grader, grade, grader_key
 from medtrust.judges._validate import MIN_SCORED, figures
+from medtrust.judges.rubric import ROLES, check_points
 
 MET = {"1", "true", "met", "yes"}
 NOT_MET = {"0", "false", "not met", "not_met", "unmet", "no"}
@@ -63,6 +64,12 @@ def _prompt(row: dict[str, Any], where: str) -> list[dict[str, Any]]:
         or not all(isinstance(m, dict) and isinstance(m.get("content"), str) for m in prompt)
     ):
         raise ConfigError(f"{where}: 'prompt' must be text or a list of chat messages")
+    for i, m in enumerate(prompt, 1):
+        if m.get("role") not in ROLES:
+            raise ConfigError(
+                f"{where}: prompt[{i}].role {m.get('role')!r} is not one of "
+                f"{', '.join(sorted(ROLES))}"
+            )
     return prompt
 
 
@@ -83,8 +90,7 @@ def _row(row: Any, where: str) -> dict[str, Any]:
     if not isinstance(text, str) or not text.strip():
         raise ConfigError(f"{where}: 'rubric' must be the criterion's text")
     points = row.get("points", 1)
-    if isinstance(points, bool) or not isinstance(points, int | float) or points == 0:
-        raise ConfigError(f"{where}: 'points' must be a non-zero number")
+    check_points(points, where)  # NaN, infinite or absurd points: the same rule as the items
     category = row.get("category")
     if category is not None and not isinstance(category, str):
         raise ConfigError(f"{where}: 'category' must be a string")
@@ -105,11 +111,8 @@ def read_criterion_labels(path: Path) -> list[dict[str, Any]]:
     for i, line in enumerate(read_text(path).splitlines(), 1):
         if not line.strip():
             continue
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}:{i}: invalid JSON: {exc.msg}") from None
-        rows.append(_row(raw, f"{path}:{i}"))
+        raw = json_line(line, f"{path}:{i}")
+        rows.append({**_row(raw, f"{path}:{i}"), "where": f"{path}:{i}"})
     if not rows:
         raise ConfigError(f"{path}: no rows")
     return rows
@@ -126,9 +129,23 @@ def validate_rubric(spec: str, data: Path) -> dict[str, Any]:
 
     Returns the keys of :func:`~._validate.validate_judge` plus ``level: "criterion"``,
     ``no_majority`` (tied physician labels) and ``by_tag`` ({tag: rows, scored, reason and the
-    agreement figures}). Raises ``ConfigError`` on bad input.
+    agreement figures}). Raises ``ConfigError`` on bad input: a bad row, a ``judge:NAME`` or
+    unresolvable grader spec, or (for the stand-in) a row without ``keywords``.
     """
+    if spec.startswith("judge:"):
+        raise ConfigError(
+            f"--judge {spec}: criterion-level labels are graded by a rubric grader: "
+            f"{STAND_IN!r} or a target spec (openai:..., local:..., python:MODULE:ATTR)"
+        )
+    check_grader(spec)
     rows = read_criterion_labels(data)
+    if spec == STAND_IN:  # as `run` does: a criterion the stand-in cannot grade is bad input
+        bare = next((r for r in rows if not r["criterion"]["keywords"]), None)
+        if bare is not None:
+            raise ConfigError(
+                f"{bare['where']}: the stand-in grader {STAND_IN!r} needs 'keywords' for this "
+                "criterion; add them, or pass --judge SPEC (an LLM grader)"
+            )
     errors: Counter[str] = Counter()
     pairs: list[tuple[bool, bool]] = []
     by_tag: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
@@ -137,7 +154,8 @@ def validate_rubric(spec: str, data: Path) -> dict[str, Any]:
         tag_rows.update(r["tags"])
         if r["label"] is None:
             continue
-        g = grade(spec, r["prompt"], r["completion"], r["criterion"])
+        # graded as a run grades it: the answer without its reasoning (``free_text``)
+        g = grade(spec, r["prompt"], strip_reasoning(r["completion"]), r["criterion"])
         if g.met is None:
             errors[g.status] += 1
             continue

@@ -23,9 +23,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from medtrust.errors import ConfigError, MedtrustError, read_text
+from medtrust.errors import ConfigError, MedtrustError, json_line, read_text
+from medtrust.judges._answer import strip_reasoning
 from medtrust.judges._base import judges
 from medtrust.judges._llm import judge_key, llm_judge
+from medtrust.judges._rubric_grade import STAND_IN, check_grader
 from medtrust.metrics._agreement import agreement
 from medtrust.records import Case, Reply, content_hash
 
@@ -57,10 +59,7 @@ def read_labelled(path: Path) -> list[dict[str, Any]]:
         if not line.strip():
             continue
         where = f"{path}:{i}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{where}: invalid JSON: {exc.msg}") from None
+        row = json_line(line, where)
         if not isinstance(row, dict):
             raise ConfigError(f"{where}: expected a JSON object")
         for key in ("prompt", "response"):
@@ -81,7 +80,7 @@ def criterion_level(path: Path) -> bool:
         if line.strip():
             try:
                 row = json.loads(line)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 return False  # read_labelled reports it with its line
             return isinstance(row, dict) and (
                 isinstance(row.get("rubric"), str) or isinstance(row.get("criterion"), str)
@@ -199,6 +198,15 @@ def validate_judge(spec: str, data: Path) -> dict[str, Any]:
         from medtrust.judges._rubric_validate import validate_rubric
 
         return validate_rubric(spec, data)
+    if not spec.startswith("judge:"):
+        # resolved before any row is judged: a bad spec is one line, not N failed calls
+        if spec == STAND_IN:
+            raise ConfigError(
+                f"--judge {STAND_IN}: the keyword stand-in grades rubric criteria; these rows "
+                "are not criterion-level labels (no 'rubric' text): pass judge:NAME or a "
+                "target spec"
+            )
+        check_grader(spec)
     rows = read_labelled(data)
     errors: Counter[str] = Counter()
     if spec.startswith("judge:"):
@@ -209,7 +217,10 @@ def validate_judge(spec: str, data: Path) -> dict[str, Any]:
         preds = []
         for r in rows:
             lv = llm_judge(
-                spec, question=r["prompt"], truth=str(r.get("truth", "")), response=r["response"]
+                spec,
+                question=r["prompt"],
+                truth=str(r.get("truth", "")),
+                response=strip_reasoning(r["response"]),  # what a run's judge is shown
             )
             if not lv.readable:
                 errors[lv.status] += 1

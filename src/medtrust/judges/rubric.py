@@ -18,9 +18,11 @@ the graded criteria only would be another score, not a worse or better one.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from medtrust.errors import ConfigError
 from medtrust.judges._base import free_text, judges
 from medtrust.judges._rubric_grade import STAND_IN, Grade, grade, grader_key
 from medtrust.records import Case, Reply, Verdict
@@ -28,6 +30,27 @@ from medtrust.records import Case, Reply, Verdict
 EPS = 1e-9
 RAW_EXCERPT = 200
 """Characters of a grader's raw reply kept per criterion in a verdict."""
+
+ROLES = frozenset({"system", "developer", "user", "assistant"})
+"""The chat roles a rubric conversation's messages may have (OpenAI chat format)."""
+MAX_POINTS = 1000
+"""The largest ``|points|`` a criterion may carry. HealthBench's criteria use -10 to +10
+(Arora et al. 2025); a hundred times that leaves room for any rescaling, while a value such as
+``1e308`` is a typo or an attack: its sum overflows to infinity and the score becomes NaN."""
+
+
+def check_points(points: Any, where: str) -> None:
+    """Raise ``ConfigError`` naming ``where`` unless ``points`` is a non-zero finite number
+    with ``|points| <= MAX_POINTS`` (booleans, NaN and infinities are rejected)."""
+    if isinstance(points, bool) or not isinstance(points, int | float) or not math.isfinite(points):
+        raise ConfigError(f"{where}: 'points' must be a finite number, got {points!r}")
+    if points == 0:
+        raise ConfigError(f"{where}: 'points' must not be 0 (positive: earned, negative: harm)")
+    if abs(points) > MAX_POINTS:
+        raise ConfigError(
+            f"{where}: 'points' {points!r} is outside [-{MAX_POINTS}, {MAX_POINTS}] "
+            "(HealthBench uses -10 to 10)"
+        )
 
 
 def rubric_score(rubric: Sequence[Mapping[str, Any]], met: Sequence[bool]) -> tuple[float, float]:
@@ -44,6 +67,14 @@ def rubric_score(rubric: Sequence[Mapping[str, Any]], met: Sequence[bool]) -> tu
         raise ValueError("no criterion with positive points")
     earned = sum(float(c["points"]) for c, m in zip(rubric, met, strict=True) if m)
     return min(1.0, max(0.0, earned / possible)), earned
+
+
+_ERROR_REASONS = {
+    "unreadable": "judge error: grader reply unreadable",
+    "call_failed": "judge error: grader call failed",
+    "ungradable": "judge error: criterion ungradable by the grader",
+}
+"""A verdict's ``reason`` per grade status: fixed text (no criterion id, no exception text)."""
 
 
 def _row(c: Mapping[str, Any], g: Grade) -> dict[str, Any]:
@@ -101,10 +132,13 @@ class RubricJudge:
         }
         bad = [(c["id"], g) for c, g in zip(rubric, grades, strict=True) if g.status != "ok"]
         if bad:
+            # one reason per kind of failure, so a summary counts them together; which
+            # criterion failed (and why, in full) is kept beside it
             cid, g = bad[0]
-            detail["reason"] = f"judge error: criterion {cid} {g.status}" + (
-                f" ({g.reason})" if g.reason else ""
-            )
+            detail["reason"] = _ERROR_REASONS[g.status]
+            detail["error_criterion"] = cid
+            if g.reason:
+                detail["error_detail"] = g.reason
             detail["judge_errors"] = len(bad)
             return Verdict(case_id=case.id, judge=self.name, outcome="error", detail=detail)
         met = [bool(g.met) for g in grades]

@@ -96,7 +96,7 @@ def _pairs(path: Path) -> tuple[list[str], list[list[str]]]:
         try:
             row = json.loads(line)
             hyp, ref = row["hypothesis"], row["reference"]
-        except (json.JSONDecodeError, KeyError, TypeError):
+        except (json.JSONDecodeError, RecursionError, KeyError, TypeError):
             raise MedtrustError(f"{path}:{no}: expected {{\"hypothesis\": str, \"reference\": "
                                 "str or [str, ...]}") from None
         refs_row = [ref] if isinstance(ref, str) else ref

@@ -117,9 +117,23 @@ def documentation_gaps(
         gaps.append(f"run not finished ({status})")
     if not n_cases:
         gaps.append("no cases stored")
-    if not any(e.get("assessed") and e.get("n") for e in axes.values()):
-        gaps.append("no axis produced scored results")
+    if not tested_axes(axes):
+        gaps.append("no axis produced informative scored results")
     return gaps
+
+
+def tested_axes(axes: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The axes a run can be said to have tested: assessed, with scored cases, and informative.
+
+    An axis whose baseline is not informative (controls at chance or at the floor: the target
+    could not do the task, so an attack could not lower it) produced no measurement, the same
+    rule by which the gate and the risk score leave it out; saying it was "tested with
+    intervals" would pass a regulation's testing duty on a run that measured nothing.
+    """
+    return [
+        a for a, e in axes.items()
+        if e.get("assessed") and e.get("n") and e.get("informative") is not False
+    ]  # fmt: skip
 
 
 @dataclass
@@ -187,9 +201,12 @@ def _logging_gaps(facts: RunFacts) -> LoggingGaps:
 def evidence(check: EvidenceCheck, facts: RunFacts) -> Result:
     """Evidence the stored run shows by itself (see each branch for what it proves)."""
     if check.evidence == "risk_assessed":
-        done = [a for a, e in facts.axes.items() if e.get("assessed") and e.get("n")]
+        done = tested_axes(facts.axes)
         if not done:
-            return "not assessed", "no axis produced scored results", {"axes": []}
+            why = "no axis produced informative scored results"
+            if idle := [a for a, e in facts.axes.items() if e.get("informative") is False]:
+                why += f" ({', '.join(idle)} not informative)"
+            return "not assessed", why, {"axes": []}
         return "pass", f"tested with intervals on {', '.join(done)}", {"axes": done}
     if check.evidence == "documentation":
         gaps = documentation_gaps(facts.status, len(facts.cases), facts.axes)

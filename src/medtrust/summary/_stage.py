@@ -37,6 +37,7 @@ from medtrust.summary._models import (
     TrustSummary,
 )
 from medtrust.summary._pass import run_pass
+from medtrust.summary._rows import one_window_rows
 
 SCHEMA_VERSION = 1
 
@@ -117,6 +118,18 @@ def error_words(errors: int, calls: int, reasons: Mapping[str, int]) -> str:
             f"> {100 * ERROR_WARN:g}%" + (f": {', '.join(parts)}" if parts else ""))
 
 
+_JUDGE_ERRORS = {
+    "hallucination": ("LLM judge", "the deterministic detectors' verdicts stand there"),
+}
+"""Per axis, what its LLM judge is called and what happens where its reply could not be read.
+Only the hallucination judge has a verdict to fall back on (its detectors); elsewhere (the
+rubric grader of ``open_ended``) such a case has no verdict: :data:`_JUDGE_ERRORS_DEFAULT`."""
+_JUDGE_ERRORS_DEFAULT = (
+    "grader",
+    "those cases are errors, counted apart (neither passes nor failures)",
+)
+
+
 def _axis_warnings(axis: str, e: AxisSummary) -> list[str]:
     out = []
     if e.error_rate is not None and e.error_rate > ERROR_WARN:
@@ -130,11 +143,12 @@ def _axis_warnings(axis: str, e: AxisSummary) -> list[str]:
         )
     if not e.informative:  # also with nothing scored: the note says why
         out.append(f"{axis}: {e.note}; its rate is left out of the risk score")
+    judge, fallback = _JUDGE_ERRORS.get(axis, _JUDGE_ERRORS_DEFAULT)
     for spec, j in sorted(e.judge_errors.items()):
         if j.get("errors"):
             out.append(
-                f"{axis}: LLM judge {spec}: {j['errors']} of {j['judged']} verdicts "
-                "unreadable or failed; the deterministic detectors' verdicts stand there"
+                f"{axis}: {judge} {spec}: {j['errors']} of {j['judged']} verdicts "
+                f"unreadable or failed; {fallback}"
             )
     return out
 
@@ -200,12 +214,17 @@ def summarize(
     with the run's seed); trust: :func:`medtrust.metrics.trust_score` with weights ``alpha``
     and ``beta`` (default: the ``weights`` of ``inputs``).
     """
-    cases, verdicts, replies = run_views(store, info.id)
+    small = one_window_rows(store, info.id)  # a run of one window is read once (issue 15.7)
+    if small is not None:
+        rows = RunRows(cases=small[0], verdicts=small[1], replies=small[2], per_probe=small[3])
+    else:
+        cases, verdicts, replies = run_views(store, info.id)
+        rows = RunRows(cases=cases, verdicts=verdicts, replies=replies,
+                       per_probe=lambda p: probe_views(store, info.id, p.name))
     return summarize_rows(
         info,
         plist,
-        RunRows(cases=cases, verdicts=verdicts, replies=replies,
-                per_probe=lambda p: probe_views(store, info.id, p.name)),
+        rows,
         inputs=inputs,
         policies=policies,
         policy_dirs=policy_dirs,

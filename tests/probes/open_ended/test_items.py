@@ -60,6 +60,12 @@ def test_both_shapes_are_read(tmp_path: Path) -> None:
         ({**HB, "rubrics": [{"criterion": "x", "points": 0}]}, "must not be 0"),
         ({**HB, "rubrics": [{"criterion": "x", "points": "5"}]}, "finite number"),
         ({**HB, "rubrics": [{"criterion": "x", "points": True}]}, "finite number"),
+        ({**HB, "rubrics": [{"criterion": "x", "points": float("nan")}]}, "finite number"),
+        ({**HB, "rubrics": [{"criterion": "x", "points": float("inf")}]}, "finite number"),
+        ({**HB, "rubrics": [{"criterion": "x", "points": 1e308}]}, "outside [-1000, 1000]"),
+        ({**HB, "rubrics": [{"criterion": "x", "points": 5}, {"criterion": "y", "points": -1001}]},
+         "rubrics[2]: 'points' -1001 is outside"),
+        ("[" * 100_000 + "]" * 100_000, "invalid JSON: nested too deeply"),
         ({**HB, "rubrics": [{"criterion": "x", "points": -2}]}, "no criterion with positive"),
         ({**HB, "rubrics": [{"criterion": "", "points": 2}]}, "'criterion' must be"),
         ({**HB, "rubrics": [{"criterion": "x", "points": 2, "tags": "a"}]}, "'tags' must be"),
@@ -78,6 +84,32 @@ def test_a_bad_row_is_one_line_naming_file_and_line(
         load_conversations(path)
     text = str(err.value)
     assert text.startswith(f"{path}:2: ") and message in text and "\n" not in text
+
+
+def test_the_same_conversation_under_two_ids_is_rejected(tmp_path: Path) -> None:
+    """Cases are keyed by what they ask, so a repeat under another id would silently count
+    once: one line naming both lines (issue 20 follow-up)."""
+    path = _write(tmp_path, {**SIMPLE, "id": "a"}, HB, {**SIMPLE, "id": "b"})
+    with pytest.raises(ConfigError) as err:
+        load_conversations(path)
+    assert str(err.value) == (
+        f"{path}:3: conversation 'b' repeats the messages and rubric of 'a' (line 1); "
+        "remove one of them"
+    )
+    # another rubric on the same messages is another case
+    other = {**SIMPLE, "id": "b", "rubric": [{"criterion": "Other.", "points": 1}]}
+    assert len(load_conversations(_write(tmp_path, {**SIMPLE, "id": "a"}, other))) == 2
+
+
+def test_a_bundled_conversation_repeated_in_data_is_rejected(tmp_path: Path) -> None:
+    from medtrust.probes.open_ended import seed_conversations
+    from medtrust.probes.open_ended._items import bundled_path
+
+    first = json.loads(bundled_path().read_text().splitlines()[0])
+    path = _write(tmp_path, {**first, "id": "my-copy"})
+    assert len(seed_conversations(path, with_bundled=False)) == 1
+    with pytest.raises(ConfigError, match=r"conversation 'my-copy' repeats the messages"):
+        seed_conversations(path, with_bundled=True)
 
 
 def test_invalid_json_duplicates_and_empty_files(tmp_path: Path) -> None:
@@ -102,7 +134,12 @@ _row = st.fixed_dictionaries(
             st.fixed_dictionaries(
                 {
                     "criterion": _text,
-                    "points": st.one_of(st.integers(-10, 10), st.floats(-10, 10)),
+                    "points": st.one_of(
+                        st.integers(-10, 10),
+                        st.floats(-10, 10),
+                        st.floats(allow_nan=True, allow_infinity=True),
+                        st.integers(-(10**6), 10**6),
+                    ),
                 }
             ),
             max_size=3,
@@ -122,7 +159,10 @@ def test_reader_accepts_exactly_the_valid_rows(tmp_path: Path, row: dict) -> Non
         and all(m["content"].strip() for m in msgs)
         and msgs[-1]["role"] == "user"
         and bool(rubric)
-        and all(c["criterion"].strip() and c["points"] != 0 for c in rubric)
+        and all(
+            c["criterion"].strip() and c["points"] != 0 and abs(c["points"]) <= 1000
+            for c in rubric
+        )
         and any(c["points"] > 0 for c in rubric)
     )
     try:

@@ -18,18 +18,15 @@ answers it and the attacks rewrite it. Every rubric needs a criterion with posit
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from medtrust.errors import ConfigError, read_text
+from medtrust.errors import ConfigError, json_line, read_text
+from medtrust.judges.rubric import ROLES, check_points
 from medtrust.records import Message, content_hash
-
-ROLES = frozenset({"system", "developer", "user", "assistant"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,10 +80,7 @@ def _criterion(value: Any, where: str) -> dict[str, Any]:
     text, points = value.get("criterion"), value.get("points")
     if not isinstance(text, str) or not text.strip():
         raise ConfigError(f"{where}: 'criterion' must be non-empty text")
-    if isinstance(points, bool) or not isinstance(points, int | float) or not math.isfinite(points):
-        raise ConfigError(f"{where}: 'points' must be a finite number, got {points!r}")
-    if points == 0:
-        raise ConfigError(f"{where}: 'points' must not be 0 (positive: earned, negative: harm)")
+    check_points(points, where)
     keywords = _strings(value.get("keywords"), where, "'keywords'")
     for k in keywords:
         try:
@@ -148,26 +142,43 @@ def conversation_from_row(row: Any, *, where: str, source: str) -> Conversation:
     )
 
 
+def content_key(conv: Conversation) -> str:
+    """What makes two conversations the same case: their messages and rubric (a case id hashes
+    what is asked and graded, not the item id)."""
+    return content_hash({"m": conv.messages, "r": conv.rubric}, 16)
+
+
+def same_content(where: str, conv: Conversation, at: str, first: Conversation) -> str:
+    """The one-line error for ``conv`` at ``where`` repeating ``first`` (at ``at``) under
+    another id: their cases would get the same ids, so the two would silently count as one."""
+    return (
+        f"{where}: conversation {conv.id!r} repeats the messages and rubric of {first.id!r} "
+        f"({at}); remove one of them"
+    )
+
+
 def load_conversations(path: Path, *, source: str | None = None) -> list[Conversation]:
     """Every conversation in a JSONL file, in order.
 
     Raises ``ConfigError`` naming ``file:line`` for unreadable or non-UTF-8 files, invalid
-    JSON, a bad row, a duplicate id (``duplicate id 'x' (first at line K)``), or no rows.
+    JSON, a bad row, a duplicate id (``duplicate id 'x' (first at line K)``), the same
+    messages and rubric under another id (:func:`same_content`), or no rows.
     """
     out: list[Conversation] = []
     first: dict[str, int] = {}
+    seen: dict[str, tuple[Conversation, int]] = {}
     for lineno, line in enumerate(read_text(path).splitlines(), 1):
         if not line.strip():
             continue
         where = f"{path}:{lineno}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{where}: invalid JSON: {exc.msg}") from None
+        row = json_line(line, where)
         conv = conversation_from_row(row, where=where, source=source or path.name)
         if conv.id in first:
             raise ConfigError(f"{where}: duplicate id {conv.id!r} (first at line {first[conv.id]})")
         first[conv.id] = lineno
+        if (prev := seen.get(content_key(conv))) is not None:
+            raise ConfigError(same_content(where, conv, f"line {prev[1]}", prev[0]))
+        seen[content_key(conv)] = (conv, lineno)
         out.append(conv)
     if not out:
         raise ConfigError(f"{path}: no conversations")
@@ -199,7 +210,10 @@ def seed_conversations(
         return mine
     theirs = bundled_conversations()
     ids = {c.id for c in theirs}
+    same = {content_key(c): c for c in theirs}
     for c in mine:
         if c.id in ids:
             raise ConfigError(f"{data}: id {c.id!r} is also a bundled case's id; rename it")
+        if (prev := same.get(content_key(c))) is not None:
+            raise ConfigError(same_content(str(data), c, f"{bundled_path()}", prev))
     return theirs + mine

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from medtrust.errors import ConfigError
+from medtrust.errors import ConfigError, json_line
 from medtrust.records import MCItem, content_hash
 
 _LETTER = re.compile(r"^[A-Z]$")
@@ -57,28 +56,48 @@ def parsed_lines(path: Path, *, source: str | None = None) -> Iterator[tuple[MCI
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ConfigError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from None
+            row = json_line(line, f"{path}:{lineno}")
             yield item_from_row(row, where=f"{path}:{lineno}", source=source or path.name), lineno
+
+
+def content_key(item: MCItem) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """What makes two items the same question: the question and its options (the answer is
+    not part of it: one question with two answers is a contradiction, not two items)."""
+    return item.question, tuple(sorted(item.options.items()))
+
+
+def same_content(where: str, item: MCItem, first_line: int | str, first: MCItem) -> str:
+    """The one-line error for ``item`` at ``where`` repeating ``first`` (at ``first_line``:
+    a line number of the same file, or ``file:line``) under another id. Its cases would get
+    the same ids (a case id hashes what is asked, not the item id), so the two would
+    silently count as one."""
+    at = f"line {first_line}" if isinstance(first_line, int) else first_line
+    return (
+        f"{where}: item {item.id!r} repeats the question and options of item {first.id!r} "
+        f"({at}); remove one of them"
+    )
 
 
 def load_jsonl_lines(path: Path, *, source: str | None = None) -> list[tuple[MCItem, int]]:
     """Read MedQA-format JSONL as (item, 1-based line number) pairs.
 
     Raises ``ConfigError`` naming ``file:line`` for an unreadable file, invalid JSON, a bad row,
-    or a duplicate id (``FILE:LINE: duplicate id 'x' (first at line K)``: an item without an
-    ``id`` gets a content hash, so an exact repeat is a duplicate too), and for an empty file.
+    a duplicate id (``FILE:LINE: duplicate id 'x' (first at line K)``: an item without an
+    ``id`` gets a content hash, so an exact repeat is a duplicate too), the same question and
+    options under another id (:func:`same_content`), and for an empty file.
     """
     items: list[tuple[MCItem, int]] = []
     first: dict[str, int] = {}
+    seen: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[MCItem, int]] = {}
     for item, lineno in parsed_lines(path, source=source):
         if item.id in first:
             raise ConfigError(
                 f"{path}:{lineno}: duplicate id {item.id!r} (first at line {first[item.id]})"
             )
         first[item.id] = lineno
+        if (prev := seen.get(content_key(item))) is not None:
+            raise ConfigError(same_content(f"{path}:{lineno}", item, prev[1], prev[0]))
+        seen[content_key(item)] = (item, lineno)
         items.append((item, lineno))
     if not items:
         raise ConfigError(f"{path}: no items")
@@ -118,10 +137,13 @@ def seed_items(data: Path | None, *, with_bundled: bool, bundled: bool = True) -
     base = bundled_path()
     theirs = load_jsonl_lines(base, source="bundled")
     at = {it.id: line for it, line in theirs}
+    same = {content_key(it): (it, line) for it, line in theirs}
     for it, line in mine:
         if it.id in at:
             raise ConfigError(
                 f"{data}:{line}: id {it.id!r} is also a bundled item's id ({base}:{at[it.id]}); "
                 "rename it, or drop --with-bundled"
             )
+        if (prev := same.get(content_key(it))) is not None:
+            raise ConfigError(same_content(f"{data}:{line}", it, f"{base}:{prev[1]}", prev[0]))
     return [it for it, _ in theirs] + [it for it, _ in mine]

@@ -10,14 +10,18 @@ the engine can stream them through the store in windows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import overload
 
-from medtrust.errors import ConfigError
+from medtrust.errors import ConfigError, json_line
 from medtrust.probes._base import ProbeContext
-from medtrust.probes.robustness._items import item_from_row, parsed_lines
+from medtrust.probes.robustness._items import (
+    content_key,
+    item_from_row,
+    parsed_lines,
+    same_content,
+)
 from medtrust.records import Case, MCItem
 
 STREAM_FROM = 20_000
@@ -44,30 +48,40 @@ def count_items(path: Path) -> int:
 
 def iter_items(path: Path) -> Iterator[MCItem]:
     """Items of a MedQA-format JSONL file, one line at a time. Raises ``ConfigError`` naming
-    ``file:line`` for invalid JSON, a bad row or a duplicate id, and for a file with no item.
-    Keeps one 64-bit hash and line number per id (about 70 bytes), not the items."""
-    first: dict[int, int] = {}
+    ``file:line`` for invalid JSON, a bad row, a duplicate id or a repeated question (same
+    question and options as an earlier line: see :func:`~._items.same_content`), and for a
+    file with no item. Keeps two 64-bit hashes and line numbers per item (about 140 bytes),
+    not the items."""
+    ids: dict[int, int] = {}
+    contents: dict[int, int] = {}
     n = 0
     for item, lineno in parsed_lines(path):
         h = hash(item.id)
-        if h in first and _id_at(path, first[h]) == item.id:  # else a hash collision
+        if h in ids and _item_at(path, ids[h]).id == item.id:  # else a hash collision
             raise ConfigError(
-                f"{path}:{lineno}: duplicate id {item.id!r} (first at line {first[h]})"
+                f"{path}:{lineno}: duplicate id {item.id!r} (first at line {ids[h]})"
             )
-        first.setdefault(h, lineno)
+        ids.setdefault(h, lineno)
+        c = hash(content_key(item))
+        if c in contents:
+            first = _item_at(path, contents[c])
+            if content_key(first) == content_key(item):
+                raise ConfigError(same_content(f"{path}:{lineno}", item, contents[c], first))
+        contents.setdefault(c, lineno)
         n += 1
         yield item
     if not n:
         raise ConfigError(f"{path}: no items")
 
 
-def _id_at(path: Path, lineno: int) -> str:
-    """The item id on line ``lineno`` (read again: only when two ids share a hash)."""
+def _item_at(path: Path, lineno: int) -> MCItem:
+    """The item on line ``lineno`` (read again: only when two items share a hash)."""
     with path.open(encoding="utf-8") as fh:
         for k, line in enumerate(fh, 1):
             if k == lineno:
-                return item_from_row(json.loads(line), where=f"{path}:{k}", source=path.name).id
-    return ""
+                where = f"{path}:{k}"
+                return item_from_row(json_line(line, where), where=where, source=path.name)
+    raise ConfigError(f"{path}:{lineno}: the file changed while it was read")
 
 
 class LazyCases(Sequence[Case]):
