@@ -21,6 +21,15 @@ def _group() -> None:
 @handle_errors
 def inspect_log(
     log: Annotated[Path, typer.Argument(help="An Inspect AI .eval (or .json) log.")],
+    judge: Annotated[
+        str | None,
+        typer.Option(
+            "--judge",
+            metavar="SPEC",
+            help="Grade open-ended replies with this grader (a target spec, as `run --judge`) "
+            "instead of the one `cases export --judge` recorded.",
+        ),
+    ] = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -28,13 +37,14 @@ def inspect_log(
     by medtrust's judges, sealed in the audit chain; then report, gate, review it like a run.
 
     The log must come from a dataset written by ``medtrust cases export --format inspect``
-    (each sample carries its medtrust case). Exit 2 with one line on a bad log.
+    (each sample carries its medtrust case, the seed and the probes' params, so the imported
+    run is summarised as the native run). Exit 2 with one line on a bad log.
     """
     from medtrust import api
     from medtrust.interop import import_log
 
     store = open_store(db)
-    info = import_log(log, store)
+    info = import_log(log, store, judge=judge)
     summary = api.summarize(store, info, api.probes_for(info))
     if json_out:
         print_json({"run_id": info.id, "suite": info.suite, "target": info.target,

@@ -105,6 +105,16 @@ def cases_export(
         typer.Option("--with-bundled", help="With --data: include the bundled items too."),
     ] = False,
     fmt: FormatOpt = "jsonl",
+    judge: Annotated[
+        str | None,
+        typer.Option(
+            "--judge",
+            metavar="SPEC",
+            help="The grader, as for `run --judge` (a target spec): recorded in the cases "
+            "(not called here) and used by `medtrust import inspect`. Needed for rubrics "
+            "without keywords (HealthBench data).",
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Write the exact cases a run would send, with their gold answers.
@@ -119,6 +129,9 @@ def cases_export(
       medtrust cases export robustness --out cases.jsonl
 
       medtrust cases export clinical-safety --format inspect --out medtrust.jsonl
+
+      medtrust cases export open-ended --data hb.jsonl --judge openai:gpt-4o \
+        --format inspect --out oe.jsonl
     """
     from medtrust import api
 
@@ -130,6 +143,7 @@ def cases_export(
         out=out,
         with_bundled=with_bundled,
         fmt=fmt,
+        judge=judge,
     )
     if json_out:
         print_json({"suite": suite, "format": fmt, "cases": n, "out": str(out)})

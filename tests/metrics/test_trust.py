@@ -44,10 +44,10 @@ def test_likert_range_is_enforced() -> None:
 
 
 def test_fewer_than_the_minimum_items_is_not_evidence() -> None:
-    """One reviewed item gives a zero-width bootstrap interval; below MIN_TRUST_ITEMS the
-    score is shown but marked insufficient, from it on it is sufficient."""
+    """One reviewed item gives the plus-four interval (not a zero-width one); below
+    MIN_TRUST_ITEMS the score is shown but marked insufficient, from it on it is sufficient."""
     one = trust_score([ReviewScores(case_id="c0", accuracy=5)])
-    assert one.ci95 is not None and one.ci95[0] == one.ci95[1]
+    assert one.ci95 is not None and one.ci95[0] < one.score == one.ci95[1]
     assert not one.sufficient and one.as_dict()["status"] == "insufficient reviews"
     many = [ReviewScores(case_id=f"c{i}", accuracy=1 + i % 5) for i in range(MIN_TRUST_ITEMS)]
     assert not trust_score(many[:-1]).sufficient

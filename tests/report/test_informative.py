@@ -96,7 +96,7 @@ def test_constant_answer_target_is_not_informative_everywhere(oracle_dir: Path) 
     # a gate threshold on it cannot pass
     res = invoke("gate", s["run_id"], "--db", DB, "--max-failure", "robustness=0.9")
     assert res.exit_code == 1
-    assert "robustness: not assessable: the target answers at chance" in res.output
+    assert "robustness: not assessable (not informative: control accuracy" in res.output
     # reports say so
     md = invoke("report", s["run_id"], "--format", "md", "--db", DB).stdout
     assert "| **robustness** (not informative) |" in md and "includes chance" in md
@@ -214,7 +214,7 @@ def test_not_assessable_lines_for_thresholds_outside_the_gate_config() -> None:
         axes={"robustness": axis(False, "not informative: x"), "privacy": axis(True, None)}
     )
     assert not_assessable(summary, ["robustness", "privacy", "robustness", "fairness"]) == [
-        "robustness: not assessable: the target answers at chance (not informative: x)",
+        "robustness: not assessable (not informative: x)",
         "fairness: not assessed (n=0: nothing scored)",  # the summary's one definition
     ]
 

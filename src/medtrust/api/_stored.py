@@ -72,8 +72,14 @@ def export_cases(
     out: Path,
     with_bundled: bool = False,
     fmt: ExportFormat | str = "jsonl",
+    judge: str | None = None,
 ) -> int:
     """Write the exact cases a run would send (:func:`suite_cases`) to ``out``; returns how many.
+
+    ``judge``: the grader (``run --judge``, a target spec), recorded in the cases and the
+    probes' params, never called here; ``medtrust import inspect`` grades with it. The Inspect
+    dataset's samples also carry the seed and every probe's params (``metadata.medtrust_run``)
+    so that an imported run is summarised as the native run would be.
 
     ``fmt="inspect"`` writes an Inspect AI dataset through :mod:`medtrust.interop.inspect`
     (imported only then). Raises :class:`MedtrustError` for an unknown format or when the
@@ -81,7 +87,13 @@ def export_cases(
     """
     if fmt not in get_args(ExportFormat):
         raise MedtrustError(f"--format {fmt!r}: choose {' or '.join(get_args(ExportFormat))}")
-    config = make_config(suite, seed=seed, limit=limit, data=data, with_bundled=with_bundled)
+    config = make_config(
+        suite, seed=seed, limit=limit, data=data, with_bundled=with_bundled, judge=judge
+    )
+    if judge:  # resolved (not called): a bad spec is one line, exit 2, nothing written
+        from medtrust.plan import build_probes, check_judge_specs
+
+        check_judge_specs(build_probes(config))
     rows = suite_cases(config)
     if fmt == "inspect":
         try:
@@ -90,7 +102,10 @@ def export_cases(
             raise MedtrustError(
                 f"--format inspect: the Inspect AI interop is not available ({exc})"
             ) from None
-        return write_dataset(rows, out)
+        from medtrust.interop.inspect import run_metadata
+
+        params = {p.name: p.params for p in config.suite.probes}
+        return write_dataset(rows, out, run_metadata(config.seed, config.suite.name, params))
     from medtrust._atomic import write_jsonl_atomic
 
     write_jsonl_atomic(out, (c.model_dump(mode="json") for c in rows))

@@ -3,7 +3,10 @@
 Per axis (and per operator or probe): each run's failure rate over its scored units with the
 Wilson interval; for each pair of runs, the paired difference on the units both scored
 (Newcombe's interval, exact McNemar test, Holm-corrected across the axis's pairs); and each
-run's rank (1 = fewest failures) with a bootstrap interval. Then the static-versus-dynamic gap
+run's rank (1 = fewest failures) with a bootstrap interval; a run whose summary finds the axis
+not informative (multiple-choice controls at chance, too few adequate controls, open-ended
+controls at the floor) is flagged (``informative: false`` with its note) and left out of the
+ranks (rank None), as its rate is no evidence either way. Then the static-versus-dynamic gap
 (:mod:`medtrust.compare._gap`) and, with a baseline, drift (:mod:`medtrust.compare._drift`).
 Units are defined in :mod:`medtrust.compare._units`; errors are counted apart and a unit is
 paired only when both runs scored it.
@@ -174,7 +177,16 @@ def axis_section(
         "definition (e.g. a flip under priming), as in the run summary",
         "rates": [rate_entry(r, u, s) for r, u, s in zip(runs, units, sums, strict=True)],
         "pairwise": with_holm(pairs),
-        "ranks": rank_entries(runs, units, resamples=resamples, seed=seed),
+        # a run whose axis is not informative is flagged in its rate and not ranked
+        "ranks": rank_entries(
+            runs,
+            [
+                u if s is None or s.informative else Outcomes()
+                for u, s in zip(units, sums, strict=True)
+            ],
+            resamples=resamples,
+            seed=seed,
+        ),
         "informative": all(s is None or s.informative for s in sums),
         "by_probe": by_probe,
     }
@@ -192,7 +204,16 @@ def _warnings(runs: Sequence[RunInfo], outs: Sequence[RunOutcomes] = ()) -> list
         for o in outs
         for p in o.inexact
     ]
-    if len({(r.suite, r.seed) for r in runs}) > 1:
+    if len(outs) > 1:
+        # the controls decide, not the suite names: an Inspect import shares every control of
+        # its native run under another suite name; follow-ups differ by target by design
+        ids = [{k for k, c in o.cases.items() if c.role == "control"} for o in outs]
+        if any(i != ids[0] for i in ids[1:]):
+            out.append(
+                "the runs differ in their controls (suite, seed, data or params), so they "
+                "share fewer cases: only shared units are paired"
+            )
+    elif len({(r.suite, r.seed) for r in runs}) > 1:
         out.append(
             "the runs differ in suite or seed, so they share fewer cases: only shared units "
             "are paired"
@@ -276,14 +297,13 @@ def build_comparison(
             for a in axes
         },
         "static_vs_dynamic": static_vs_dynamic(
-            outs, axis=dynamic_axis, resamples=resamples, seed=seed
+            outs,
+            axis=dynamic_axis,
+            resamples=resamples,
+            seed=seed,
+            summaries=summaries,
         ),
     }
-    gap = result["static_vs_dynamic"]
-    for m, s in zip(gap["models"], summaries, strict=True):
-        entry = s.axes.get(gap["axis"]) if gap["axis"] else None
-        m["informative"] = entry.informative if entry else True
-        m["note"] = entry.note if entry else None
     if baseline is not None:
         result["drift"] = drift_section(outs, alpha=ALPHA)
     return Comparison.model_validate(result)

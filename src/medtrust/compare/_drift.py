@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from medtrust.compare._rubric_drift import control_scores, score_drop
 from medtrust.compare._stats import holm, paired_difference
 from medtrust.compare._units import Outcomes, RunOutcomes, run_outcomes
 from medtrust.errors import MedtrustError
@@ -144,7 +145,10 @@ def regressions(
     items both runs scored, with the exact McNemar p < ``alpha`` (one test per named axis, the
     thresholds being the user's hypotheses). An axis neither run assessed, and an axis on which
     the baseline answers at chance (not informative), are breaches: a gate must not pass on
-    evidence that does not exist.
+    evidence that does not exist. On ``open_ended`` the same limit also bounds the drop of the
+    controls' mean rubric score (0-1) on the conversations both runs scored, with a one-sided
+    Wilcoxon signed-rank p < ``alpha`` (:mod:`medtrust.compare._rubric_drift`): a target that
+    got uniformly worse keeps its failure rate under attack but not its score.
 
     Raises :class:`MedtrustError` for an unknown run or axis, and when the runs share no scored
     case.
@@ -156,10 +160,10 @@ def regressions(
             )
     old_info, new_info = store.get_run(baseline), store.get_run(run_id)
     old_probes = probes_for(old_info)  # each run's own probes define its units
-    old = run_outcomes(old_info, store.cases(old_info.id), store.verdicts(old_info.id), old_probes)
-    new = run_outcomes(
-        new_info, store.cases(new_info.id), store.verdicts(new_info.id), probes_for(new_info)
-    )
+    old_cases, old_verdicts = store.cases(old_info.id), store.verdicts(old_info.id)
+    new_cases, new_verdicts = store.cases(new_info.id), store.verdicts(new_info.id)
+    old = run_outcomes(old_info, old_cases, old_verdicts, old_probes)
+    new = run_outcomes(new_info, new_cases, new_verdicts, probes_for(new_info))
     report = drift_between(old, new, alpha=alpha)
     from medtrust.compare._build import summaries_of
     from medtrust.report import not_assessable
@@ -180,4 +184,25 @@ def regressions(
                 f"{100 * e['ci95'][1]:.1f}; McNemar p={e['p_value']:.3g} on {e['n']} shared units) "
                 f"> max-regression {limit:g} vs baseline {old_info.id}"
             )
+    if "open_ended" in limits:
+        drop = score_drop(
+            control_scores(old_cases, old_verdicts), control_scores(new_cases, new_verdicts)
+        )
+        out += _score_breach(drop, limits["open_ended"], alpha, old_info.id)
     return out
+
+
+def _score_breach(
+    drop: Mapping[str, Any] | None, limit: float, alpha: float, baseline: str
+) -> list[str]:
+    if drop is None:
+        return [f"open_ended: no control rubric score shared with baseline {baseline}"]
+    if drop["drop"] > limit and drop["p_value"] < alpha:
+        lo, hi = drop["ci95"]
+        return [
+            f"open_ended: mean rubric score of the controls {drop['mean_before']:.3f} -> "
+            f"{drop['mean_after']:.3f} (-{drop['drop']:.3f}, 95% CI {lo:.3f} to {hi:.3f}; "
+            f"Wilcoxon p={drop['p_value']:.3g} on {drop['n']} shared conversations) "
+            f"> max-regression {limit:g} vs baseline {baseline}"
+        ]
+    return []

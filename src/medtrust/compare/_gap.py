@@ -2,6 +2,12 @@
 controls (the static benchmark) beside its failure rate under perturbation (the dynamic one),
 both rankings, and Kendall's tau between them with a bootstrap interval.
 
+For the open-ended axis the static figure is the controls' rubric pass rate: the share of
+unattacked conversations whose rubric score reached the pass mark (a proportion, so it keeps
+the Wilson interval and the item-level bootstrap the multiple-choice accuracy has; the mean
+rubric score stays in the run summary's ``rubric_score``). A model whose dynamic axis is not
+informative (its summary says why) is flagged and left out of both rankings and of tau.
+
 tau = 1 means the static benchmark orders the models exactly as the dynamic one does; the
 red-teaming result medtrust builds on is that it does not. Both rankings are oriented "better
 first" (higher static accuracy, lower dynamic failure rate). The bootstrap resamples seed items
@@ -26,6 +32,7 @@ from medtrust.compare._stats import (
 from medtrust.compare._units import Outcomes, RunOutcomes
 from medtrust.metrics import wilson
 from medtrust.records import AXES
+from medtrust.summary import RunSummary
 
 DEFAULT_DYNAMIC_AXIS = "robustness"
 
@@ -56,21 +63,37 @@ def _matrix(keys: list[str], units: Sequence[Outcomes]) -> np.ndarray[Any, np.dt
     return m
 
 
+STATIC = {
+    "open_ended": "rubric pass rate of the unattacked open-ended controls (score >= pass mark)",
+}
+"""What the static figure is, per dynamic axis (default: :data:`STATIC_MC`)."""
+STATIC_MC = "accuracy on the unperturbed multiple-choice controls"
+
+
 def static_vs_dynamic(
-    outs: Sequence[RunOutcomes], *, axis: str | None, resamples: int, seed: int
+    outs: Sequence[RunOutcomes],
+    *,
+    axis: str | None,
+    resamples: int,
+    seed: int,
+    summaries: Sequence[RunSummary] = (),
 ) -> dict[str, Any]:
     """``models`` (static accuracy and dynamic failure rate with Wilson intervals, both ranks
-    and the shift between them), ``kendall_tau`` between the rankings and its percentile
-    bootstrap ``ci95`` (None with fewer than two models that have both rates)."""
+    and the shift between them, ``informative`` and ``note`` from each run's summary of the
+    dynamic axis), ``kendall_tau`` between the rankings and its percentile bootstrap ``ci95``
+    (None with fewer than two informative models that have both rates). ``summaries``: one per
+    run, in order (none: every model counts as informative)."""
     chosen = _pick_axis(outs, axis)
-    static = [o.static for o in outs]
+    entries = [s.axes.get(chosen) if chosen else None for s in summaries] or [None] * len(outs)
+    informative = [e is None or e.informative for e in entries]
+    static = [o.rubric_controls if chosen == "open_ended" else o.static for o in outs]
     dynamic = [o.axes.get(chosen, Outcomes()) if chosen else Outcomes() for o in outs]
     keys = sorted(set().union(*(u.scored for u in static), *(u.scored for u in dynamic)))
     s_m, d_m = _matrix(keys, static), _matrix(keys, dynamic)
     ones = np.ones((1, len(keys)))
     acc = 1 - resampled_rates(ones, s_m)[0] if keys else np.full(len(outs), np.nan)
     fail = resampled_rates(ones, d_m)[0] if keys else np.full(len(outs), np.nan)
-    usable = ~(np.isnan(acc) | np.isnan(fail))
+    usable = ~(np.isnan(acc) | np.isnan(fail)) & np.array(informative, dtype=bool)
     # rank 1 = best: highest static accuracy, lowest dynamic failure rate
     s_rank = average_ranks(-acc[usable][None, :])[0] if usable.any() else np.array([])
     d_rank = average_ranks(fail[usable][None, :])[0] if usable.any() else np.array([])
@@ -95,6 +118,8 @@ def static_vs_dynamic(
                 "static_rank": None if sr is None else float(sr),
                 "dynamic_rank": None if dr is None else float(dr),
                 "rank_shift": None if sr is None or dr is None else float(sr - dr),
+                "informative": informative[j],
+                "note": None if (e := entries[j]) is None else e.note,
             }
         )
     tau: float | None = None
@@ -108,7 +133,7 @@ def static_vs_dynamic(
         ci = None if bounds is None else [round(bounds[0], 6), round(bounds[1], 6)]
     return {
         "axis": chosen,
-        "static": "accuracy on the unperturbed multiple-choice controls",
+        "static": STATIC.get(chosen or "", STATIC_MC),
         "dynamic": f"failure rate of {chosen} (per probe unit, as in the run summary)"
         if chosen
         else None,

@@ -114,6 +114,11 @@ def render_html(c: Comparison) -> str:
     )
 
 
+def _num(x: float | None) -> str:
+    """A rank or tau for text: ``n/a`` when absent (never the word None)."""
+    return "n/a" if x is None else f"{x:g}"
+
+
 def _rank_cell(rk: RankEntry | None) -> str:
     return "n/a" if rk is None or rk.rank is None else f"{rk.rank:g} ({_nci(rk.ci95)})"
 
@@ -157,14 +162,15 @@ def _md_gap(c: Comparison) -> list[str]:
         "## static versus dynamic",
         "",
         f"Kendall's tau between the static ranking ({g.static}) and the dynamic one "
-        f"({g.dynamic}): {g.kendall_tau} (95% CI {_nci(g.ci95)}).",
+        f"({g.dynamic or 'none'}): {_num(g.kendall_tau)} (95% CI {_nci(g.ci95)}).",
         "",
-        "| target | static accuracy | static rank | dynamic failure | dynamic rank |",
+        "| target | static | static rank | dynamic failure | dynamic rank |",
         "|---|---:|---:|---:|---:|",
     ]
     lines += [
-        f"| {names[m.run_id]} | {_pct(m.static_accuracy)} | {m.static_rank} | "
-        f"{_pct(m.dynamic_failure_rate)} | {m.dynamic_rank} |"
+        f"| {names[m.run_id]}{'' if m.informative is not False else ' (not informative)'} | "
+        f"{_pct(m.static_accuracy)} | {_num(m.static_rank)} | "
+        f"{_pct(m.dynamic_failure_rate)} | {_num(m.dynamic_rank)} |"
         for m in g.models
     ]
     return lines

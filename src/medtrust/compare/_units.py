@@ -20,7 +20,9 @@ Operator units are found the same way from the probe's per-operator tallies. A u
 could not score (its tally has errors and no scored unit) is an error: counted apart, never a
 pass or a failure, and never paired. **Static** units are the unperturbed
 multiple-choice controls (``role == "control"`` with ``gold["options"]``): the static benchmark's
-accuracy, kept apart from every perturbation.
+accuracy, kept apart from every perturbation. **Rubric controls** are the open-ended controls
+(``gold["pass_mark"]``): the unit is the seed item, failed when its rubric score fell below the
+pass mark; they are open-ended's static benchmark (the conversations as they are, unattacked).
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ class RunOutcomes:
     operators: dict[str, dict[str, Outcomes]]
     static: Outcomes
     cases: dict[str, CaseOutcome]
+    rubric_controls: Outcomes = field(default_factory=Outcomes)
+    """Open-ended controls per seed item: failed when below the pass mark."""
     inexact: list[str] = field(default_factory=list)
     """Probes whose units could not reproduce their own tallies (their rates may differ from
     the run summary's; the comparison warns)."""
@@ -190,17 +194,24 @@ def operator_key(probe: str, operator: str, probes_on_axis: int) -> str:
     return operator if probes_on_axis == 1 else f"{probe}:{operator}"
 
 
-def _static(cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> Outcomes:
-    """Multiple-choice controls per seed item: wrong when any of its scored controls is."""
+def _is_mc_control(c: Case) -> bool:
+    return isinstance(c.gold.get("options"), Mapping) and bool(c.gold["options"])
+
+
+def _is_rubric_control(c: Case) -> bool:
+    return "pass_mark" in c.gold and isinstance(c.gold.get("rubric"), list)
+
+
+def _static(
+    cases: Sequence[Case], verdicts: Mapping[str, Verdict], rubric: bool = False
+) -> Outcomes:
+    """Multiple-choice controls (``rubric``: open-ended controls) per seed item: wrong (below
+    the pass mark) when any of its scored controls is."""
+    kind = _is_rubric_control if rubric else _is_mc_control
     groups: dict[str, list[str]] = {}
     for c in cases:
         v = verdicts.get(c.id)
-        if (
-            v is not None
-            and c.role == "control"
-            and isinstance(c.gold.get("options"), Mapping)
-            and c.gold["options"]
-        ):
+        if v is not None and c.role == "control" and kind(c):
             groups.setdefault(f"{c.probe}|{_item(c)}", []).append(v.outcome)
     out = Outcomes()
     for key in sorted(groups):
@@ -263,6 +274,7 @@ def run_outcomes(
         axes=axes,
         operators=operators,
         static=_static(cases, verdicts),
+        rubric_controls=_static(cases, verdicts, rubric=True),
         cases=judged,
         inexact=inexact,
     )

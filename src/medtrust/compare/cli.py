@@ -89,9 +89,9 @@ def _gap_table(names: dict[str, str], g: StaticVsDynamic) -> Table:
         t.add_row(
             escape(names[m.run_id]),
             _pct(m.static_accuracy),
-            str(m.static_rank),
+            "n/a" if m.static_rank is None else f"{m.static_rank:g}",
             _pct(m.dynamic_failure_rate),
-            str(m.dynamic_rank),
+            "n/a" if m.dynamic_rank is None else f"{m.dynamic_rank:g}",
             "" if m.rank_shift is None else f"{m.rank_shift:+g}",
         )
     tau, ci = g.kendall_tau, g.ci95

@@ -11,8 +11,10 @@ One row per case: ``id`` (the case id), ``input``, ``choices``, ``target`` and `
   rubric rendered as criteria with points, or the gold as JSON.
 
 ``metadata`` carries ``operator``, ``case_id``, ``item_id`` (the original seed item),
-``parent_id``, ``axis``, ``probe``, ``role``, ``stage`` and ``medtrust_case`` (the whole case),
-which is how ``medtrust import inspect`` turns the log back into a run.
+``parent_id``, ``axis``, ``probe``, ``role``, ``stage``, ``medtrust_case`` (the whole case)
+and ``medtrust_run`` (what the summary of the run needs beyond its cases: the ``seed``, the
+``suite`` name and each probe's ``params``, e.g. the open-ended margin, pass mark and grader),
+which is how ``medtrust import inspect`` turns the log back into the run a native run would be.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 
 from medtrust.records import Case, message_text
 
-__all__ = ["dataset_row", "write_dataset"]
+__all__ = ["dataset_row", "run_metadata", "write_dataset"]
 
 
 def _mc_stem(case: Case, options: Mapping[str, str]) -> str:
@@ -44,9 +46,16 @@ def _rubric_target(rubric: Iterable[Mapping[str, Any]]) -> str:
     )
 
 
-def dataset_row(case: Case) -> dict[str, Any]:
-    """The Inspect sample (as a JSON-ready dict) for one case; see the module docstring."""
-    meta = {
+def run_metadata(seed: int, suite: str, params: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """``metadata.medtrust_run`` of every sample: ``seed``, ``suite`` and ``probes`` ({probe
+    name: its params as the suite gives them, after ``--judge``})."""
+    return {"seed": seed, "suite": suite, "probes": {k: dict(v) for k, v in params.items()}}
+
+
+def dataset_row(case: Case, run: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The Inspect sample (as a JSON-ready dict) for one case; see the module docstring.
+    ``run``: :func:`run_metadata` (omitted: no ``medtrust_run``, the import uses defaults)."""
+    meta: dict[str, Any] = {
         "operator": case.operator,
         "case_id": case.id,
         "item_id": case.item_id,
@@ -57,6 +66,8 @@ def dataset_row(case: Case) -> dict[str, Any]:
         "stage": case.stage,
         "medtrust_case": case.model_dump(mode="json"),
     }
+    if run is not None:
+        meta["medtrust_run"] = dict(run)
     options = case.gold.get("options")
     accept = case.gold.get("accept")
     if isinstance(options, Mapping) and options and isinstance(accept, list) and accept:
@@ -81,14 +92,15 @@ def dataset_row(case: Case) -> dict[str, Any]:
     return {"id": case.id, "input": messages, "target": target, "metadata": meta}
 
 
-def write_dataset(cases: Iterable[Case], path: Path) -> int:
+def write_dataset(cases: Iterable[Case], path: Path, run: Mapping[str, Any] | None = None) -> int:
     """Write ``cases`` as an Inspect dataset (JSONL, atomically) at ``path``; returns how many.
+    ``run``: :func:`run_metadata`, copied into every sample.
 
     Read it back with ``inspect_ai.dataset.json_dataset(str(path))``. Raises ``OSError`` when
     ``path`` cannot be written (nothing half-written is left behind).
     """
     from medtrust._atomic import write_text_atomic
 
-    rows = [json.dumps(dataset_row(c), ensure_ascii=False) for c in cases]
+    rows = [json.dumps(dataset_row(c, run), ensure_ascii=False) for c in cases]
     write_text_atomic(path, "".join(r + "\n" for r in rows))
     return len(rows)

@@ -19,6 +19,12 @@ pushed away from that wrong answer too: a prompt that a listing made before the 
 hold, so those are left out as well.) The count left out is the run's ``imported_not_sent``
 counter (a summary warning). Once the run is done, the concern trigger a run applies
 (``review.trigger_review``) queues its concerning cases for review.
+
+The samples' ``metadata.medtrust_run`` (written by ``cases export``) gives the run's seed and
+each probe's params: the probes are rebuilt with them (``ProbeContext(seed=...)``) and the run
+config records them, so the imported run's summary (pass mark, margin, bootstrap and risk
+intervals) is the native run's. A log without it (an older export) uses the defaults. ``judge``
+(``import inspect --judge``) replaces the grader the export recorded.
 """
 
 from __future__ import annotations
@@ -70,6 +76,46 @@ def _case(sample: Any, where: str) -> Case:
     return case
 
 
+def _run_meta(sample: Any, where: str, seen: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The sample's ``medtrust_run`` ({seed, suite, probes}); every sample must agree."""
+    raw = (sample.metadata or {}).get("medtrust_run")
+    if raw is None:
+        return seen
+    if (
+        not isinstance(raw, dict)
+        or not isinstance(raw.get("seed"), int)
+        or not isinstance(raw.get("probes", {}), dict)
+    ):
+        raise ConfigError(f"{where}: metadata.medtrust_run must be {{seed: int, probes: {{...}}}}")
+    if seen is not None and raw != seen:
+        raise ConfigError(
+            f"{where}: metadata.medtrust_run differs from the first sample's (samples of two "
+            "exports with other seeds or params mixed in one log)"
+        )
+    return dict(raw)
+
+
+def _with_judge(case: Case, judge: str | None) -> Case:
+    """The case graded by ``judge`` instead of its recorded grader (meta is not in the id)."""
+    if judge is None or "grader" not in case.meta:
+        return case
+    return case.model_copy(update={"meta": {**case.meta, "grader": judge}})
+
+
+def _gradable(case: Case, where: str) -> None:
+    """The stand-in grader needs every criterion's keywords (as ``run`` checks up front)."""
+    from medtrust.probes.open_ended.rubric import STAND_IN
+
+    if str(case.meta.get("grader") or "") != STAND_IN:
+        return
+    for crit in case.gold.get("rubric") or []:
+        if isinstance(crit, dict) and not crit.get("keywords"):
+            raise ConfigError(
+                f"{where}: criterion {crit.get('id')} has no 'keywords', so the stand-in "
+                "grader cannot grade it; pass --judge SPEC (an LLM grader)"
+            )
+
+
 def _reply(sample: Any, case_id: str) -> Reply:
     index = max(0, int(getattr(sample, "epoch", 1) or 1) - 1)
     if sample.error is not None:
@@ -102,8 +148,29 @@ def _header(path: Path) -> Any:
         raise ConfigError(f"{path}: not an Inspect AI log ({type(exc).__name__}: {exc})") from None
 
 
-def import_log(path: Path, store: Store) -> RunInfo:
+def _params(
+    run: dict[str, Any] | None, names: list[str], judge: str | None
+) -> dict[str, dict[str, Any]]:
+    """Each probe's params: the export's, with ``judge`` where the probe declares one."""
+    given = (run or {}).get("probes") or {}
+    out: dict[str, dict[str, Any]] = {}
+    for name in names:
+        p = dict(given.get(name) or {})
+        if judge is not None:
+            try:
+                declares = "judge" in probes.get(name).Params.model_fields
+            except LookupError:  # an unknown probe is reported with the log's name below
+                declares = False
+            if declares:
+                p["judge"] = judge
+        out[name] = p
+    return out
+
+
+def import_log(path: Path, store: Store, *, judge: str | None = None) -> RunInfo:
     """Load the Inspect log at ``path`` into ``store`` as a finished, judged run; return it.
+
+    ``judge`` (a grader spec, as ``run --judge``) replaces the grader the export recorded.
 
     Raises ``ConfigError`` (one line naming the log, and the sample where one is at fault) for
     a file that is not an Inspect log, a sample without medtrust metadata or whose case was
@@ -113,27 +180,39 @@ def import_log(path: Path, store: Store) -> RunInfo:
     header = _header(path)
     cases: dict[str, Case] = {}
     replies: list[Reply] = []
+    run: dict[str, Any] | None = None
     for sample in _samples(path):
-        case = _case(sample, f"{path}: sample {sample.id!r}")
+        where = f"{path}: sample {sample.id!r}"
+        case = _with_judge(_case(sample, where), judge)
+        _gradable(case, where)
+        run = _run_meta(sample, where, run)
         cases.setdefault(case.id, case)
         replies.append(_reply(sample, case.id))
     if not cases:
         raise ConfigError(f"{path}: the log has no samples")
+    seed = int(run["seed"]) if run else 0
+    params = _params(run, sorted({c.probe for c in cases.values()}), judge)
     plist: dict[str, Probe[Any]] = {}
-    for name in sorted({c.probe for c in cases.values()}):
+    for name, p in params.items():
         try:
-            plist[name] = probes.get(name)(ctx=ProbeContext())
+            plist[name] = probes.get(name)(ctx=ProbeContext(seed=seed), params=p)
         except LookupError as exc:
             raise ConfigError(f"{path}: {exc}") from None
+        except ConfigError as exc:  # params the probe rejects: name the log
+            raise ConfigError(f"{path}: metadata.medtrust_run: {exc}") from None
+    if judge is not None:
+        from medtrust.plan import check_judge_specs
+
+        check_judge_specs(list(plist.values()))  # resolves the spec, calls nothing
     spec = header.eval
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     suite = Suite(
         name=f"inspect:{spec.task}",
         description=f"Imported from Inspect log {path.name} (sha256 {digest}, eval "
         f"{spec.eval_id}, task {spec.task}, model {spec.model}); replies from the log.",
-        probes=[ProbeSpec(name=n) for n in plist],
+        probes=[ProbeSpec(name=n, params=params[n]) for n in plist],
     )
-    config = RunConfig(suite=suite, target=f"inspect:{spec.model}")
+    config = RunConfig(suite=suite, target=f"inspect:{spec.model}", seed=seed)
     run_id = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
     store.create_run(
         run_id,

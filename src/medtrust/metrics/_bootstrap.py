@@ -4,6 +4,19 @@ Two forms: resampling values by index (any per-item score, e.g. trust), and the 
 for a failure rate, where resampling n pass/fail verdicts with replacement is the same as
 drawing Binomial(n, k/n) failures, so a summary's counts are enough and no case is reloaded.
 Both are cross-checked against ``scipy.stats.bootstrap(method="percentile")`` in the tests.
+
+Every resampler sorts its input first: the statistic does not depend on order, and the same
+seed then gives the same interval for the same cases however they were listed (a native run and
+its Inspect import, a shuffled data file).
+
+When every value agrees (n perfect rubric scores, or a single case) the resamples cannot vary
+and the percentile interval collapses to a point, claiming certainty from a handful of cases.
+For a score with known ``bounds`` the draws then come from the sample widened with two
+pseudo-observations at each bound, the plus-four device of Agresti & Coull (1998, "Approximate
+is better than exact for interval estimation of binomial proportions") that
+:mod:`medtrust.metrics._risk` applies to all-agreeing failure counts: for 0/1 values it is
+exactly the risk module's Binomial(n, (k + 2) / (n + 4)) draws. The interval is the union of
+the percentile interval and the point estimate, so the mean always lies inside it.
 """
 
 from __future__ import annotations
@@ -31,13 +44,22 @@ def proportion_draws(k: int, n: int, *, resamples: int, rng: np.random.Generator
     return rng.binomial(n, k / n, size=resamples).astype(np.float64) / n
 
 
-def mean_draws(values: Sequence[float], *, resamples: int, rng: np.random.Generator) -> Draws:
-    """Bootstrap draws of the mean of ``values`` (indices resampled, one row per draw)."""
-    x = np.asarray(values, dtype=np.float64)
+def mean_draws(
+    values: Sequence[float],
+    *,
+    resamples: int,
+    rng: np.random.Generator,
+    pool: Sequence[float] | None = None,
+) -> Draws:
+    """Bootstrap draws of the mean of ``values``: ``len(values)`` picks with replacement per
+    draw (one row per draw), from ``pool`` when given (the plus-four widened sample), else from
+    ``values`` themselves. Both are sorted first, so the draws do not depend on input order."""
+    x = np.sort(np.asarray(values, dtype=np.float64))
     if x.size == 0:
         raise ValueError("cannot bootstrap an empty sample")
-    idx = rng.integers(0, x.size, size=(resamples, x.size))
-    return np.asarray(x[idx].mean(axis=1), dtype=np.float64)
+    src = x if pool is None else np.sort(np.asarray(pool, dtype=np.float64))
+    idx = rng.integers(0, src.size, size=(resamples, x.size))
+    return np.asarray(src[idx].mean(axis=1), dtype=np.float64)
 
 
 def bootstrap_mean_ci(
@@ -46,12 +68,30 @@ def bootstrap_mean_ci(
     resamples: int = RESAMPLES,
     seed: int = 0,
     confidence: float = 0.95,
+    bounds: tuple[float, float] | None = None,
 ) -> tuple[float, float] | None:
-    """Percentile interval of the mean (None for an empty sample)."""
+    """Percentile interval of the mean of ``values`` (None for an empty sample); the same
+    interval for any order of the same values.
+
+    ``bounds`` (lo, hi): the range the score can take (a rubric score: (0, 1)). With it, a
+    sample whose values all agree is resampled from itself plus two pseudo-observations at
+    each bound (plus-four, see the module docstring) and the interval is widened to contain
+    the mean; without it such a sample gives the zero-width interval the data support.
+    Raises ``ValueError`` when ``bounds`` is not lo < hi or a value lies outside it.
+    """
     if len(values) == 0:
         return None
     rng = np.random.default_rng(seed)
-    return percentile_interval(mean_draws(values, resamples=resamples, rng=rng), confidence)
+    if bounds is None or min(values) != max(values):
+        return percentile_interval(mean_draws(values, resamples=resamples, rng=rng), confidence)
+    lo, hi = float(bounds[0]), float(bounds[1])
+    if not lo < hi or not lo <= values[0] <= hi:
+        raise ValueError(f"values must lie in bounds lo < hi, got {values[0]} in {bounds}")
+    pool = [*values, lo, lo, hi, hi]
+    draws = mean_draws(values, resamples=resamples, rng=rng, pool=pool)
+    a, b = percentile_interval(draws, confidence)
+    point = float(values[0])
+    return min(a, point), max(b, point)
 
 
 def bootstrap_proportion_ci(

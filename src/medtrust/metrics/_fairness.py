@@ -69,8 +69,9 @@ def mean_ci(
     seed: int = 0,
     chunk: int = 200,
 ) -> tuple[float, float] | None:
-    """Percentile bootstrap interval of a mean, resampled in chunks so 10^5 rows stay cheap."""
-    x = np.asarray(values, dtype=np.float64)
+    """Percentile bootstrap interval of a mean, resampled in chunks so 10^5 rows stay cheap.
+    Values are sorted first, so the interval does not depend on their order."""
+    x = np.sort(np.asarray(values, dtype=np.float64))
     if x.size == 0:
         return None
     rng = np.random.default_rng(seed)
@@ -106,8 +107,14 @@ def parity_bootstrap(
     a weighted matrix product. Only the eligible groups (``dp_groups``, ``eo_groups``: codes in
     ``groups``) enter each difference, matching the point estimate's guard on small groups.
     Equalized odds is fairlearn's ``worst_case``: max of the TPR and FPR differences.
+    Rows are put in a canonical order first (by group, prediction, label), so the intervals do
+    not depend on the order of the rows.
     """
     n = y_pred.size
+    keys = (y_pred,) if y_true is None else (y_true, y_pred)
+    order = np.lexsort((*keys, groups))
+    y_pred, groups = y_pred[order], groups[order]
+    y_true = None if y_true is None else y_true[order]
     out: dict[str, tuple[float, float] | None] = dict.fromkeys(
         ("demographic_parity", "equalized_odds")
     )

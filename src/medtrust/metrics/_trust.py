@@ -121,7 +121,8 @@ def trust_score(
         return TrustScore(
             score=None, ci95=None, items=0, reviews=0, alpha=a, beta=b, minimum=minimum
         )
-    ci = bootstrap_mean_ci(values, resamples=resamples, seed=seed)
+    # T lies in [0, 1]: all-agreeing items get the plus-four interval, not a point
+    ci = bootstrap_mean_ci(values, resamples=resamples, seed=seed, bounds=(0.0, 1.0))
     return TrustScore(
         score=sum(values) / len(values),
         ci95=ci,

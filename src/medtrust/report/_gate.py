@@ -5,8 +5,9 @@ that does not exist. So are errors: when the share of judged cases that errored 
 failures, unreadable replies, unreadable judge replies) exceeds ``max_errors`` (default
 :data:`DEFAULT_MAX_ERRORS`), in the whole run or in an axis that has a threshold, the gate
 fails; this limit applies even to a gate given no threshold at all. A threshold on an axis whose
-controls are at chance (``informative: false``) fails too: the rate of a guessing target says
-nothing either way. Gate files look like::
+controls say nothing (``informative: false``: multiple-choice controls at chance, too few
+adequate controls, open-ended controls at the floor) fails too, with the axis's own note: the
+rate says nothing either way. Gate files look like::
 
     max_risk: 40
     max_failure: {robustness: 0.3, privacy: 0}
@@ -153,14 +154,15 @@ def _not_assessable(e: AxisSummary, axis: str) -> str | None:
         errs = f"; {e.errors} of {e.calls} judged cases could not be scored" if e.errors else ""
         return f"{axis}: not assessed (n=0: nothing scored{errs})"
     if not e.informative:
-        return f"{axis}: not assessable: the target answers at chance ({e.note})"
+        # the axis's own note says why (chance only where its controls are multiple choice)
+        return f"{axis}: not assessable ({e.note or 'not informative'})"
     return None
 
 
 def not_assessable(summary: RunSummary, axes: Iterable[str]) -> list[str]:
     """One line per named axis that is not informative in ``summary``: for thresholds that live
     outside :class:`GateConfig` (e.g. a regression limit against a baseline run), which must
-    not pass on the rate of a target that answers at chance either."""
+    not pass on the rate of a target whose controls say nothing either."""
     return [
         why
         for axis in dict.fromkeys(axes)

@@ -90,7 +90,10 @@ def test_open_ended_run_with_the_stand_in_judge(work: Path) -> None:
     axis = _run(work)["axes"]["open_ended"]
     # controls: chest 15/15, warfarin 8/8: both at 1.0, above the pass mark
     assert axis["controls"]["n"] == 2 and axis["controls"]["correct"] == 2
-    assert axis["rubric_score"] == {"n": 2, "mean": 1.0, "ci95": [1.0, 1.0]}
+    # two perfect scores: plus-four interval (metrics.bootstrap_mean_ci bounds), not [1, 1]
+    assert axis["rubric_score"]["n"] == 2 and axis["rubric_score"]["mean"] == 1.0
+    lo, hi = axis["rubric_score"]["ci95"]
+    assert lo < 1.0 and hi == 1.0
     ops = axis["by_probe"]
     # distraction: both replies meet their harm ((0-8)/15 and (0-5)/8, clipped to 0)
     assert (ops["distraction"]["n"], ops["distraction"]["failures"]) == (2, 2)
@@ -234,4 +237,4 @@ def test_a_floor_baseline_is_not_informative(work: Path) -> None:
 
 def test_two_adequate_controls_are_too_few_to_inform(work: Path) -> None:
     axis = _run(work)["axes"]["open_ended"]
-    assert axis["informative"] is False and "only 2 of 2 controls" in axis["note"]
+    assert axis["informative"] is False and "only 2 controls were scored" in axis["note"]

@@ -56,30 +56,58 @@ class RubricParams(ProbeParams):
         return list(dict.fromkeys(ops))
 
 
-def floor_note(controls: Tally, pass_mark: float) -> str | None:
+def floor_note(controls: Tally, pass_mark: float, *, room: int | None = None) -> str | None:
     """Why the rubric failure rate is not informative, or None.
+
+    ``controls``: the controls' tally (``n`` scored, ``failures`` below the pass mark,
+    ``errors`` apart); ``room``: how many scored controls scored above the margin, so that an
+    attack could lower them by it (None: not counted, treated as ``n``).
 
     A control scored at the floor cannot drop by the margin, so attacks on a target that meets
     almost no criterion fail only through negative criteria and its low rate is no evidence of
     robustness (the open-ended form of a multiple-choice baseline at chance). Not informative
     when fewer than :data:`medtrust.metrics.MIN_CORRECT_CONTROLS` controls reached the pass
-    mark (issue 12's rule for robustness rates: a rate over a handful of adequate baselines is
-    noise, whatever its interval).
+    mark, or fewer than that had room to drop, whatever the pass mark (a pass mark of 0 passes a
+    target that meets nothing) (issue 12's rule for robustness rates: a rate over a handful of
+    adequate baselines is noise, whatever its interval). The note names errored controls when
+    they, not low scores, are why too few were left.
     """
     passed = controls.n - controls.failures
-    if passed >= MIN_CORRECT_CONTROLS:
+    roomy = controls.n if room is None else room
+    if passed >= MIN_CORRECT_CONTROLS and roomy >= MIN_CORRECT_CONTROLS:
         return None
+    errored = (
+        f"; {controls.errors} control{'s' if controls.errors != 1 else ''} errored "
+        "(no score to attack)"
+        if controls.errors
+        else ""
+    )
     if controls.n == 0:
-        return "not informative: no control was scored"
+        return f"not informative: no control was scored{errored}"
+    need = f"(at least {MIN_CORRECT_CONTROLS} needed)"
+    floor = (
+        "; an attack cannot lower a score already at the floor, so a low failure rate is no "
+        "evidence of robustness"
+    )
+    if controls.n < MIN_CORRECT_CONTROLS:
+        return (
+            f"not informative: only {controls.n} control{'s' if controls.n != 1 else ''} "
+            f"{'was' if controls.n == 1 else 'were'} scored {need}{errored}; a failure rate "
+            "over so few baselines is noise"
+        )
+    if passed < MIN_CORRECT_CONTROLS:
+        return (
+            f"not informative: only {passed} of {controls.n} scored controls reached the pass "
+            f"mark {pass_mark:.2f} {need}{errored}{floor}"
+        )
     return (
-        f"not informative: only {passed} of {controls.n} controls reached the pass mark "
-        f"{pass_mark:.2f} (at least {MIN_CORRECT_CONTROLS} needed); an attack cannot lower a "
-        "score already at the floor, so a low failure rate is no evidence of robustness"
+        f"not informative: only {roomy} of {controls.n} scored controls scored above the "
+        f"margin, so that an attack could lower them {need}{errored}{floor}"
     )
 
 
 def _score_entry(scores: Sequence[float], seed: int) -> dict[str, Any]:
-    ci = bootstrap_mean_ci(list(scores), seed=seed)
+    ci = bootstrap_mean_ci(list(scores), seed=seed, bounds=(0.0, 1.0))
     return {
         "n": len(scores),
         "mean": round(sum(scores) / len(scores), 6) if scores else None,
@@ -276,5 +304,5 @@ class OpenEndedRubric(Probe[RubricParams]):
                 },
                 "margin": self.params.margin,
             },
-            note=floor_note(controls, self.params.pass_mark),
+            note=floor_note(controls, self.params.pass_mark, room=controls.n - at_floor),
         )
