@@ -156,7 +156,9 @@ def gate(
         list[str] | None,
         typer.Option(
             help="AXIS=X: fail when AXIS's failure rate rose by more than X over --baseline, "
-            "significantly (exact McNemar p < 0.05 on the shared items); repeatable."
+            "significantly (exact McNemar p < 0.05 on the shared items); for open_ended also "
+            "when the controls' mean rubric score fell by more than X, significantly "
+            "(one-sided Wilcoxon signed-rank p < 0.05 on the shared conversations); repeatable."
         ),
     ] = None,
     db: DbOpt = None,
