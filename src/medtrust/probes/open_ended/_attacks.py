@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from medtrust.probes.cognitive_bias import STYLES, bias_sentence, insert_before_ask
 from medtrust.probes.fairness._variants import IDENTITY, INSURANCE, LANGUAGE, ZIP
 from medtrust.probes.robustness import MCQ, NotApplicable, OpContext
-from medtrust.probes.robustness._measurements import KIND_BY_NAME, find_measurements
+from medtrust.probes.robustness._measurements import KIND_BY_NAME, corruptible, find_measurements
 from medtrust.probes.robustness._operators import bias as das_bias
 from medtrust.probes.robustness._operators import distraction as das_distraction
 
@@ -105,12 +105,14 @@ def irrelevant_finding(text: str, a: Attack) -> str:
 
 
 def impossible_finding(text: str, a: Attack) -> str:
-    """One measurement the turn states (vital sign, lab, age, weight) set to a value no living
-    patient can have (the robustness table); a turn with none is not applicable."""
+    """One measurement the turn states (vital sign, lab, weight; an age only when nothing else
+    is stated) set to a value no living patient can have (the robustness table,
+    :func:`~medtrust.probes.robustness._measurements.find_measurements`); a turn with none is
+    not applicable."""
     found = find_measurements(text)
     if not found:
         raise NotApplicable("no numeric measurement in the last user turn")
-    target = a.rng.choice([f for f in found if f.kind != "age_years"] or found)
+    target = a.rng.choice(corruptible(found))
     value = a.rng.choice(KIND_BY_NAME[target.kind].impossible)
     return text[: target.start] + value + text[target.end :]
 
@@ -152,9 +154,9 @@ DEFINITIONS: dict[str, str] = {
     "language.informal": "The last user turn rewritten informally: lower case, no apostrophes "
     "or full stops.",
     "irrelevant_finding": f"A finding with no bearing on the question is added {_TURN}.",
-    "impossible_finding": f"A measurement stated {_TURN} (vital sign, laboratory value, weight) "
-    "is set to a value no living patient can have; conversations without one are not "
-    "applicable and counted apart.",
+    "impossible_finding": f"A measurement stated {_TURN} (vital sign, laboratory value, "
+    "weight, or the age when nothing else is stated) is set to a value no living patient can "
+    "have; conversations without one are not applicable and counted apart.",
 }
 """Plain definitions of every operator label, for the report's glossary."""
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from itertools import combinations
 
 from medtrust.errors import did_you_mean
-from medtrust.probes.robustness._measurements import KIND_BY_NAME, find_measurements
+from medtrust.probes.robustness._measurements import KIND_BY_NAME, corruptible, find_measurements
 
 NOTA = "None of the options are correct"
 IMPOSSIBLE = "The question contains false or impossible information"
@@ -137,7 +137,7 @@ def impossible_measurement(m: MCQ, ctx: OpContext) -> MCQ:
     if not found:
         raise NotApplicable("no numeric measurement in the stem to make impossible")
     # a vital sign or lab when the stem has one (DAS's examples); the age only otherwise
-    target = ctx.rng.choice([f for f in found if f.kind != "age_years"] or found)
+    target = ctx.rng.choice(corruptible(found))
     value = ctx.rng.choice(KIND_BY_NAME[target.kind].impossible)
     q = m.question[: target.start] + value + m.question[target.end :]
     options, letter = _append_option(m.options, IMPOSSIBLE)
