@@ -43,9 +43,9 @@ def test_run_summary_contract_and_exact_rates(oracle_dir: Path) -> None:
     correct = round(acc * rob["controls"]["n"])
     assert set(rob["by_probe"]) == FOOLED | KEPT
     # impossible_measurement applies only to stems with a measurement; the rest are counted
-    # apart (3 bundled items state no number), never given an unrelated sentence
+    # apart (2 bundled items state no number or age), never given an unrelated sentence
     na = rob["not_applicable"]
-    assert na == {"impossible_measurement": 3}
+    assert na == {"impossible_measurement": 2}
     for op in FOOLED:
         assert rob["by_probe"][op]["n"] == correct - na.get(op, 0)
         assert rob["by_probe"][op]["failure_rate"] == 1.0
@@ -139,9 +139,9 @@ def test_cases_export_is_deterministic_and_complete(oracle_dir: Path) -> None:
     a = Path("a.jsonl").read_text()
     assert a == Path("b.jsonl").read_text()
     rows = [json.loads(x) for x in a.splitlines()]
-    # every item plainly plus once per operator, less the 3 items with no measurement in the
-    # stem that impossible_measurement cannot apply to
-    assert len(rows) == 48 * 8 - 3
+    # every item plainly plus once per operator, less the 2 items with no measurement (nor an
+    # age such as "4-week-old") in the stem that impossible_measurement cannot apply to
+    assert len(rows) == 48 * 8 - 2
     assert all(r["gold"]["accept"] for r in rows)
     assert len({r["id"] for r in rows}) == len(rows)
     invoke("cases", "export", "robustness", "--out", "c.jsonl", "--limit", "5", "--seed", "1")
