@@ -110,6 +110,10 @@ register_run_command(app)  # run: imported eagerly, it is the command that must 
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point (``argv``: the arguments, default ``sys.argv[1:]``)."""
+    if argv is None:  # the console script's own process: one command, then exit
+        from medtrust import _oneshot
+
+        _oneshot.enable()
     args = with_ray_default(sys.argv[1:] if argv is None else argv)
     try:
         app(args=args, prog_name="medtrust")

@@ -46,10 +46,12 @@ def _candidates(
     violating: Mapping[str, str],
     limit: int,
     explained: Collection[str] = frozenset(),
+    each: Callable[[Case], None] | None = None,
 ) -> list[Case]:
     """The failing cases (verdict ``fail``, named by a rule's evidence, or explained by
     sentence attributions) that can reach the first ``limit`` examples, in the report's order;
-    one pass over the run in windows. Explanation follow-ups are never examples."""
+    one pass over the run in windows, which also hands every case to ``each``. Explanation
+    follow-ups are never examples."""
     order = {cid: i for i, cid in enumerate(violating)}
     kept: dict[tuple[str, str, bool], list[tuple[Rank, Case]]] = {}
     seq = 0
@@ -57,6 +59,8 @@ def _candidates(
         verdicts = store.verdicts_for(run_id, [c.id for c in window])
         for c in window:
             seq += 1
+            if each is not None:
+                each(c)
             if c.operator.startswith(EXPLANATION_OPERATORS):
                 continue  # explains a flip or failure: shown beside it, never as one
             v = verdicts.get(c.id)
@@ -100,9 +104,13 @@ def failing_examples(
     redact: bool,
     limit: int = MAX_EXAMPLES,
     summary: RunSummary | None = None,
+    each: Callable[[Case], None] | None = None,
 ) -> list[dict[str, Any]]:
     """The worst failures first, each beside its unmutated original when it has one (at most
-    ``limit``; memory bounded by ``limit`` and the run's (axis, operator) pairs).
+    ``limit``; memory bounded by ``limit`` and the run's (axis, operator) pairs). ``each`` is
+    called with every case of the run, in generation order, during the one pass that chooses
+    them (the HTML report collects its glossary's names there rather than reading the run
+    again).
 
     Worst = outputs violating a compliance rule, then failures by axis severity, one per
     operator before any repeats so that one operator does not fill the list.
@@ -112,7 +120,7 @@ def failing_examples(
         for cid in rule.evidence.get("case_ids") or []:
             violating.setdefault(cid, rule.id)
     explained = attribution_rows(summary) if summary else {}  # issue 18: why it failed
-    chosen = _candidates(store, info.id, violating, limit, frozenset(explained))
+    chosen = _candidates(store, info.id, violating, limit, frozenset(explained), each)
     parents = store.cases_for(info.id, {c.parent_id for c in chosen if c.parent_id})
     ids = [c.id for c in chosen] + list(parents)
     verdicts = store.verdicts_for(info.id, ids)
