@@ -26,6 +26,7 @@ LAYERS: tuple[str, ...] = (
     "errors",  # MedtrustError and friends
     "_lazy",  # lazy attribute re-exports
     "_atomic",  # atomic file writes
+    "_oneshot",  # the console script's garbage-collector settings (imports nothing of ours)
     "_yaml",  # YAML with file:line errors
     "_ray",  # joining a Ray cluster (optional; imported only when used)
     "records",  # the domain records (pydantic)
