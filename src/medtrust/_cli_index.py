@@ -37,9 +37,18 @@ def render(index: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Write :data:`~medtrust.registry.INDEX_FILE`; with ``--check`` only say whether it is
     current (exit 1 when stale)."""
-    args = sys.argv[1:] if argv is None else argv
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m medtrust._cli_index",
+        description="Write the registries' start-up index (run it after adding, removing or "
+        "editing a file under probes/, judges/ or targets/).",
+    )
+    parser.add_argument("--check", action="store_true",
+                        help="only say whether the index is current (exit 1 when stale)")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     text = render(current_index())
-    if "--check" in args:
+    if args.check:
         stale = not INDEX_FILE.is_file() or INDEX_FILE.read_text(encoding="utf-8") != text
         print(f"{INDEX_FILE}: {'stale' if stale else 'current'}")
         return 1 if stale else 0
