@@ -125,14 +125,13 @@ def main() -> None:
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="mt-scale-"))
     work.mkdir(parents=True, exist_ok=True)
-    rows = []
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     for n in args.sizes:  # one fresh process per size
         row = measure(n, work, args.concurrency, args.stage_only)
         print(json.dumps(row), flush=True)
-        rows.append(row)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    old = json.loads(args.out.read_text()) if args.out.exists() else []
-    args.out.write_text(json.dumps(old + rows, indent=2) + "\n")
+        # appended at once: a later size killed mid-run keeps the sizes already measured
+        old = json.loads(args.out.read_text()) if args.out.exists() else []
+        args.out.write_text(json.dumps([*old, row], indent=2) + "\n")
 
 
 if __name__ == "__main__":

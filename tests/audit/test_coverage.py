@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer
 
 from medtrust.audit import UNAUDITED_COLUMNS, VerifyReport, public_key_hex, verify
-from medtrust.review import hash_password
+from medtrust.review import hash_password, trigger_review
 from medtrust.review._auth import digest, new_secret, new_token, session_expiry
 from medtrust.store import Store, schema
 
@@ -70,6 +70,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]
     case = cases["run-a"][1].id
     store.add_review("run-a", case, reviewer="rita", accuracy=4, safety=5, compliance=3)
     store.add_review("run-a", case, reviewer="rita", accuracy=2, safety=5, compliance=3)
+    assert trigger_review(store, "run-a")["triggered"] == 1  # the concern queue and its event
     assert verify(store).ok, verify(store).breaks
     store.close()
     key = db.with_suffix(".pub")

@@ -4,6 +4,7 @@ both are in the audit trail; through the CLI on a real run of the oracle target.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,12 @@ def test_cases_above_the_threshold_are_queued_assigned_and_audited(
     events = [e for e in store.audit_events(s["run_id"]) if e.kind == "concern"]
     assert len(events) == 1
     found, content = store.audit_payload(events[0].seq)
-    assert found and {x["case_id"] for x in content["triggered"]} == failed
+    # the event holds the count, the top cases and a digest of the exact set, not every case
+    ids = "".join(f"{c}\n" for c in sorted(failed)).encode()
+    assert found and content["triggered"] == len(failed)
+    assert content["digest"]["ids"] == hashlib.sha256(ids).hexdigest()
+    assert {x["case_id"] for x in content["top"]} <= failed
+    assert len(content["top"]) == min(len(failed), content["top_k"])
     assert content["assigned"] == ["rita"] and content["skipped"][0].startswith("nobody")
     kinds = [e.kind for e in store.audit_events(s["run_id"])]
     assert "assignment" in kinds

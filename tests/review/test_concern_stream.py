@@ -65,4 +65,6 @@ def test_trigger_counts_every_scored_case(stored: Store, which: int) -> None:
     assert out["scored"] == len(scores) > 0
     want = sorted((x for x in scores.values() if x.score > out["threshold"]),
                   key=lambda x: (-x.score, x.case_id))
-    assert out["triggered"] == [x.as_dict() for x in want]
+    assert out["triggered"] == len(want) == stored.count_concerns(run_id)
+    assert out["top"] == [x.as_dict() for x in want[: out["top_k"]]]
+    assert [r["case_id"] for r in stored.iter_concerns(run_id)] == sorted(x.case_id for x in want)

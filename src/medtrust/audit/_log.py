@@ -68,6 +68,16 @@ class Seal:
 
 
 
+@dataclass(frozen=True, kw_only=True)
+class QueueDigest:
+    """The size and digests of a run's concern queue (``medtrust.store._concerns``):
+    ``ids_sha256`` over its sorted case ids, ``rows_sha256`` over its rows with their scores."""
+
+    count: int
+    ids_sha256: str
+    rows_sha256: str
+
+
 class AuditLog(Protocol):
     """The reads and the one write that verification, proofs, export and decisions need
     (:class:`medtrust.store.Store` implements it)."""
@@ -119,6 +129,14 @@ class AuditLog(Protocol):
 
     def audit_cache_rows(self) -> list[dict[str, Any]]:
         """The reply cache's rows with the digests they were stored under."""
+        ...
+
+    def concern_digest(self, run_id: str, *, batch: int = ...) -> QueueDigest:
+        """The size and SHA-256 digests of the run's concern queue (``review_concerns``)."""
+        ...
+
+    def concern_runs(self) -> list[str]:
+        """Every run id that has a concern queue."""
         ...
 
     def seal(self, run_id: str) -> Seal | None:

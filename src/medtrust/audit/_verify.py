@@ -355,10 +355,15 @@ def verify(
     runs = [run] if run else store.audit_run_ids()
     if run is None:
         breaks += _cache(store, events)
+    from medtrust.audit._concern_check import concern_breaks  # the concern queue vs its event
+
+    if run is None:
+        runs += [r for r in store.concern_runs() if r not in by_run]
     seals = 0
     for r in runs:
         evs = by_run.get(r, [])
         found, status = _content(store, r, evs)
+        found += concern_breaks(store, r, evs)
         run_seals = store.audit_seals(r)
         breaks += found + _roots(run_seals, r, evs, status, key)
         seals += len(run_seals)

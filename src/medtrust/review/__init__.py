@@ -17,7 +17,8 @@ from medtrust.review._aggregate import (
     run_aggregates,
 )
 from medtrust.review._auth import check_password, hash_password, new_token
-from medtrust.review._concern import Concern, concern_scores, concerning, trigger_review
+from medtrust.review._concern import Concern, concern_scores, concerning
+from medtrust.review._concern_queue import trigger_review
 from medtrust.review._feedback import feedback_config
 from medtrust.review._queue import (
     CaseView,

@@ -195,7 +195,8 @@ def run_aggregates(
     reviews = store.reviews(run_id)
     alpha, beta, source = trust_weights(store.get_run(run_id).config, weights)
     flags = {f: sum(f in r.flags for r in reviews) for f in FLAGS}
-    pairs = judge_pairs(reviews, store.all_verdicts(run_id))
+    # the reviewed cases' verdicts only: never the whole run (issue 15, flat memory)
+    pairs = judge_pairs(reviews, store.all_verdicts_for(run_id, {r.case_id for r in reviews}))
     return {
         "run_id": run_id,
         "reviews": len(reviews),
@@ -230,7 +231,8 @@ def judge_calibration(
         by_run[r.run_id].append(r)
     pairs: dict[str, tuple[list[bool], list[bool]]] = {}
     for run_id, rs in by_run.items():
-        for judge, (labels, preds) in judge_pairs(rs, store.all_verdicts(run_id)).items():
+        verdicts = store.all_verdicts_for(run_id, {r.case_id for r in rs})  # reviewed only
+        for judge, (labels, preds) in judge_pairs(rs, verdicts).items():
             acc = pairs.setdefault(judge, ([], []))
             acc[0].extend(labels)
             acc[1].extend(preds)

@@ -178,51 +178,6 @@ def _reviewers(store: Store, config: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def trigger_review(store: Store, run_id: str) -> dict[str, Any]:
-    """Queue the run's concerning cases for human review, assign the run to its reviewers, and
-    record both in the audit trail (one ``concern`` event with every triggered case id and
-    score; each assignment is its own audited ``assignment`` event).
-
-    Returns ``{threshold, scored, triggered: [Concern.as_dict()], assigned, skipped}``;
-    ``skipped`` lists reviewer names that are not reviewer accounts (never an exception: a
-    finished run is not undone by a typo in its reviewer list). Nothing is recorded or assigned
-    when no case exceeds the threshold.
-    """
-    from medtrust.errors import MedtrustError
-
-    info = store.get_run(run_id)
-    threshold = review_settings(info.config).concern_threshold
-    from medtrust.review._concern_stream import stream_concerns  # windows: flat memory
-
-    scored, ranked = 0, []
-    for x in stream_concerns(store, info.id):
-        scored += 1
-        if x.score > threshold:  # only the JSON form is kept: what the event and caller get
-            ranked.append((-x.score, x.case_id, x.as_dict()))
-    ranked.sort(key=lambda r: (r[0], r[1]))
-    hits = [r[2] for r in ranked]
-    del ranked
-    assigned: list[str] = []
-    skipped: list[str] = []
-    if hits:
-        for name in _reviewers(store, info.config):
-            try:
-                store.assign(info.id, name, by="concern-trigger")
-                assigned.append(name)
-            except MedtrustError as exc:
-                skipped.append(f"{name}: {exc}")
-    out = {
-        "threshold": threshold,
-        "scored": scored,
-        "triggered": hits,
-        "assigned": assigned,
-        "skipped": skipped,
-    }
-    if hits:
-        store.record_event(info.id, "concern", f"{len(hits)} cases", out, seal=True)
-    return out
-
-
 def with_run_settings(
     config: RunConfig,
     *,

@@ -62,15 +62,16 @@ def top_attributions(store: Store, run_id: str, case_id: str, k: int = TOP_K
     """The case's top ``k`` sentence attributions by absolute value (empty: not explained)."""
     from medtrust.probes._attribution_rows import explain_one
 
-    cases = store.cases(run_id)
-    case = next((c for c in cases if c.id == case_id), None)
+    case = store.cases_for(run_id, [case_id]).get(case_id)
     if case is None:
         return []
-    kids = [c for c in cases if c.parent_id == case_id
+    # one streamed pass for the case's explanation follow-ups: never the whole run in memory
+    kids = [c for c in store.iter_cases(run_id) if c.parent_id == case_id
             and c.operator.startswith(("occlude:", "coalition:"))]
     if not kids:
         return []
-    verdicts = {cid: vs[0] for cid, vs in store.all_verdicts(run_id).items() if vs}
+    ids = {case_id} | {c.id for c in kids}
+    verdicts = {cid: vs[0] for cid, vs in store.all_verdicts_for(run_id, ids).items() if vs}
     row = explain_one(case, kids, verdicts)
     if row is None:
         return []

@@ -19,7 +19,12 @@ from typing import Any, Literal
 
 from medtrust._redaction import redactor
 from medtrust.records import Case, Reply, Verdict
-from medtrust.review._concern import EXPLANATION_OPERATORS, concerning, review_settings
+from medtrust.review._concern import (
+    EXPLANATION_OPERATORS,
+    Concern,
+    concerning,
+    review_settings,
+)
 from medtrust.store import Review, Store
 
 Category = Literal["concern", "uncertain", "failure", "calibration"]
@@ -208,6 +213,15 @@ def classify_case(
     return classify(verdicts)
 
 
+def _stored_concerns(store: Store, run_id: str) -> dict[str, Concern]:
+    """The run's concern queue as the trigger wrote it (``review_concerns``), by case id."""
+    return {
+        r["case_id"]: Concern(case_id=r["case_id"], score=r["score"], source=r["source"],
+                              components=r["components"])
+        for r in store.iter_concerns(run_id)
+    }
+
+
 def review_queue(
     store: Store,
     run_id: str,
@@ -229,7 +243,9 @@ def review_queue(
     passes: list[Case] = []
     flips = _flips(cases, verdicts)
     threshold = review_settings(store.get_run(run_id).config).concern_threshold
-    concerns = {x.case_id: x for x in concerning(cases, verdicts, threshold)}
+    concerns = _stored_concerns(store, run_id) or {
+        x.case_id: x for x in concerning(cases, verdicts, threshold)
+    }  # the trigger's audited queue; scored here for a run stored before it had one
     for case in cases:
         vs = verdicts.get(case.id)
         if not vs:
@@ -334,16 +350,17 @@ def case_view(
 
     ``history`` is every review of the case by ``reviewer`` (all reviewers when ``None``).
     """
-    by_id = {c.id: c for c in store.cases(run_id)}
-    case = by_id.get(case_id)
+    # this case and its parent only, never the whole run (issue 15, flat memory)
+    case = store.cases_for(run_id, [case_id]).get(case_id)
     if case is None:
         return None
     hide = not store.unredacted(run_id)
     # the case's planted identity (names included) as well as identifier-shaped text
     show = redactor(case.gold) if hide else (lambda s: s)
-    parent = by_id.get(case.parent_id) if case.parent_id else None
-    replies = store.replies(run_id).get(case_id, [])
-    verdicts = store.all_verdicts(run_id).get(case_id, [])
+    pid = case.parent_id
+    parent = store.cases_for(run_id, [pid]).get(pid) if pid else None
+    replies = store.replies_for(run_id, [case_id]).get(case_id, [])
+    verdicts = store.all_verdicts_for(run_id, [case_id]).get(case_id, [])
     history = [
         r
         for r in store.review_history(run_id, case_id)

@@ -28,6 +28,7 @@ from medtrust.store import schema
 from medtrust.store._accounts import AccountsMixin
 from medtrust.store._audit import AuditMixin
 from medtrust.store._cache import CacheMixin
+from medtrust.store._concerns import ConcernsMixin
 from medtrust.store._ledger import run_content, status_content
 from medtrust.store._results import ResultsMixin, now
 from medtrust.store._reviews import ReviewsMixin
@@ -105,7 +106,9 @@ def _create_schema(engine: Engine) -> None:
                 raise
 
 
-class Store(AuditMixin, ResultsMixin, CacheMixin, AccountsMixin, ReviewsMixin):
+class Store(
+    AuditMixin, ResultsMixin, CacheMixin, AccountsMixin, ReviewsMixin, ConcernsMixin
+):
     """Runs, cases, replies, verdicts and the response cache in one SQL database; clinician
     reviews and the review app's accounts live alongside (``AccountsMixin``, ``ReviewsMixin``).
 

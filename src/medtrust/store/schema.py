@@ -240,3 +240,18 @@ reviews = Table(
 )
 """Append-only clinician reviews: an edit is a new row that ``supersedes`` the previous one, so
 history is kept; each row has one ``review`` audit event (``audit_seq``) committing to it."""
+
+
+review_concerns = Table(
+    "review_concerns",
+    metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column("case_id", String(32), primary_key=True),
+    Column("score", Float, nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("components", JSON, nullable=False),
+)
+"""The concern trigger's review queue: every case of a run whose concern score exceeded the
+run's threshold (``medtrust.review.trigger_review``), written in windows. The run's ``concern``
+audit event holds the count, the top cases and SHA-256 digests of the ids and of these rows,
+so the event stays small however many cases trigger while still binding the exact set."""
