@@ -120,7 +120,14 @@ def test_export_run_in_inspect_import_report(tmp_path: Path) -> None:
     info = store.get_run(run_id)
     assert info.status == "done" and info.target == "inspect:mockllm/model"
     texts = [r.text for rs in store.replies(oe_run).values() for r in rs]
-    assert texts == [reply] * len(oe_rows)  # the controls and their attacked last turns
+    # the controls, and the attacked last turns of those that reached the pass mark
+    kept = store.cases(oe_run)
+    verdicts = store.verdicts(oe_run)
+    passed = {c.id for c in kept if c.role == "control" and verdicts[c.id].outcome == "pass"}
+    assert sorted(c.parent_id or "" for c in kept if c.role != "control") == sorted(
+        str(r["metadata"]["parent_id"]) for r in oe_rows if r["metadata"]["parent_id"] in passed
+    )
+    assert texts == [reply] * len(kept)
     from medtrust.review._queue import review_queue
 
     queue = review_queue(store, oe_run)  # clinicians review it like any run

@@ -194,7 +194,9 @@ def test_bundled_open_ended_suite_runs_with_the_stand_in(work: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     axis = json.loads(res.stdout)["axes"]["open_ended"]
-    assert axis["assessed"] and axis["controls"]["n"] + axis["controls"]["errors"] == 3
+    # this target knows only two conversations: a bundled control it fails is not attacked
+    assert axis["controls"]["n"] + axis["controls"]["errors"] == 3
+    assert axis["assessed"] == (axis["controls"]["correct"] > 0)
     assert set(axis["by_probe"]) <= set(OPERATORS)
     run_id = json.loads(res.stdout)["run_id"]
     res = runner.invoke(app, ["report", run_id, "--format", "md", "--db",
