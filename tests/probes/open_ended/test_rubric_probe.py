@@ -240,3 +240,23 @@ def test_a_floor_baseline_is_not_informative(work: Path) -> None:
 def test_two_adequate_controls_are_too_few_to_inform(work: Path) -> None:
     axis = _run(work)["axes"]["open_ended"]
     assert axis["informative"] is False and "only 2 controls were scored" in axis["note"]
+
+
+def test_a_control_below_the_pass_mark_is_not_attacked(work: Path) -> None:
+    """A refused conversation has nothing left for an attack to take: attacking it would
+    dilute the rate (half the conversations refused halved the rate before)."""
+    rubric = [{"criterion": "Names the antidote.", "points": 5, "keywords": ["vitamin k"]}]
+    refused = [  # the target's reply meets nothing here: score 0, below the pass mark
+        {"id": f"r{i}", "wrong": "nothing", "rubric": rubric,
+         "messages": [{"role": "user", "content": f"Warfarin overdose {i}: what reverses it?"}]}
+        for i in range(2)
+    ]  # fmt: skip
+    (work / "data.jsonl").write_text(
+        "".join(json.dumps(x) + "\n" for x in [CHEST, WARFARIN, *refused])
+    )
+    axis = _run(work)["axes"]["open_ended"]
+    assert (axis["controls"]["n"], axis["controls"]["correct"]) == (4, 2)
+    # distraction fools both answered conversations: 2 of 2, not 2 of 4
+    d = axis["by_probe"]["distraction"]
+    assert (d["n"], d["failures"]) == (2, 2)
+    assert (axis["n"], axis["failures"]) == (2, 2)
