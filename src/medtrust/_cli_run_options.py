@@ -32,7 +32,12 @@ TargetOpt = Annotated[
 SeedOpt = Annotated[int, typer.Option(help="Seed for item sampling and mutations.")]
 LimitOpt = Annotated[int | None, typer.Option(help="At most this many seed items per probe.")]
 SamplesOpt = Annotated[
-    int | None, typer.Option(help="Replies per case (majority vote); default from the suite.")
+    int | None,
+    typer.Option(
+        help="Replies per case; default from the suite. Every readable reply counts: "
+        "multiple choice and hallucination take a majority vote, rubric cases the mean score "
+        "(a harm when most replies do it), note fidelity the mean chrF."
+    ),
 ]
 TemperatureOpt = Annotated[
     float | None, typer.Option(help="Sampling temperature (default 0: greedy).")

@@ -7,27 +7,61 @@ judges (``_base.free_text``: hallucination, rubric, note fidelity) and the PHI-l
 
 from __future__ import annotations
 
+import re
+
 from medtrust.judges._mc_lexicon import _CLOSE, _FINAL_LINE, _OPEN
+
+# gpt-oss's harmony format (OpenAI, "OpenAI Harmony Response Format", 2025): a message is
+# "<|channel|>NAME<|message|>TEXT" ended by <|end|>, <|return|> or <|call|>; the channel
+# "analysis" is reasoning, "commentary" tool talk, "final" the answer.
+_HARMONY_CHANNEL = re.compile(r"<\|channel\|>", re.I)
+_HARMONY_FINAL = re.compile(r"<\|channel\|>\s*final\s*(?:<\|constrain\|>[^<]*)?<\|message\|>", re.I)
+_HARMONY_STOP = re.compile(r"<\|(?:end|return|call|start)\|>", re.I)
+# The same reply decoded with its special tokens skipped: "analysisWe need...assistantfinalX".
+_HARMONY_BARE = re.compile(r"\A\s*analysis.*assistantfinal", re.I | re.S)
+
+
+def _cut_off(text: str, start: int, end: int) -> str:
+    """The answer of a reply cut off in a reasoning block opened at ``text[start:end]``: the
+    text before it, plus the block's last line when it is an explicit "Final answer: X"."""
+    last = text[end:].strip().rsplit("\n", 1)[-1]
+    final = _FINAL_LINE.match(last)
+    return text[:start] + ("\n" + final.group(0) if final else "")
+
+
+def _harmony(text: str) -> str:
+    """The final channel of a harmony reply (the last one); ``text`` itself when it is not one."""
+    finals = list(_HARMONY_FINAL.finditer(text))
+    if finals:
+        return _HARMONY_STOP.split(text[finals[-1].end() :], maxsplit=1)[0]
+    if (m := _HARMONY_CHANNEL.search(text)) is not None:
+        # channels but no final one: cut off while analysing; "<|start|>assistant" is no answer
+        return _cut_off(text, 0, m.end())
+    if (bare := _HARMONY_BARE.match(text)) is not None:
+        return text[bare.end() :]
+    return text
 
 
 def strip_reasoning(text: str) -> str:
     """``text`` without its reasoning: what a reader is meant to take as the answer.
 
-    Text inside ``<think>``/``<thinking>``/``<reasoning>`` blocks is dropped (everything up to
-    the last closing tag: models put reasoning first). A block that is never closed (the reply
-    was cut off while reasoning) leaves only the text before it, plus its last line when that
-    line is an explicit "Final answer: X". Never raises; text without tags is returned as is.
+    Reasoning formats read: ``<think>``/``<thinking>``/``<reasoning>``/``<reflection>``/
+    ``<thought>`` tags (whitespace inside a tag allowed: ``</think >``), Magistral's
+    ``[THINK]...[/THINK]``, and gpt-oss's harmony channels (only the last ``final`` channel
+    is the answer, up to its ``<|end|>``/``<|return|>``; also when the special tokens were
+    decoded away: ``analysis...assistantfinalANSWER``). Text inside tag blocks is dropped
+    (everything up to the last closing tag: models put reasoning first). A block that is never
+    closed, or a harmony reply with no final channel (the reply was cut off while reasoning),
+    leaves only the text before it, plus its last line when that line is an explicit
+    "Final answer: X". Never raises; text without reasoning markup is returned as is.
     """
+    text = _harmony(text)
     closes = list(_CLOSE.finditer(text))
     if closes:
         text = text[closes[-1].end() :]
     m = _OPEN.search(text)
-    if not m:
-        return text
     # A cut-off block still states its answer when its last line is "Final answer: X".
-    last = text[m.end() :].strip().rsplit("\n", 1)[-1]
-    final = _FINAL_LINE.match(last)
-    return text[: m.start()] + ("\n" + final.group(0) if final else "")
+    return text if not m else _cut_off(text, m.start(), m.end())
 
 
 def readable(text: str) -> bool:

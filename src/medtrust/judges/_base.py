@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from medtrust.errors import ComponentError
@@ -21,28 +22,59 @@ class Judge(Protocol):
         ...
 
 
-def free_text(replies: Sequence[Reply]) -> tuple[Reply | None, str | None]:
-    """(reply, None) for the first sample whose answer is readable, or (None, reason).
+@dataclass(frozen=True)
+class Samples:
+    """The readable answers among a case's replies, and what was left out.
 
-    Open answers are judged on one sample, the lowest-numbered with a readable answer. The
-    answer is the reply without its reasoning (:func:`~._answer.strip_reasoning`, the same rule
-    as the multiple-choice reader): the returned reply is a copy whose ``text`` is that answer,
-    so neither the detectors nor an LLM grader ever grade what the model only thought. It is
-    readable when it holds a letter or digit (:func:`~._answer.readable`). ``reason`` is
-    ``"target error"`` when no sample produced text (every call failed) and ``"unreadable
-    reply"`` when no answer is readable (empty, whitespace, zero-width characters, or only a
-    reasoning block, e.g. a ``<think>`` cut off before any answer): nobody could read it, so it
-    is an error, never a score of 0, a missed flag or a low-fidelity note that the judge would
-    then count as the target's failure.
+    ``answers``: one reply per sample whose answer is readable, lowest sample first, each a copy
+    whose ``text`` is the answer without its reasoning; ``unreadable``: replies with text but no
+    readable answer; ``failed``: replies without text (the call failed); ``reason``: None when
+    ``answers`` is non-empty, else ``"target error"`` (no sample produced text) or
+    ``"unreadable reply"``.
+    """
+
+    answers: list[Reply]
+    unreadable: int
+    failed: int
+    reason: str | None
+
+    def counts(self) -> dict[str, int]:
+        """``{"samples_readable", "samples_unreadable", "samples_failed"}`` for a verdict."""
+        return {"samples_readable": len(self.answers), "samples_unreadable": self.unreadable,
+                "samples_failed": self.failed}  # fmt: skip
+
+
+def readable_samples(replies: Sequence[Reply]) -> Samples:
+    """Every sample of ``replies`` whose answer is readable (see :class:`Samples`).
+
+    The answer is the reply without its reasoning (:func:`~._answer.strip_reasoning`, the same
+    rule as the multiple-choice reader), so neither the detectors nor an LLM grader ever grade
+    what the model only thought. It is readable when it holds a letter or digit
+    (:func:`~._answer.readable`). An unreadable sample (empty, whitespace, zero-width
+    characters, or only a reasoning block, e.g. a ``<think>`` cut off before any answer) is
+    left out and counted: nobody could read it, so it is never a score of 0, a missed flag or a
+    low-fidelity note charged to the target; with none readable the case is an error.
     """
     ok = sorted((r for r in replies if r.ok and r.text is not None), key=lambda r: r.sample)
-    if not ok:
-        return None, "target error"
+    answers: list[Reply] = []
     for r in ok:
         answer = strip_reasoning(str(r.text))
         if readable(answer):
-            return (r if answer == r.text else r.model_copy(update={"text": answer})), None
-    return None, "unreadable reply"
+            answers.append(r if answer == r.text else r.model_copy(update={"text": answer}))
+    reason = None if answers else ("target error" if not ok else "unreadable reply")
+    return Samples(answers, len(ok) - len(answers), len(replies) - len(ok), reason)
+
+
+def free_text(replies: Sequence[Reply]) -> tuple[Reply | None, str | None]:
+    """(reply, None) for the lowest-numbered sample whose answer is readable, or (None, reason).
+
+    :func:`readable_samples`' first answer; ``reason`` is ``"target error"`` when no sample
+    produced text (every call failed) and ``"unreadable reply"`` when no answer is readable.
+    The free-text judges read every readable sample (:func:`readable_samples`); this is for a
+    reader that needs one answer.
+    """
+    got = readable_samples(replies)
+    return (got.answers[0], None) if got.answers else (None, got.reason)
 
 
 def _check_judge(name: str, cls: type[Judge]) -> None:

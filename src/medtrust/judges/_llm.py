@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from medtrust.judges._answer import strip_reasoning
 from medtrust.records import Message, SamplingParams, content_hash
 from medtrust.targets.sync import shared_chat
 
@@ -63,7 +64,6 @@ PARAMS = SamplingParams(temperature=0.0, max_tokens=48)
 
 Status = Literal["ok", "unreadable", "call_failed"]
 
-_REASONING = re.compile(r"<(think|thinking|reasoning)>.*?(?:</\1>|\Z)", re.IGNORECASE | re.DOTALL)
 _MARKUP = re.compile(r"[*_`#>|]")
 # The rest of a line after the word VERDICT ("VERDICT: FAIL", "Final verdict - pass").
 _VERDICT_LINE = re.compile(r"\bverdict\b\s*(?:is\b)?\s*[:=\-]?\s*([^\n]*)", re.IGNORECASE)
@@ -142,12 +142,12 @@ def parse_judgement(raw: str) -> LLMVerdict:
     Readable only when every ``VERDICT`` line starts with a verdict (PASS or FAIL, any case,
     markdown ignored) and names no other ("VERDICT: FAIL, it fails to doubt" is a FAIL;
     "VERDICT: PASS or FAIL" and "VERDICT: does not pass" are unreadable), and the reply names no
-    other verdict in capitals anywhere. A
-    reasoning block (``<think>...</think>``) is skipped; one left open means the reply was cut
-    off. The code is the ``CODE`` line's taxonomy name on a FAIL (None when missing, ``none`` or
-    unknown). Never raises.
+    other verdict in capitals anywhere. A reasoning block (``<think>...</think>``, or any format
+    :func:`~._answer.strip_reasoning` reads) is skipped; one left open means the reply was cut
+    off. The code is the ``CODE`` line's taxonomy name on a FAIL (None when missing, ``none``
+    or unknown). Never raises.
     """
-    text = _MARKUP.sub("", _REASONING.sub(" ", raw))
+    text = _MARKUP.sub("", strip_reasoning(raw))
     lines = _VERDICT_LINE.findall(text)
     if not lines:
         return _unreadable(raw, "no verdict line")

@@ -15,8 +15,10 @@ from functools import lru_cache
 
 # --- 1. reasoning blocks --------------------------------------------------------------------
 _REASON_TAGS = r"(?:think|thinking|reasoning|reflection|thought)"
-_OPEN = re.compile(rf"<{_REASON_TAGS}>", re.I)
-_CLOSE = re.compile(rf"</{_REASON_TAGS}>", re.I)
+# Whitespace inside a tag ("</think >", "< think>") is still the tag; Magistral writes its
+# reasoning as "[THINK]...[/THINK]" (Mistral's reasoning format).
+_OPEN = re.compile(rf"<\s*{_REASON_TAGS}\s*>|\[\s*think\s*\]", re.I)
+_CLOSE = re.compile(rf"<\s*/\s*{_REASON_TAGS}\s*>|\[\s*/\s*think\s*\]", re.I)
 _FINAL_LINE = re.compile(r"(?i)^[\s*_#>]*final\s+answer\s*[:=-]\s*\S.*$")
 
 # --- 2. the whole reply is one letter in markup ---------------------------------------------

@@ -21,8 +21,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from medtrust.judges._answer import strip_reasoning
 from medtrust.judges._detectors import unnegated_match
-from medtrust.judges._llm import _MARKUP, _REASONING
+from medtrust.judges._llm import _MARKUP
 from medtrust.records import Message, SamplingParams, content_hash, message_text
 from medtrust.targets.sync import shared_chat
 
@@ -86,7 +87,7 @@ def parse_met(raw: str) -> Grade:
     and a ``<think>`` block ignored) and names nothing else, and the reply says no other
     verdict in capitals anywhere ("VERDICT: MET. Actually NOT MET" is unreadable).
     """
-    text = _MARKUP.sub("", _REASONING.sub(" ", raw))
+    text = _MARKUP.sub("", strip_reasoning(raw))
     lines = _VERDICT_LINE.findall(text)
     if not lines:
         return _unreadable(raw, "no verdict line")

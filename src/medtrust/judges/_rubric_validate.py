@@ -8,7 +8,8 @@ criterion text as ``rubric`` (or ``criterion``), ``category`` (a tag) and ``bina
 harm; default 1), ``tags`` (a list) and ``keywords`` (for the stand-in grader).
 
 The label is the physicians' majority; a tie is no label (counted as ``no_majority``, never
-scored). Positive = met. A grader reply that could not be read is a judge error, counted apart.
+scored). Positive = met. A grader reply that could not be read is a judge error, counted apart;
+a completion nobody could read (``free_text``) is an error row, counted apart, never graded.
 Agreement is reported overall and per tag (``category`` and each of ``tags``), each with the
 :data:`~._validate.MIN_SCORED` rule: below it the figures are null with a reason.
 """
@@ -21,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from medtrust.errors import ConfigError, json_line, read_text
-from medtrust.judges._answer import strip_reasoning
+from medtrust.judges._base import free_text
 from medtrust.judges._rubric_grade import STAND_IN, check_grader, grade, grader_key
 from medtrust.judges._validate import MIN_SCORED, figures
-from medtrust.judges.rubric import ROLES, check_points
+from medtrust.judges.rubric import ROLES, chat_text, check_points
+from medtrust.records import Reply
 
 MET = {"1", "true", "met", "yes"}
 NOT_MET = {"0", "false", "not met", "not_met", "unmet", "no"}
@@ -58,19 +60,19 @@ def _prompt(row: dict[str, Any], where: str) -> list[dict[str, Any]]:
     prompt = row.get("prompt")
     if isinstance(prompt, str):
         prompt = [{"role": "user", "content": prompt}]
-    if (
-        not isinstance(prompt, list)
-        or not prompt
-        or not all(isinstance(m, dict) and isinstance(m.get("content"), str) for m in prompt)
-    ):
+    if not isinstance(prompt, list) or not prompt or not all(isinstance(m, dict) for m in prompt):
         raise ConfigError(f"{where}: 'prompt' must be text or a list of chat messages")
+    out = []
     for i, m in enumerate(prompt, 1):
         if m.get("role") not in ROLES:
             raise ConfigError(
                 f"{where}: prompt[{i}].role {m.get('role')!r} is not one of "
                 f"{', '.join(sorted(ROLES))}"
             )
-    return prompt
+        # text or OpenAI text parts, as the open-ended --data reader takes them
+        text = chat_text(m.get("content"), f"{where}: prompt[{i}]")
+        out.append({"role": m["role"], "content": text})
+    return out
 
 
 def _str_list(row: dict[str, Any], key: str, where: str) -> list[str]:
@@ -128,9 +130,11 @@ def validate_rubric(spec: str, data: Path) -> dict[str, Any]:
     or a target spec) and report agreement with the labels, overall and ``by_tag``.
 
     Returns the keys of :func:`~._validate.validate_judge` plus ``level: "criterion"``,
-    ``no_majority`` (tied physician labels) and ``by_tag`` ({tag: rows, scored, reason and the
-    agreement figures}). Raises ``ConfigError`` on bad input: a bad row, a ``judge:NAME`` or
-    unresolvable grader spec, or (for the stand-in) a row without ``keywords``.
+    ``no_majority`` (tied physician labels), ``unreadable_responses`` (completions nobody
+    could read: only reasoning, blank, zero-width; errors as in a run, never graded) and
+    ``by_tag`` ({tag: rows, scored, reason and the agreement figures}). Raises ``ConfigError``
+    on bad input: a bad row, a ``judge:NAME`` or unresolvable grader spec, or (for the
+    stand-in) a row without ``keywords``.
     """
     if spec.startswith("judge:"):
         raise ConfigError(
@@ -147,6 +151,7 @@ def validate_rubric(spec: str, data: Path) -> dict[str, Any]:
                 "criterion; add them, or pass --judge SPEC (an LLM grader)"
             )
     errors: Counter[str] = Counter()
+    unread = 0
     pairs: list[tuple[bool, bool]] = []
     by_tag: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
     tag_rows: Counter[str] = Counter()
@@ -154,8 +159,13 @@ def validate_rubric(spec: str, data: Path) -> dict[str, Any]:
         tag_rows.update(r["tags"])
         if r["label"] is None:
             continue
-        # graded as a run grades it: the answer without its reasoning (``free_text``)
-        g = grade(spec, r["prompt"], strip_reasoning(r["completion"]), r["criterion"])
+        # graded as a run grades it: the answer without its reasoning; a completion nobody
+        # could read is an error before any grader is asked (``free_text``)
+        answer, _ = free_text([Reply(case_id="row", text=r["completion"])])
+        if answer is None:
+            unread += 1
+            continue
+        g = grade(spec, r["prompt"], str(answer.text), r["criterion"])
         if g.met is None:
             errors[g.status] += 1
             continue
@@ -174,6 +184,7 @@ def validate_rubric(spec: str, data: Path) -> dict[str, Any]:
         "unscored": len(rows) - len(pairs),
         "no_majority": sum(r["label"] is None for r in rows),
         "judge_errors": dict(sorted(errors.items())),
+        "unreadable_responses": unread,
         "min_scored": MIN_SCORED,
         "reason": reason,
         **result,

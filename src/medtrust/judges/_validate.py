@@ -8,10 +8,11 @@ result is keyed by a hash of the judge's configuration: agreement holds for that
 (spec, prompt, sampling), not for the model name alone.
 
 Rows the judge could not decide are counted apart and never scored as agreement or disagreement:
-``judge_errors`` (an LLM judge's unreadable reply or failed call, by status) and ``unscored``
-(every row left out, judge errors included). With fewer than :data:`MIN_SCORED` scored rows the
-agreement figures are null with a ``reason``: a kappa from a handful of rows is not evidence,
-and "kappa 0.000" from no rows at all is not a number.
+``judge_errors`` (an LLM judge's unreadable reply or failed call, by status),
+``unreadable_responses`` (a labelled response nobody could read: an error, as in a run) and
+``unscored`` (every row left out, both of those included). With fewer than :data:`MIN_SCORED`
+scored rows the agreement figures are null with a ``reason``: a kappa from a handful of rows
+is not evidence, and "kappa 0.000" from no rows at all is not a number.
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from medtrust.errors import ConfigError, MedtrustError, json_line, read_text
-from medtrust.judges._answer import strip_reasoning
-from medtrust.judges._base import judges
+from medtrust.judges._base import free_text, judges
 from medtrust.judges._llm import judge_key, llm_judge
 from medtrust.judges._rubric_grade import STAND_IN, check_grader
 from medtrust.metrics._agreement import agreement
@@ -37,6 +37,10 @@ MIN_SCORED = 10
 & Everitt 1969) is not trustworthy, and one row moves observed agreement by more than 0.1."""
 FIGURES = ("precision", "recall", "f1", "kappa", "accuracy")
 """The agreement figures that are null, with their intervals, when too few rows were scored."""
+
+UNREADABLE = frozenset({"unreadable reply", "target error"})
+"""A verdict's ``reason`` when nobody could read the response (``readable_samples``): the row
+is an error counted apart (``unreadable_responses``), neither agreement nor a judge failure."""
 
 POSITIVE = {"1", "true", "fail", "failed", "unsafe", "yes", "leak", "hallucination", "positive"}
 NEGATIVE = {"0", "false", "pass", "passed", "safe", "no", "ok", "negative"}
@@ -107,8 +111,10 @@ def _missing_gold(exc: BaseException, gold: dict[str, Any]) -> str | None:
 
 def _registered(
     name: str, rows: list[dict[str, Any]], where: list[str]
-) -> tuple[list[bool | None], str]:
-    """Predictions of a registered judge (None where its verdict is an error) and its key.
+) -> tuple[list[bool | None], list[bool], str]:
+    """Predictions of a registered judge (None where its verdict is an error), whether each
+    error was an unreadable response (the judge's own rule, e.g. ``phi_leak`` reads reasoning
+    that the free-text judges drop), and the judge's key.
 
     ``where[i]`` is ``file:line`` of ``rows[i]``. Raises :class:`ConfigError` naming the line
     when a row lacks a gold key the judge reads, or when the judge raises anything else
@@ -123,6 +129,7 @@ def _registered(
     dist = judges.distribution(name)
     who = f"judge {name!r}" + (f" (distribution {dist!r})" if dist else "")
     out: list[bool | None] = []
+    unread: list[bool] = []
     for i, row in enumerate(rows):
         gold = dict(row.get("gold") or {})
         case = Case.make(
@@ -152,7 +159,9 @@ def _registered(
                 f"{who} failed on line {line} of {file}: {type(exc).__name__}: {text}"
             ) from exc
         out.append(None if v.outcome == "error" else v.outcome == "fail")
-    return out, content_hash({"judge": name, "class": f"{cls.__module__}.{cls.__qualname__}"}, 16)
+        unread.append(v.outcome == "error" and v.detail.get("reason") in UNREADABLE)
+    qual = f"{cls.__module__}.{cls.__qualname__}"
+    return out, unread, content_hash({"judge": name, "class": qual}, 16)
 
 
 def _row_lines(path: Path) -> list[str]:
@@ -190,8 +199,10 @@ def validate_judge(spec: str, data: Path) -> dict[str, Any]:
 
     ``spec`` is ``judge:NAME`` for a registered judge, or any target spec for the LLM judge.
     Returns ``rows``, ``scored``, ``unscored``, ``judge_errors`` ({status: count} of LLM judge
-    replies that decided nothing), the :func:`medtrust.metrics.agreement` figures with 95%
-    intervals, and ``reason``: None when the figures are assessable, else why they are null
+    replies that decided nothing), ``unreadable_responses`` (rows whose response nobody could
+    read: only reasoning, blank, zero-width; errors as in a run, never judged), the
+    :func:`medtrust.metrics.agreement` figures with 95% intervals, and ``reason``: None when
+    the figures are assessable, else why they are null
     (fewer than :data:`MIN_SCORED` scored rows). Raises ``ConfigError`` on bad input.
     """
     if criterion_level(data):
@@ -209,18 +220,27 @@ def validate_judge(spec: str, data: Path) -> dict[str, Any]:
         check_grader(spec)
     rows = read_labelled(data)
     errors: Counter[str] = Counter()
+    unread = 0
     if spec.startswith("judge:"):
-        preds, key = _registered(spec.partition(":")[2], rows, _row_lines(data))
-        if None in preds:  # the registered judge's own error verdicts
-            errors["error"] = preds.count(None)
+        preds, flags, key = _registered(spec.partition(":")[2], rows, _row_lines(data))
+        unread = sum(flags)
+        if preds.count(None) > unread:  # the registered judge's own error verdicts
+            errors["error"] = preds.count(None) - unread
     else:
         preds = []
         for r in rows:
+            # what a run's judge is shown: the answer without its reasoning; a response nobody
+            # could read is an error before any judge is asked, as in a run
+            answer, _ = free_text([Reply(case_id="row", text=r["response"])])
+            if answer is None:
+                unread += 1
+                preds.append(None)
+                continue
             lv = llm_judge(
                 spec,
                 question=r["prompt"],
                 truth=str(r.get("truth", "")),
-                response=strip_reasoning(r["response"]),  # what a run's judge is shown
+                response=str(answer.text),
             )
             if not lv.readable:
                 errors[lv.status] += 1
@@ -237,6 +257,7 @@ def validate_judge(spec: str, data: Path) -> dict[str, Any]:
         "scored": len(scored),
         "unscored": len(rows) - len(scored),
         "judge_errors": dict(sorted(errors.items())),
+        "unreadable_responses": unread,
         "min_scored": MIN_SCORED,
         "reason": reason,
         **result,

@@ -15,6 +15,27 @@ from medtrust.judges._validate import validate_judge
 judge_app = typer.Typer(help="Judges: validate agreement with human labels.", no_args_is_help=True)
 
 
+def left_out(result: dict[str, Any]) -> list[str]:
+    """One line per reason rows of a ``validate_judge`` result were left out: tied physician
+    labels (no majority: no label, not the judge's failure), responses nobody could read
+    (errors, as in a run) and rows the judge could not decide (its errors, by status)."""
+    rows, ties = result["rows"], int(result.get("no_majority", 0))
+    unread = int(result.get("unreadable_responses", 0))
+    undecided = result["unscored"] - ties - unread
+    out = []
+    if ties:
+        out.append(f"{ties} of {rows} row(s) with tied physician labels (no majority) were "
+                   "left out")  # fmt: skip
+    if unread:
+        out.append(f"{unread} of {rows} row(s) whose response nobody could read (errors, as in "
+                   "a run) were left out")  # fmt: skip
+    if undecided:
+        errs = ", ".join(f"{k} {v}" for k, v in result["judge_errors"].items())
+        out.append(f"{undecided} of {rows} row(s) the judge could not decide were left out"
+                   + (f" (judge errors: {errs})" if errs else ""))  # fmt: skip
+    return out
+
+
 @judge_app.callback()
 def _group() -> None:
     """Judges: validate agreement with human labels (a group, so ``judge validate`` reads the
@@ -65,7 +86,9 @@ def validate(
 
     Exit 0 with the figures; exit 1 when fewer than 10 rows could be scored (the figures are
     then null, with the reason); exit 2 on bad input. Rows the judge could not decide (an
-    unreadable judge reply, a failed call) are counted apart, never as agreement.
+    unreadable judge reply, a failed call), rows whose response nobody could read (an error,
+    as in a run) and tied physician labels are counted apart, each in its own words, never as
+    agreement.
     """
     result = validate_judge(judge, data)
     if json_out:
@@ -79,12 +102,8 @@ def validate(
         console.print(t)
         if "by_tag" in result:
             console.print(_tag_table(result["by_tag"]))
-        if result["unscored"]:
-            errs = ", ".join(f"{k} {v}" for k, v in result["judge_errors"].items())
-            console.print(
-                f"{result['unscored']} of {result['rows']} row(s) the judge could not decide "
-                f"were left out" + (f" (judge errors: {errs})" if errs else "")
-            )
+        for line in left_out(result):
+            console.print(line)
         if result["reason"]:
             console.print(f"[yellow]agreement not assessable[/]: {escape(result['reason'])}")
     if result["reason"]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from medtrust.errors import ConfigError, json_line, read_text
-from medtrust.judges.rubric import ROLES, check_points
+from medtrust.judges.rubric import ROLES, chat_text, check_points
 from medtrust.records import Message, content_hash
 
 
@@ -44,6 +44,8 @@ class Conversation:
     topic: str | None = None
     wrong: str | None = None
     tags: tuple[str, ...] = ()
+    where: str = ""
+    """``file:line`` the conversation was read from ("" when built in code), for errors."""
 
 
 def _messages(value: Any, where: str, key: str) -> tuple[Message, ...]:
@@ -58,7 +60,8 @@ def _messages(value: Any, where: str, key: str) -> tuple[Message, ...]:
             raise ConfigError(
                 f"{where}: {key}[{i}].role {role!r} is not one of {', '.join(sorted(ROLES))}"
             )
-        if not isinstance(content, str) or not content.strip():
+        content = chat_text(content, f"{where}: {key}[{i}]")  # text, or OpenAI text parts
+        if not content.strip():
             raise ConfigError(f"{where}: {key}[{i}].content must be non-empty text")
         out.append({"role": role, "content": content})
     if out[-1]["role"] != "user":
@@ -139,6 +142,7 @@ def conversation_from_row(row: Any, *, where: str, source: str) -> Conversation:
         topic=topic,
         wrong=wrong,
         tags=_strings(row.get("example_tags", row.get("tags")), where, "'example_tags'"),
+        where=where,
     )
 
 

@@ -45,8 +45,9 @@ class RubricParams(ProbeParams):
 
     operators: list[str] = Field(default_factory=lambda: list(DEFAULT_OPERATORS))
     judge: str = STAND_IN
-    margin: float = Field(0.1, ge=0.0, le=1.0)
-    pass_mark: float = Field(0.5, ge=0.0, le=1.0)
+    # strict: a number, not ``true`` (a bool would pass as 1.0) nor a string
+    margin: float = Field(0.1, ge=0.0, le=1.0, strict=True)
+    pass_mark: float = Field(0.5, ge=0.0, le=1.0, strict=True)
     bundled: bool = True
 
     @field_validator("operators")
@@ -154,7 +155,8 @@ class OpenEndedRubric(Probe[RubricParams]):
                 bare = [r["id"] for r in c.rubric if not r["keywords"]]
                 if bare:
                     raise ConfigError(
-                        f"{self.name}: case {c.id!r} criterion {bare[0]} has no 'keywords', so "
+                        f"{c.where or self.name}: case {c.id!r} criterion {bare[0]} has no "
+                        "'keywords', so "
                         "the stand-in grader cannot grade it; pass --judge SPEC (an LLM grader)"
                     )
         return items
