@@ -139,9 +139,9 @@ def test_a_baseline_sharing_no_case_is_bad_input(planted: Planted) -> None:
         "--db",
         "sqlite:///d.db",
     )
-    assert res.exit_code == 2 and "share no scored case" in res.output, res.output
+    assert res.exit_code == 2 and "share no case" in res.output, res.output
     res = invoke("compare", "--baseline", old, other, "--db", "sqlite:///d.db")
-    assert res.exit_code == 2 and "share no scored case" in res.output
+    assert res.exit_code == 2 and "share no case" in res.output
     res = invoke(
         "gate", old, "--baseline", old, "--max-regression", "nonsense=0.1", "--db", "sqlite:///d.db"
     )

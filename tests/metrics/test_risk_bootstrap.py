@@ -49,15 +49,24 @@ def _axes(**counts: tuple[int, int]) -> dict[str, dict[str, Any]]:
     }
 
 
-def test_overall_risk_interval_matches_scipy_on_the_same_data() -> None:
-    """The overall score is a weighted mean of per-axis means; resampling each axis's cases
-    independently in scipy (paired statistic over two samples) gives the same interval."""
+def test_overall_risk_interval_is_the_plus_four_bootstrap_of_the_same_data() -> None:
+    """The overall score is a weighted mean of per-axis means; each axis's draws are n picks
+    from its cases plus two failures and two passes (plus-four, as bootstrap_mean_ci with
+    bounds). Reference: the same resampling written out with numpy choice; scipy's plain
+    percentile bootstrap (no smoothing) is within the smoothing's shift (4 / (n + 4))."""
     axes = _axes(robustness=(8, 40), privacy=(5, 30))
     r = risk_score(axes, resamples=RESAMPLES, seed=0)
     w_r, w_p = SEVERITY["robustness"], SEVERITY["privacy"]
     assert r["score"] == round(100 * (w_r * 8 / 40 + w_p * 5 / 30) / (w_r + w_p), 2)
     x = np.array([1.0] * 8 + [0.0] * 32)
     y = np.array([1.0] * 5 + [0.0] * 25)
+    rng = np.random.default_rng(11)
+    px, py = np.r_[x, 0, 0, 1, 1], np.r_[y, 0, 0, 1, 1]
+    draws = 100 * (w_r * rng.choice(px, (RESAMPLES, x.size)).mean(1)
+                   + w_p * rng.choice(py, (RESAMPLES, y.size)).mean(1)) / (w_r + w_p)
+    lo, hi = np.quantile(draws, [0.025, 0.975])
+    assert r["ci95"][0] == pytest.approx(min(lo, r["score"]), abs=100 * TOL)
+    assert r["ci95"][1] == pytest.approx(hi, abs=100 * TOL)
 
     def stat(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
         return np.asarray(100 * (w_r * a.mean(axis=axis) + w_p * b.mean(axis=axis)) / (w_r + w_p))
@@ -65,8 +74,16 @@ def test_overall_risk_interval_matches_scipy_on_the_same_data() -> None:
     ref = stats.bootstrap(
         (x, y), stat, n_resamples=RESAMPLES, method="percentile", paired=False, random_state=2
     ).confidence_interval
-    assert r["ci95"][0] == pytest.approx(ref.low, abs=100 * TOL)
-    assert r["ci95"][1] == pytest.approx(ref.high, abs=100 * TOL)
+    assert r["ci95"][0] == pytest.approx(ref.low, abs=5) and r["ci95"][1] == pytest.approx(
+        ref.high, abs=5)
+
+
+def test_risk_interval_upper_bound_grows_with_the_failures() -> None:
+    """0 of 12 failures once gave 0-33.3 and 1 of 12 gave 0-25.0 (plus-four only at k = 0 or
+    n): a worse axis with a narrower upper bound."""
+    his = [risk_score(_axes(robustness=(k, 12)), resamples=2000)["ci95"][1] for k in range(13)]
+    los = [risk_score(_axes(robustness=(k, 12)), resamples=2000)["ci95"][0] for k in range(13)]
+    assert his == sorted(his) and los == sorted(los)
 
 
 def test_per_axis_risk_is_likelihood_times_impact() -> None:

@@ -8,7 +8,9 @@ Other issues may add fields, axes or policy rules: what the old JSON held must b
 the same values; additions are allowed. Deliberate changes since (issue 20): GDPR's
 ``by_regulation`` counts the outputs its Art. 22 output rule reads too (168, not the 20 exposed
 ones), an error warning says whose fault the errors were, and EU AI Act Art. 9 testing
-lists only informative axes (cognitive_bias, at chance here, measured nothing).
+lists only informative axes (cognitive_bias, at chance here, measured nothing); the risk
+``method`` says every axis's draws are plus-four (not only all-agreeing ones) and explains the
+overall and per-axis scales.
 """
 
 from __future__ import annotations

@@ -14,13 +14,14 @@ paired only when both runs scored it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from medtrust.compare._drift import drift_section
 from medtrust.compare._gap import static_vs_dynamic
-from medtrust.compare._ranks import rank_entries
+from medtrust.compare._ranks import rank_entries, score_rank_entries
 from medtrust.compare._resolve import comparison_of, resolve
+from medtrust.compare._rubric_drift import control_scores, grader_mismatch
 from medtrust.compare._stats import holm, paired_difference
 from medtrust.compare._units import Outcomes, RunOutcomes, run_outcomes
 from medtrust.errors import MedtrustError
@@ -28,7 +29,7 @@ from medtrust.metrics import RESAMPLES, error_share, wilson
 from medtrust.plan import probes_for
 from medtrust.policies import PolicySet
 from medtrust.probes import Probe
-from medtrust.records import AXES, RunInfo
+from medtrust.records import AXES, RunInfo, Verdict
 from medtrust.store import Store
 from medtrust.summary import AxisSummary, Comparison, ProbeEntry, RunSummary, summarize
 
@@ -97,6 +98,8 @@ def rate_entry(
         entry["error_rate"] = summary_axis.error_rate
         entry["informative"] = summary_axis.informative
         entry["note"] = summary_axis.note
+        if isinstance(score := (summary_axis.model_extra or {}).get("rubric_score"), dict):
+            entry["rubric_score"] = score  # open-ended: the controls' mean, its CI and n
     return entry
 
 
@@ -221,6 +224,19 @@ def _warnings(runs: Sequence[RunInfo], outs: Sequence[RunOutcomes] = ()) -> list
     return out
 
 
+def grader_warnings(
+    runs: Sequence[RunInfo], verdicts: Sequence[Mapping[str, Verdict]]
+) -> list[str]:
+    """One warning per run whose open-ended axis was graded by other graders than the first
+    run's (the baseline with ``--baseline``): its rubric scores, failure rates, ranks and drift
+    on that axis measure the grader as much as the target."""
+    out = []
+    for r, v in zip(runs[1:], verdicts[1:], strict=True):
+        if mixed := grader_mismatch(verdicts[0], v, runs[0].id, r.id):
+            out.append(f"{mixed}; its open_ended rates, ranks and drift compare graders too")
+    return out
+
+
 def summaries_of(
     store: Store, runs: Sequence[RunInfo], plists: Sequence[Sequence[Probe[Any]]] | None = None
 ) -> list[RunSummary]:
@@ -261,9 +277,10 @@ def build_comparison(
     if dynamic_axis is not None and dynamic_axis not in AXES:
         raise MedtrustError(f"--dynamic-axis {dynamic_axis!r}: not an axis ({', '.join(AXES)})")
     plists = [probes_for(r) for r in runs]
+    verdicts = [store.verdicts(r.id) for r in runs]
     outs = [
-        run_outcomes(r, store.cases(r.id), store.verdicts(r.id), p)
-        for r, p in zip(runs, plists, strict=True)
+        run_outcomes(r, store.cases(r.id), v, p)
+        for r, v, p in zip(runs, verdicts, plists, strict=True)
     ]
     summaries = summaries_of(store, runs, plists)
     names = labels(runs)
@@ -289,7 +306,7 @@ def build_comparison(
         "baseline": runs[0].id if baseline is not None else None,
         "bootstrap": {"resamples": resamples, "seed": seed, "unit": "probe unit"},
         "alpha": ALPHA,
-        "warnings": _warnings(runs, outs),
+        "warnings": _warnings(runs, outs) + grader_warnings(runs, verdicts),
         "axes": {
             a: axis_section(
                 a, outs, summaries, baseline=baseline is not None, resamples=resamples, seed=seed
@@ -304,6 +321,13 @@ def build_comparison(
             summaries=summaries,
         ),
     }
+    if "open_ended" in result["axes"]:
+        result["axes"]["open_ended"]["score_ranks"] = score_rank_entries(
+            runs,
+            [control_scores(store.cases(r.id), v) for r, v in zip(runs, verdicts, strict=True)],
+            resamples=resamples,
+            seed=seed,
+        )
     if baseline is not None:
         result["drift"] = drift_section(outs, alpha=ALPHA)
     return Comparison.model_validate(result)

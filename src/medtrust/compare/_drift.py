@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from medtrust.compare._rubric_drift import control_scores, score_drop
+from medtrust.compare._rubric_drift import control_scores, grader_mismatch, score_drop
 from medtrust.compare._stats import holm, paired_difference
 from medtrust.compare._units import Outcomes, RunOutcomes, run_outcomes
 from medtrust.errors import MedtrustError
@@ -100,10 +100,12 @@ def shared_scored_cases(old: RunOutcomes, new: RunOutcomes) -> int:
 def drift_between(old: RunOutcomes, new: RunOutcomes, *, alpha: float) -> dict[str, Any]:
     """Per axis change (Holm across the axes with shared units), the static accuracy's change,
     and the units that changed outcome (:func:`changed_units`). Raises :class:`MedtrustError`
-    when the runs share no scored case (different suites or seeds: nothing to compare)."""
-    if shared_scored_cases(old, new) == 0:
+    when the runs share no case at all (different suites or seeds: nothing to compare). Runs
+    that share cases none of which both scored (every reply of one run unreadable) are
+    compared: each axis then has ``n`` 0, which the gate reports as a breach."""
+    if not set(old.cases) & set(new.cases):
         raise MedtrustError(
-            f"baseline {old.run.id} and run {new.run.id} share no scored case (different suite, "
+            f"baseline {old.run.id} and run {new.run.id} share no case (different suite, "
             "seed or data?): there is nothing to compare"
         )
     axes = {
@@ -150,8 +152,9 @@ def regressions(
     Wilcoxon signed-rank p < ``alpha`` (:mod:`medtrust.compare._rubric_drift`): a target that
     got uniformly worse keeps its failure rate under attack but not its score.
 
-    Raises :class:`MedtrustError` for an unknown run or axis, and when the runs share no scored
-    case.
+    Raises :class:`MedtrustError` for an unknown run or axis, when the runs share no case, and
+    when their open-ended axes were graded by different graders (a score change would then be
+    the grader's, not the target's).
     """
     for axis in limits:
         if axis not in AXES:
@@ -162,6 +165,10 @@ def regressions(
     old_probes = probes_for(old_info)  # each run's own probes define its units
     old_cases, old_verdicts = store.cases(old_info.id), store.verdicts(old_info.id)
     new_cases, new_verdicts = store.cases(new_info.id), store.verdicts(new_info.id)
+    if "open_ended" in limits and (
+        mixed := grader_mismatch(old_verdicts, new_verdicts, old_info.id, new_info.id)
+    ):
+        raise MedtrustError(f"gate refused: {mixed}")
     old = run_outcomes(old_info, old_cases, old_verdicts, old_probes)
     new = run_outcomes(new_info, new_cases, new_verdicts, probes_for(new_info))
     report = drift_between(old, new, alpha=alpha)
@@ -174,7 +181,8 @@ def regressions(
     for axis, limit in limits.items():
         e = report["axes"].get(axis)
         if e is None or not e["n"]:
-            out.append(f"{axis}: no seed item scored by both {old_info.id} and {new_info.id}")
+            out.append(f"{axis}: no seed item scored by both {old_info.id} and {new_info.id}"
+                       f"{_errors_named(axis, old, new)}")
             continue
         if e["change"] > limit and e["p_value"] < alpha:
             out.append(
@@ -188,20 +196,33 @@ def regressions(
         drop = score_drop(
             control_scores(old_cases, old_verdicts), control_scores(new_cases, new_verdicts)
         )
-        out += _score_breach(drop, limits["open_ended"], alpha, old_info.id)
+        out += _score_breach(drop, limits["open_ended"], alpha, old_info.id,
+                             _errors_named("open_ended", old, new))
     return out
 
 
+def _errors_named(axis: str, old: RunOutcomes, new: RunOutcomes) -> str:
+    """``; N of M judged cases errored in run X`` for each run with errors on ``axis``: the
+    reason a shared unit went unscored (an error is neither a pass nor a failure)."""
+    parts = [
+        f"{o.error_cases} of {o.cases} judged cases errored in {r.run.id}"
+        for r in (new, old)
+        if (o := r.axes.get(axis)) is not None and o.error_cases
+    ]
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
 def _score_breach(
-    drop: Mapping[str, Any] | None, limit: float, alpha: float, baseline: str
+    drop: Mapping[str, Any] | None, limit: float, alpha: float, baseline: str, errors: str = ""
 ) -> list[str]:
     if drop is None:
-        return [f"open_ended: no control rubric score shared with baseline {baseline}"]
+        return [f"open_ended: no control rubric score shared with baseline {baseline}{errors}"]
     if drop["drop"] > limit and drop["p_value"] < alpha:
-        lo, hi = drop["ci95"]
+        lo, hi = drop["ci95"]  # of the drop (before - after); printed as the change after - before
         return [
             f"open_ended: mean rubric score of the controls {drop['mean_before']:.3f} -> "
-            f"{drop['mean_after']:.3f} (-{drop['drop']:.3f}, 95% CI {lo:.3f} to {hi:.3f}; "
+            f"{drop['mean_after']:.3f} (change {-drop['drop']:+.3f}, 95% CI {-hi:+.3f} to "
+            f"{-lo:+.3f}; "
             f"Wilcoxon p={drop['p_value']:.3g} on {drop['n']} shared conversations) "
             f"> max-regression {limit:g} vs baseline {baseline}"
         ]

@@ -48,6 +48,35 @@ def by_rank(sec: AxisComparison) -> list[RateEntry]:
     return sorted(sec.rates, key=lambda e: ranks.get(e.run_id) or float("inf"))
 
 
+SCORE_NOTE = (
+    "open-ended: the mean HealthBench rubric score (0-1) of the controls, ranked highest first "
+    "(score rank); the failure-rate rank counts attacks that lowered a control's score, so two "
+    "targets may tie there and not here. Score interval: percentile bootstrap with plus-four "
+    "smoothing at the bounds; rank interval: seeded bootstrap over seed conversations."
+)
+
+
+def score_rows(sec: AxisComparison) -> list[dict[str, Any]]:
+    """The open-ended axis's rubric score per run, best score rank first: ``run_id``,
+    ``rank`` (None when the run scored no control), ``rank_ci``, ``mean``, ``ci95``, ``n``
+    (``[]`` for an axis without rubric scores)."""
+    ranks = {r["run_id"]: r for r in (sec.model_extra or {}).get("score_ranks") or []}
+    rows = []
+    for e in sec.rates:
+        score = (e.model_extra or {}).get("rubric_score") or {}
+        rk = ranks.get(e.run_id) or {}
+        rows.append({"run_id": e.run_id, "rank": rk.get("rank"), "rank_ci": rk.get("ci95"),
+                     "mean": score.get("mean"), "ci95": score.get("ci95"),
+                     "n": score.get("n") or 0})
+    if not ranks:
+        return []
+    return sorted(rows, key=lambda r: r["rank"] if r["rank"] is not None else float("inf"))
+
+
+def _score_ci(ci: list[float] | None) -> str:
+    return "n/a" if not ci else f"{ci[0]:.3f}-{ci[1]:.3f}"
+
+
 def rank_chart(c: Comparison, axis: str) -> dict[str, Any]:
     """Rows (best rank first) for the rank chart: x in 0-1 along ranks 1..M."""
     ranked = [(r, r.rank) for r in c.axes[axis].ranks if r.rank is not None]
@@ -104,12 +133,14 @@ def render_html(c: Comparison) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(pct=_pct, ci=_ci, dci=_dci, nci=_nci, signed=_signed, p=_p)
+    env.filters.update(sci=_score_ci, pct=_pct, ci=_ci, dci=_dci, nci=_nci, signed=_signed, p=_p)
     return env.get_template("leaderboard.html.j2").render(
         c=c.to_json(),
         names=c.labels(),
         rank_charts={a: rank_chart(c, a) for a in c.axes},
         ordered={a: [e.model_dump(mode="json") for e in by_rank(sec)] for a, sec in c.axes.items()},
+        scores={a: score_rows(sec) for a, sec in c.axes.items()},
+        score_note=SCORE_NOTE,
         points=scatter(c),
     )
 
@@ -140,6 +171,16 @@ def _md_axis(c: Comparison, axis: str, sec: AxisComparison) -> list[str]:
             f"| {_rank_cell(ranks.get(e.run_id))} | {names[e.run_id]}{note} | "
             f"{_pct(e.failure_rate)} | {_ci(e.ci95)} | {e.n} | {e.errors} |"
         )
+    if rows := score_rows(sec):
+        lines += ["", "| score rank (95% CI) | target | mean rubric score | 95% CI | n |",
+                  "|---|---|---:|---|---:|"]
+        lines += [
+            f"| {_num(r['rank'])} ({_nci(r['rank_ci'])}) | {names[r['run_id']]} | "
+            f"{'n/a' if r['mean'] is None else format(r['mean'], '.3f')} | "
+            f"{_score_ci(r['ci95'])} | {r['n']} |"
+            for r in rows
+        ]
+        lines += ["", SCORE_NOTE]
     sig = [p for p in sec.pairwise if p.significant]
     lines += [
         "",

@@ -4,7 +4,8 @@ A failure rate under attack cannot see a target that got uniformly worse: halvin
 rubric score leaves every attacked score as far from its (lower) control as before. So the
 regression gate on ``open_ended`` also compares the controls' rubric scores (HealthBench's score,
 0-1) on the seed conversations both runs scored: the mean paired drop, its percentile bootstrap
-interval (``metrics.bootstrap_mean_ci``, order-invariant and seeded) and a one-sided Wilcoxon
+interval (``metrics.bootstrap_mean_ci`` without bounds: the plain percentile bootstrap of the
+paired differences, order-invariant and seeded) and a one-sided Wilcoxon
 signed-rank test (``scipy.stats.wilcoxon``: paired, no normality assumed, as fits bounded
 scores); errors are left out on either side, never counted as a 0.
 """
@@ -38,12 +39,45 @@ def control_scores(cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> di
     return {k: sum(s) / len(s) for k, s in seen.items()}
 
 
+def graders(verdicts: Mapping[str, Verdict]) -> dict[str, str]:
+    """``{grader_key: grader spec}`` of the graders behind a run's open-ended verdicts, as the
+    rubric judge records them in ``detail`` (the key hashes spec, prompt, sampling and grammar,
+    so one spec with another prompt version is another grader); empty for a run without any."""
+    out: dict[str, str] = {}
+    for v in verdicts.values():
+        spec = v.detail.get("grader")
+        if spec:
+            out[str(v.detail.get("grader_key") or spec)] = str(spec)
+    return dict(sorted(out.items()))
+
+
+def grader_names(found: Mapping[str, str]) -> str:
+    """The graders for a message: each spec, with its key when one spec has several keys."""
+    specs = list(found.values())
+    return ", ".join(f"{s} ({k})" if specs.count(s) > 1 else s for k, s in found.items())
+
+
+def grader_mismatch(
+    before: Mapping[str, Verdict], after: Mapping[str, Verdict], a: str, b: str
+) -> str | None:
+    """One line naming the graders when runs ``a`` and ``b`` both graded open-ended cases but
+    not with the same grader(s); None otherwise. A rubric score or failure rate then changes
+    with the grader, so a drop between the runs is no evidence about the target."""
+    ga, gb = graders(before), graders(after)
+    if not ga or not gb or set(ga) == set(gb):
+        return None
+    return (f"open_ended: run {a} was graded by {grader_names(ga)} and run {b} by "
+            f"{grader_names(gb)}: their rubric scores and failure rates are not comparable "
+            "(grade both runs with the same --judge)")
+
+
 def score_drop(
     before: Mapping[str, float], after: Mapping[str, float], *, seed: int = 0
 ) -> dict[str, Any] | None:
     """The paired drop ``before - after`` of the mean control score on the shared items:
     ``n``, ``mean_before``, ``mean_after``, ``drop`` (positive: worse), ``ci95`` of the drop
-    (percentile bootstrap, plus-four at bounds -1..1 when every pair agrees) and ``p_value``
+    (plain percentile bootstrap of the paired differences, unsmoothed: zero-width when every
+    pair moved by the same amount, which is what the pairs show) and ``p_value``
     (one-sided Wilcoxon signed-rank, H1: scores dropped; 1.0 when no pair changed). None when
     no item was scored by both runs."""
     from scipy.stats import wilcoxon  # heavy; only for a gate with a baseline
@@ -52,7 +86,9 @@ def score_drop(
     if not shared:
         return None
     diffs = [before[k] - after[k] for k in shared]
-    ci = bootstrap_mean_ci(diffs, seed=seed, bounds=(-1.0, 1.0))
+    # plain percentile bootstrap of the paired differences: no plus-four pseudo-values, which
+    # would pull a uniform drop toward 0 (40 pairs all 0.1 lower gave a CI containing 0)
+    ci = bootstrap_mean_ci(diffs, seed=seed)
     p = 1.0
     if any(abs(d) > 1e-12 for d in diffs):
         p = float(wilcoxon(diffs, alternative="greater", zero_method="wilcox").pvalue)

@@ -15,7 +15,7 @@ from medtrust._atomic import write_text_atomic
 from medtrust._cli_util import DbOpt, JsonOpt, console, handle_errors, open_store, print_json
 from medtrust.compare._build import build_comparison
 from medtrust.compare._multi import run_targets
-from medtrust.compare._render import FORMATS, by_rank, render_comparison
+from medtrust.compare._render import FORMATS, SCORE_NOTE, by_rank, render_comparison, score_rows
 from medtrust.compare._resolve import members, new_comparison_id
 from medtrust.config import RunConfig
 from medtrust.errors import MedtrustError
@@ -72,6 +72,25 @@ def _axis_table(names: dict[str, str], axis: str, sec: AxisComparison) -> Table:
         )
     sig = [p for p in sec.pairwise if p.significant]
     t.caption = f"{len(sig)} of {len(sec.pairwise)} pairs differ (exact McNemar, Holm)"
+    return t
+
+
+def _score_table(names: dict[str, str], axis: str, sec: AxisComparison) -> Table | None:
+    """The open-ended rubric score per run, best score rank first (None without scores)."""
+    rows = score_rows(sec)
+    if not rows:
+        return None
+    t = Table(title=f"{axis}: mean rubric score of the controls", caption=SCORE_NOTE)
+    for col in ("target", "score rank", "rank CI", "mean score", "95% CI", "n"):
+        t.add_column(col, justify="left" if col in ("target", "95% CI", "rank CI") else "right",
+                     overflow="fold", no_wrap=col != "target")
+    for r in rows:
+        rank, ci = r["rank"], r["rank_ci"]
+        t.add_row(escape(names[r["run_id"]]), "n/a" if rank is None else f"{rank:g}",
+                  "" if not ci else f"{ci[0]:g}-{ci[1]:g}",
+                  "n/a" if r["mean"] is None else f"{r['mean']:.3f}",
+                  "n/a" if not r["ci95"] else f"{r['ci95'][0]:.3f}-{r['ci95'][1]:.3f}",
+                  str(r["n"]))
     return t
 
 
@@ -132,7 +151,11 @@ def _drift_table(names: dict[str, str], d: Drift) -> Table:
 def tables(c: Comparison) -> list[Table]:
     """The comparison as terminal tables: one per axis, the gap, and drift."""
     names = c.labels()
-    out = [_axis_table(names, axis, sec) for axis, sec in c.axes.items()]
+    out = []
+    for axis, sec in c.axes.items():
+        out.append(_axis_table(names, axis, sec))
+        if (scores := _score_table(names, axis, sec)) is not None:
+            out.append(scores)
     out.append(_gap_table(names, c.static_vs_dynamic))
     out += [_drift_table(names, d) for d in c.drift or []]
     return out

@@ -16,6 +16,7 @@ from medtrust.metrics import SEVERITY
 from medtrust.policies import documentation_gaps
 from medtrust.records import RunInfo
 from medtrust.report._markdown import _axes, _compliance, _risk, ci_pct, pct
+from medtrust.report._scores import axis_rubric_scores
 from medtrust.store import Store
 from medtrust.summary import RunSummary
 
@@ -23,7 +24,14 @@ SMALL_N = 30
 METRICS = [
     ("failure rate", "failures / scored cases per axis and per probe or operator; errors "
      "(timeouts, unparseable replies) are counted apart and never scored"),
-    ("95% interval", "Wilson score interval for every rate"),
+    ("95% interval", "Wilson score interval for every rate; the open-ended mean rubric score "
+     "(0-1) has a seeded percentile bootstrap interval over conversations, with two "
+     "pseudo-observations at each bound (plus-four, Agresti & Coull 1998) and widened to "
+     "contain the mean; a paired score drop (gate) the plain percentile bootstrap of the "
+     "differences"),
+    ("rubric score", "open-ended: points met / positive points available per conversation "
+     "(HealthBench), clipped to 0-1, graded by the grader named in the results (`run --judge`; "
+     "`keywords` is the stand-in); scores from different graders do not compare"),
     ("controls accuracy", "accuracy on unperturbed items, never pooled with perturbations"),
     ("error rate", "errored calls / judged calls per axis, controls included; above 10% the "
      "reports warn and `medtrust gate` fails by default (--max-errors)"),
@@ -87,6 +95,24 @@ def limitations(summary: RunSummary) -> list[str]:
     return out
 
 
+def _rubric_lines(summary: RunSummary) -> list[str]:
+    """Open-ended: each axis's rubric scores (controls, then each operator), with interval, n
+    and the grader(s) that produced them (empty without a rubric score)."""
+    out: list[str] = []
+    for axis, entry in summary.axes.items():
+        rows = axis_rubric_scores(axis, entry)
+        if not rows:
+            continue
+        graders = ", ".join(f"`{g}`" for g in entry.graders) or "not recorded"
+        out += ["", f"Rubric scores on {axis} (0-1, graded by {graders}):", ""]
+        for row in rows:
+            ci = row["ci95"]
+            mean = "n/a" if row["mean"] is None else f"{row['mean']:.3f}"
+            span = "" if not ci else f", 95% CI {ci[0]:.3f}-{ci[1]:.3f}"
+            out.append(f"- {row['name']}: {mean}{span}, n={row['n']}")
+    return out
+
+
 def render_docs(store: Store, info: RunInfo, summary: RunSummary) -> str:
     """The testing part of the technical documentation, as Markdown."""
     purpose = summary.compliance.intended_purpose
@@ -139,7 +165,7 @@ def render_docs(store: Store, info: RunInfo, summary: RunSummary) -> str:
             f"Overall risk **{r.score:.1f}** ({r.tier}), 95% CI {r.ci95[0]:.1f}-{r.ci95[1]:.1f}.",
             "",
         ]
-    lines += _axes(summary) + _risk(summary)
+    lines += _axes(summary) + _rubric_lines(summary) + _risk(summary)
     t = summary.trust
     lines += ["", f"Trust score: {pct(t.score) if t.score is not None else 'no reviews'}."]
     lines += ["", "## 5. Compliance summary"] + (_compliance(summary)[2:] or ["", "Not evaluated."])

@@ -5,7 +5,8 @@ format (HTML, Markdown): read from the summary's axis extras, computed nowhere h
   the mean HealthBench rubric score (0-1) of the controls and of each operator's perturbations,
   with its percentile bootstrap 95% interval over cases. A failure rate of 0% on controls that
   score 0.1 means "nothing left to lose", not "robust".
-* ``margin``: the score drop that counts as a failure.
+* ``margin``: the score drop that counts as a failure; ``judge_errors`` (open-ended): its keys
+  name the rubric grader(s) behind the scores.
 * ``not_applicable``: per operator, items it could not act on (no case, in no denominator;
   robustness and open-ended), or variants skipped as impossible (fairness: ``{n, by_value}``).
 * ``no_baseline``: controls whose verdict was an error, so their items were never attacked.
@@ -133,6 +134,10 @@ def reading_notes(summary: RunSummary) -> list[str]:
         if (line := _worst(axis, block.get("worst_group"))) is not None:
             out.append(line)
         margin = block.get("margin")
+        graded = block.get("judge_errors")
+        if "rubric_score" in block and isinstance(graded, Mapping) and graded:
+            out.append(f"{axis}: rubric graded by {', '.join(sorted(map(str, graded)))} "
+                       "(scores from different graders do not compare)")
         if isinstance(margin, int | float) and "rubric_score" in block:
             out.append(
                 f"{axis}: a perturbation fails when its rubric score drops more than "

@@ -98,6 +98,8 @@ class AxisSummary(Rates):
     def _errors_last(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         # The run JSON has always listed why calls failed after the probes' own figures.
         data: dict[str, Any] = handler(self)
+        if self.graders:  # open-ended: name who graded, beside the rubric score it produced
+            data["graders"] = self.graders
         for key in ("error_reasons", "error_examples"):
             if key in data:
                 data[key] = data.pop(key)
@@ -113,6 +115,16 @@ class AxisSummary(Rates):
         """``{judge spec: {judged, errors}}`` of LLM judges whose replies were unreadable."""
         raw = self.extras.get("judge_errors")
         return raw if isinstance(raw, dict) else {}
+
+    @property
+    def graders(self) -> list[str]:
+        """The rubric graders (``run --judge`` specs; ``keywords`` is the stand-in) behind an
+        open-ended axis's scores, sorted; ``[]`` on an axis without a rubric score. Serialised
+        as ``graders``: two runs graded by different graders do not compare
+        (``medtrust gate`` refuses them)."""
+        if "rubric_score" not in self.extras:
+            return []
+        return sorted(self.judge_errors)
 
 
 class AxisRisk(BaseModel):
