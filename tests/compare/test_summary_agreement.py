@@ -45,7 +45,9 @@ probes:
       chain: false
       attempts: 1
   - {name: hallucination.known_answer, limit: 2}
-  - {name: open_ended.rubric, limit: 3}
+  # pass mark 0: these one-letter targets meet no criterion, yet their controls are attacked
+  # (a control below the pass mark is not), so the open-ended rates are not vacuous
+  - {name: open_ended.rubric, limit: 3, params: {pass_mark: 0.0}}
 """
 TARGETS = """\
 import zlib
