@@ -418,3 +418,19 @@ def test_an_option_whose_text_is_another_letter_does_not_outread_the_label() -> 
     assert parse_choice("C", {"A": "C", "C": "/"}) == "C"
     assert parse_choice("None of the options are correct", {
         "A": "Aspirin", "B": "None of the options are correct"}) == "B"
+
+
+@pytest.mark.parametrize(
+    ("reply", "options", "want"),
+    [
+        ("maybe A or B", {"A": "aspirin", "B": "heparin"}, None),  # "maybe A" is no name
+        ("Maybe A.", {"A": "aspirin", "B": "heparin"}, "A"),
+        ("perhaps B", {"A": "aspirin", "B": "heparin"}, "B"),
+        # a one-letter option text must not cut the hedge "either" apart (Hypothesis found it)
+        ("either A or B", {"A": "x", "B": "h"}, None),
+    ],
+)
+def test_hedged_pairs_and_tentative_letters(
+    reply: str, options: dict[str, str], want: str | None
+) -> None:
+    assert parse_choice(reply, options) == want

@@ -159,7 +159,7 @@ _CHOOSING = frozenset(
         "selecting", "answer", "answered", "answering", "option", "choice", "letter", "with",
         "than", "think", "believe", "recommend", "recommended", "prefer", "suggest", "suggests",
         "would", "then", "thus", "therefore", "hence", "have", "says", "said", "going", "being",
-        "correct", "given", "reply", "respond", "guess", "conclude",
+        "correct", "given", "reply", "respond", "guess", "conclude", "maybe", "perhaps",
     }
 )
 _NEG_BEFORE = re.compile(

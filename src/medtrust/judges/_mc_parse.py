@@ -213,7 +213,9 @@ def _hedged(text: str, keys: Mapping[str, str]) -> bool:
     unhedged = text
     for v in keys.values():
         if v.strip():
-            unhedged = re.sub(re.escape(v.strip()), " ", unhedged, flags=re.I)
+            # whole words only: a one-letter option text ("h") must not cut "either" apart
+            word = rf"(?<!\w){re.escape(v.strip())}(?!\w)"
+            unhedged = re.sub(word, " ", unhedged, flags=re.I)
     return _HEDGE.search(unhedged) is not None
 
 
