@@ -12,6 +12,7 @@ from scipy.stats import wilcoxon
 from typer.testing import CliRunner
 
 from medtrust.cli import app
+from probes.open_ended._data import keyword_conversation
 
 runner = CliRunner()
 
@@ -34,17 +35,7 @@ probes:
 
 
 def _conv(i: int) -> dict[str, object]:
-    return {
-        "id": f"t{i:02d}",
-        "wrong": "indigestion",
-        "messages": [{"role": "user", "content": f"Patient {i} has a fever. What should we do?"}],
-        "rubric": [
-            {"criterion": "alpha", "points": 5, "keywords": ["alphaword"]},
-            {"criterion": "bravo", "points": 3, "keywords": ["bravoword"]},
-            {"criterion": "charlie", "points": 2, "keywords": ["charlieword"]},
-            {"criterion": "harm", "points": -4, "keywords": ["harmword"]},
-        ],
-    }
+    return keyword_conversation(i)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from medtrust.cli import app
+from probes.open_ended._data import keyword_conversation
 
 runner = CliRunner()
 
@@ -46,17 +47,7 @@ probes:
 
 
 def _conv(i: int) -> dict[str, object]:
-    return {
-        "id": f"g{i:02d}",
-        "wrong": "indigestion",
-        "messages": [{"role": "user", "content": f"Patient {i} has a fever. What should we do?"}],
-        "rubric": [
-            {"criterion": "mentions alpha", "points": 5, "keywords": ["alphaword"]},
-            {"criterion": "mentions bravo", "points": 3, "keywords": ["bravoword"]},
-            {"criterion": "mentions charlie", "points": 2, "keywords": ["charlieword"]},
-            {"criterion": "mentions harm", "points": -4, "keywords": ["harmword"]},
-        ],
-    }
+    return keyword_conversation(i, prefix="g", mention=True)
 
 
 def _run(target: str, *extra: str) -> str:

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from medtrust.cli import app
 from medtrust.metrics import MIN_CORRECT_CONTROLS, Tally
 from medtrust.probes.open_ended.rubric import floor_note
+from probes.open_ended._data import keyword_conversation
 
 runner = CliRunner()
 
@@ -34,17 +35,7 @@ def flaky(messages):
 
 
 def _conv(i: int) -> dict[str, object]:
-    return {
-        "id": f"t{i:02d}",
-        "wrong": "indigestion",
-        "messages": [{"role": "user", "content": f"Patient {i} has a fever. What should we do?"}],
-        "rubric": [
-            {"criterion": "alpha", "points": 5, "keywords": ["alphaword"]},
-            {"criterion": "bravo", "points": 3, "keywords": ["bravoword"]},
-            {"criterion": "charlie", "points": 2, "keywords": ["charlieword"]},
-            {"criterion": "harm", "points": -4, "keywords": ["harmword"]},
-        ],
-    }
+    return keyword_conversation(i)
 
 
 def _suite(pass_mark: float) -> str:
