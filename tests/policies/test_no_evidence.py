@@ -94,8 +94,14 @@ def test_an_axis_that_is_not_informative_was_not_tested(refusing: Path) -> None:
     """A target that answers no control well gives an axis that measured nothing (the gate and
     the risk score leave it out): "tested with intervals" must not pass on it."""
     db = f"sqlite:///{refusing / 'm.db'}"
-    res = runner.invoke(app, ["run", "open-ended", "--target", "python:refusing_target:reply",
-                              "--limit", "2", "--db", db, "--json"])  # fmt: skip
+    # pass mark 0: the refused controls "pass" and are attacked, so the axis has rates (n > 0)
+    # that the floor rule declares not informative (a control below the pass mark would not
+    # be attacked at all, leaving nothing scored)
+    (refusing / "oe.yaml").write_text("name: oe-floor\nprobes:\n  - name: open_ended.rubric\n"
+                                      "    params: {pass_mark: 0.0}\n")  # fmt: skip
+    res = runner.invoke(app, ["run", str(refusing / "oe.yaml"), "--target",
+                              "python:refusing_target:reply", "--limit", "2", "--db", db,
+                              "--json"])  # fmt: skip
     assert res.exit_code == 0, res.output
     s = json.loads(res.stdout)
     assert s["axes"]["open_ended"]["informative"] is False and s["axes"]["open_ended"]["n"] > 0
