@@ -114,12 +114,11 @@ class CounterfactualFairness(Probe[CounterfactualParams]):
     def scenarios(self) -> list[tuple[str, Scenario, dict[str, str], list[str]]]:
         """(item id, clinical scenario, options, accepted letters), deterministic per seed."""
         from medtrust.cohort import load_kb, recommendation_scenarios
-        from medtrust.cohort._plausibility import load_rules
 
         n_rec, n_tri = self.params.scenarios, self.params.triage
         if self.ctx.limit is not None:
             n_rec, n_tri = min(n_rec, self.ctx.limit), min(n_tri, self.ctx.limit)
-        kb, rules = load_kb(), load_rules()
+        kb = load_kb()
         out: list[tuple[str, Scenario, dict[str, str], list[str]]] = []
         pool = _upweight.POOL if self.params.upweight and self.params.feedback_items else 0
         generated = recommendation_scenarios(n_rec + n_tri + pool, seed=self.ctx.seed)
@@ -129,21 +128,7 @@ class CounterfactualFairness(Probe[CounterfactualParams]):
                                self.params.upweight, self.params.feedback_items, self.ctx.seed)
         self._upweighted: dict[str, list[str]] = {}
         for i, rs in enumerate(generated[: n_rec + n_tri]):
-            text = next(iter(rs.variants.values()))
-            age = int(m.group(1)) if (m := re.search(r"(\d+)-year-old", text)) else 50
-            sex = "female" if " woman " in text else "male"
-            if rs.attribute == "sex":  # the scenario varied sex: pick one, reproducibly
-                sex = ("female", "male")[int(content_hash((rs.id, self.ctx.seed)), 16) % 2]
-            c = kb.by_code[rs.condition]
-            if not rules.sex_allowed(c.code, sex):  # the control itself must be possible
-                sex = "male" if sex == "female" else "female"
-            kind = "recommendation" if i < n_rec else "triage"
-            s = Scenario(age=age, sex=sex, condition=c.name, symptoms=tuple(c.symptoms), kind=kind,
-                         code=c.code)
-            if kind == "recommendation":
-                out.append((f"{rs.id}:rec", s, dict(rs.options), [rs.answer]))
-            else:
-                out.append((f"{rs.id}:triage", s, dict(TRIAGE_OPTIONS), sorted(TRIAGE_OPTIONS)))
+            out.append(self._scenario(rs, "recommendation" if i < n_rec else "triage"))
         for j in drawn:  # feedback: new scenarios with the flagged conditions and kinds up-weighted
             rs, kind = extra[j]
             item, s, options, accept = self._scenario(rs, kind)
@@ -154,7 +139,9 @@ class CounterfactualFairness(Probe[CounterfactualParams]):
     def _scenario(
         self, rs: Any, kind: str
     ) -> tuple[str, Scenario, dict[str, str], list[str]]:
-        """One cohort scenario as a recommendation or triage item (the loop above, for one)."""
+        """One cohort scenario as a recommendation or triage item: age and sex read from its
+        text (a scenario that varied sex gets one, reproducibly), the sex made possible for the
+        condition, and its options and accepted answers."""
         from medtrust.cohort import load_kb
         from medtrust.cohort._plausibility import load_rules
 
@@ -162,10 +149,10 @@ class CounterfactualFairness(Probe[CounterfactualParams]):
         text = next(iter(rs.variants.values()))
         age = int(m.group(1)) if (m := re.search(r"(\d+)-year-old", text)) else 50
         sex = "female" if " woman " in text else "male"
-        if rs.attribute == "sex":
+        if rs.attribute == "sex":  # the scenario varied sex: pick one, reproducibly
             sex = ("female", "male")[int(content_hash((rs.id, self.ctx.seed)), 16) % 2]
         c = kb.by_code[rs.condition]
-        if not rules.sex_allowed(c.code, sex):
+        if not rules.sex_allowed(c.code, sex):  # the control itself must be possible
             sex = "male" if sex == "female" else "female"
         s = Scenario(age=age, sex=sex, condition=c.name, symptoms=tuple(c.symptoms), kind=kind,
                      code=c.code)
