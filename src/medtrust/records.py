@@ -177,6 +177,15 @@ class Verdict(BaseModel):
     answer: str | None = None
     detail: dict[str, Any] = Field(default_factory=dict)
 
+    def votes(self) -> list[str]:
+        """The per-sample answers (``detail.votes``, as the multiple-choice judge records
+        them), or the majority answer alone when votes were not recorded; ``[]`` without an
+        answer."""
+        got = self.detail.get("votes")
+        if isinstance(got, list) and got:
+            return [str(x) for x in got]
+        return [self.answer] if self.answer is not None else []
+
 
 RunStatus = Literal["running", "done", "interrupted", "failed"]
 

@@ -28,12 +28,7 @@ from medtrust.records import Case, Verdict
 
 
 def _votes(v: Verdict | None) -> list[str]:
-    if v is None or v.outcome == "error":
-        return []
-    got = v.detail.get("votes")
-    if isinstance(got, list) and got:
-        return [str(x) for x in got]
-    return [v.answer] if v.answer is not None else []
+    return [] if v is None or v.outcome == "error" else v.votes()
 
 
 def _r(x: float | None) -> float | None:

@@ -54,14 +54,8 @@ class Concern:
         }
 
 
-def _votes(v: Verdict) -> list[str]:
-    got = v.detail.get("votes")
-    if isinstance(got, list) and got:
-        return [str(x) for x in got]
-    return [v.answer] if v.answer is not None else []
-
-
-def _majority(votes: Sequence[str]) -> str | None:
+def majority_vote(votes: Sequence[str]) -> str | None:
+    """The most common vote, ties to the one voted first; None without votes."""
     if not votes:
         return None
     counts = {x: votes.count(x) for x in votes}
@@ -78,7 +72,7 @@ def _baselines(
     for c in cases:
         if c.axis == "cognitive_bias" and c.operator == "baseline":
             pooled[(c.probe, str(c.item_id))] += [
-                x for v in verdicts.get(c.id, []) for x in _votes(v)
+                x for v in verdicts.get(c.id, []) for x in v.votes()
             ]
     out: dict[str, list[str]] = {}
     for c in cases:
@@ -87,7 +81,7 @@ def _baselines(
         if c.axis == "cognitive_bias":
             out[c.id] = pooled.get((c.probe, str(c.item_id)), [])
         else:
-            out[c.id] = [x for v in verdicts.get(str(c.parent_id), []) for x in _votes(v)]
+            out[c.id] = [x for v in verdicts.get(str(c.parent_id), []) for x in v.votes()]
     return out
 
 
@@ -105,14 +99,14 @@ def _components(
 ) -> dict[str, float]:
     out: dict[str, float] = {}
     for v in vs:
-        votes = _votes(v)
+        votes = v.votes()
         if v.judge == "phi_leak":
             leak = _leak(v)
             if leak is not None:
                 out["leak_score"] = max(out.get("leak_score", 0.0), leak)
             continue
         if baseline is not None:
-            base = _majority(baseline)
+            base = majority_vote(baseline)
             if base is None or not votes:
                 continue
             p = sum(x != base for x in votes) / len(votes)

@@ -20,7 +20,6 @@ from medtrust.review._concern import (
     FLIP_AXES,
     Concern,
     _components,
-    _votes,
 )
 from medtrust.store import Store
 
@@ -49,7 +48,7 @@ def _pool(
     for c in window:
         if c.axis == "cognitive_bias" and c.operator == "baseline":
             pooled[(c.probe, str(c.item_id))] += [
-                x for v in verdicts.get(c.id, []) for x in _votes(v)
+                x for v in verdicts.get(c.id, []) for x in v.votes()
             ]
 
 
@@ -74,7 +73,7 @@ def stream_concerns(store: Store, run_id: str, *, batch: int = WINDOW) -> Iterat
                 continue
             base = None
             if _parent_compared(c):
-                base = [x for v in verdicts.get(str(c.parent_id), []) for x in _votes(v)]
+                base = [x for v in verdicts.get(str(c.parent_id), []) for x in v.votes()]
             yield from _concern(c, vs, base)
     for c, vs in deferred:
         yield from _concern(c, vs, pooled.get((c.probe, str(c.item_id)), []))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -23,6 +23,7 @@ from medtrust.review._concern import (
     EXPLANATION_OPERATORS,
     Concern,
     concerning,
+    majority_vote,
     review_settings,
 )
 from medtrust.store import Review, Store
@@ -67,22 +68,10 @@ majority answer), not a wrong one: ``cognitive_bias.biasmedqa`` and ``fairness.c
 summaries count flips."""
 
 
-def _votes(v: Verdict) -> list[str]:
-    got = v.detail.get("votes")
-    if isinstance(got, list) and got:
-        return [str(x) for x in got]
-    return [v.answer] if v.answer is not None else []
-
-
 def _majority(verdicts: Sequence[Verdict]) -> str | None:
     """Majority answer over every vote of ``verdicts`` (ties to the letter voted first), as
     ``cognitive_bias._votes.majority`` counts it."""
-    votes = [x for v in verdicts for x in _votes(v)]
-    if not votes:
-        return None
-    counts = Counter(votes)
-    top = max(counts.values())
-    return next(x for x in votes if counts[x] == top)
+    return majority_vote([x for v in verdicts for x in v.votes()])
 
 
 def _split(verdicts: Sequence[Verdict]) -> str | None:

@@ -18,14 +18,6 @@ from medtrust.probes._baseline import constant_answer_note
 from medtrust.records import Case, Verdict
 
 
-def votes(v: Verdict) -> list[str]:
-    """The per-sample answers of a verdict (its majority alone when votes were not recorded)."""
-    got = v.detail.get("votes")
-    if isinstance(got, list) and got:
-        return [str(x) for x in got]
-    return [v.answer] if v.answer is not None else []
-
-
 def control_constancy_note(
     probe: str, cases: Sequence[Case], verdicts: Mapping[str, Verdict]
 ) -> str | None:
@@ -54,7 +46,7 @@ def control_constancy_note(
 
 
 def _jsd(a: Verdict, b: Verdict) -> float | None:
-    va, vb = votes(a), votes(b)
+    va, vb = a.votes(), b.votes()
     return jensen_shannon(distribution(va), distribution(vb)) if va and vb else None
 
 
@@ -141,7 +133,7 @@ def occlusion_summary(cases: Sequence[Case], verdicts: Mapping[str, Verdict]) ->
     driven = 0
     for vid, occluded in sorted(groups.items()):
         variant, vv = by_id.get(vid), verdicts.get(vid)
-        if variant is None or vv is None or not votes(vv):
+        if variant is None or vv is None or not vv.votes():
             continue
         sentences: list[dict[str, Any]] = []
         for oc in sorted(occluded, key=lambda c: int(c.meta["occluded"])):

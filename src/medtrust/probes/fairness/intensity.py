@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from medtrust.errors import ConfigError
 from medtrust.metrics import Tally, distribution, jensen_shannon, wilson
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
-from medtrust.probes.fairness._flips import control_constancy_note, not_applicable_summary, votes
+from medtrust.probes.fairness._flips import control_constancy_note, not_applicable_summary
 from medtrust.probes.fairness._variants import ATTRIBUTES, Scenario, known_attributes, render
 from medtrust.probes.fairness.counterfactual import not_applicable
 from medtrust.probes.mcq_format import render_mc
@@ -214,8 +214,8 @@ def intensity_summary(
         cell[1] += shift < 0
         cell[2] += shift > 0
         cell[4] += shift
-        var_votes[key] += [f"level {levels[a]}" for a in votes(v) if a in levels]
-        ctl_votes[key] += [f"level {levels[a]}" for a in votes(pv) if a in levels]
+        var_votes[key] += [f"level {levels[a]}" for a in v.votes() if a in levels]
+        ctl_votes[key] += [f"level {levels[a]}" for a in pv.votes() if a in levels]
     rows: list[dict[str, Any]] = []
     for key, (n, down, up, err, shift_sum) in sorted(cells.items()):
         d_rate, d_ci = _rate(down, n)
