@@ -54,11 +54,11 @@ if TYPE_CHECKING:
         record_gate,
         record_report,
     )
+    from medtrust.audit._roots_check import check_roots
     from medtrust.audit._verify import (
         UNAUDITED_COLUMNS,
         Break,
         VerifyReport,
-        check_roots,
         verify,
     )
 
@@ -92,7 +92,7 @@ _EXPORTS = {
     "UNAUDITED_COLUMNS": "_verify",
     "Break": "_verify",
     "VerifyReport": "_verify",
-    "check_roots": "_verify",
+    "check_roots": "_roots_check",
     "verify": "_verify",
 }
 

@@ -370,10 +370,3 @@ def verify(
     breaks.sort(key=lambda b: (b.seq is None, b.seq or 0))
     return VerifyReport(events=len(events), runs=runs, seals=seals, breaks=breaks)
 
-
-def check_roots(store: AuditLog, run_id: str) -> VerifyReport:
-    """The run's signed roots recompute from its events' hashes and verify, and its finished
-    work is covered by a root (:func:`medtrust.audit._roots_check.check_roots`: streamed)."""
-    from medtrust.audit._roots_check import check_roots as streamed
-
-    return streamed(store, run_id)

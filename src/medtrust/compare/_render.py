@@ -145,7 +145,7 @@ def render_html(c: Comparison) -> str:
     )
 
 
-def _num(x: float | None) -> str:
+def num(x: float | None) -> str:
     """A rank or tau for text: ``n/a`` when absent (never the word None)."""
     return "n/a" if x is None else f"{x:g}"
 
@@ -175,7 +175,7 @@ def _md_axis(c: Comparison, axis: str, sec: AxisComparison) -> list[str]:
         lines += ["", "| score rank (95% CI) | target | mean rubric score | 95% CI | n |",
                   "|---|---|---:|---|---:|"]
         lines += [
-            f"| {_num(r['rank'])} ({_nci(r['rank_ci'])}) | {names[r['run_id']]} | "
+            f"| {num(r['rank'])} ({_nci(r['rank_ci'])}) | {names[r['run_id']]} | "
             f"{'n/a' if r['mean'] is None else format(r['mean'], '.3f')} | "
             f"{_score_ci(r['ci95'])} | {r['n']} |"
             for r in rows
@@ -203,15 +203,15 @@ def _md_gap(c: Comparison) -> list[str]:
         "## static versus dynamic",
         "",
         f"Kendall's tau between the static ranking ({g.static}) and the dynamic one "
-        f"({g.dynamic or 'none'}): {_num(g.kendall_tau)} (95% CI {_nci(g.ci95)}).",
+        f"({g.dynamic or 'none'}): {num(g.kendall_tau)} (95% CI {_nci(g.ci95)}).",
         "",
         "| target | static | static rank | dynamic failure | dynamic rank |",
         "|---|---:|---:|---:|---:|",
     ]
     lines += [
         f"| {names[m.run_id]}{'' if m.informative is not False else ' (not informative)'} | "
-        f"{_pct(m.static_accuracy)} | {_num(m.static_rank)} | "
-        f"{_pct(m.dynamic_failure_rate)} | {_num(m.dynamic_rank)} |"
+        f"{_pct(m.static_accuracy)} | {num(m.static_rank)} | "
+        f"{_pct(m.dynamic_failure_rate)} | {num(m.dynamic_rank)} |"
         for m in g.models
     ]
     return lines

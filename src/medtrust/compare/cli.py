@@ -15,7 +15,14 @@ from medtrust._atomic import write_text_atomic
 from medtrust._cli_util import DbOpt, JsonOpt, console, handle_errors, open_store, print_json
 from medtrust.compare._build import build_comparison
 from medtrust.compare._multi import run_targets
-from medtrust.compare._render import FORMATS, SCORE_NOTE, by_rank, render_comparison, score_rows
+from medtrust.compare._render import (
+    FORMATS,
+    SCORE_NOTE,
+    by_rank,
+    num,
+    render_comparison,
+    score_rows,
+)
 from medtrust.compare._resolve import members, new_comparison_id
 from medtrust.config import RunConfig
 from medtrust.errors import MedtrustError
@@ -44,7 +51,7 @@ def _rank_cells(rk: RankEntry | None) -> tuple[str, str]:
     """A run's rank and its interval, as table cells."""
     if rk is None:
         return "n/a", ""
-    rank = "n/a" if rk.rank is None else f"{rk.rank:g}"
+    rank = num(rk.rank)
     return rank, "" if not rk.ci95 else f"{rk.ci95[0]:g}-{rk.ci95[1]:g}"
 
 
@@ -86,7 +93,7 @@ def _score_table(names: dict[str, str], axis: str, sec: AxisComparison) -> Table
                      overflow="fold", no_wrap=col != "target")
     for r in rows:
         rank, ci = r["rank"], r["rank_ci"]
-        t.add_row(escape(names[r["run_id"]]), "n/a" if rank is None else f"{rank:g}",
+        t.add_row(escape(names[r["run_id"]]), num(rank),
                   "" if not ci else f"{ci[0]:g}-{ci[1]:g}",
                   "n/a" if r["mean"] is None else f"{r['mean']:.3f}",
                   "n/a" if not r["ci95"] else f"{r['ci95'][0]:.3f}-{r['ci95'][1]:.3f}",
@@ -108,9 +115,9 @@ def _gap_table(names: dict[str, str], g: StaticVsDynamic) -> Table:
         t.add_row(
             escape(names[m.run_id]),
             _pct(m.static_accuracy),
-            "n/a" if m.static_rank is None else f"{m.static_rank:g}",
+            num(m.static_rank),
             _pct(m.dynamic_failure_rate),
-            "n/a" if m.dynamic_rank is None else f"{m.dynamic_rank:g}",
+            num(m.dynamic_rank),
             "" if m.rank_shift is None else f"{m.rank_shift:+g}",
         )
     tau, ci = g.kendall_tau, g.ci95
