@@ -28,13 +28,15 @@ STREAM_FROM = 20_000
 """Files with at least this many lines are streamed; smaller ones are read whole as before."""
 
 
-def streamable(ctx: ProbeContext) -> bool:
-    """Whether the probe asks every line of a large user file (so items can be streamed)."""
+def streamable(ctx: ProbeContext) -> int | None:
+    """The item count of a large user file the probe asks whole (so its items can be
+    streamed), or None when they are not to be streamed (the file is read once to count)."""
     if ctx.data is None or ctx.limit is not None or ctx.focus is not None or ctx.with_bundled:
-        return False
+        return None
     if ctx.data.suffix.lower() not in {".jsonl", ".ndjson"}:
-        return False
-    return count_items(ctx.data) >= STREAM_FROM
+        return None
+    n = count_items(ctx.data)
+    return n if n >= STREAM_FROM else None
 
 
 def count_items(path: Path) -> int:

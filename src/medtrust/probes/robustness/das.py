@@ -30,7 +30,6 @@ from medtrust.probes.robustness._operators import (
 from medtrust.probes.robustness._select import select_items
 from medtrust.probes.robustness._stream import (
     LazyCases,
-    count_items,
     iter_items,
     streamable,
 )
@@ -118,8 +117,8 @@ class DASRobustness(Probe[DASParams]):
         """One control per item. A large ``--data`` file asked whole is streamed: the cases
         are generated on each iteration (see ``_stream``), never all held at once."""
         path = self.ctx.data
-        if path is not None and streamable(self.ctx):
-            return LazyCases(lambda: self._controls(lambda: iter_items(path)), count_items(path))
+        if path is not None and (n := streamable(self.ctx)) is not None:
+            return LazyCases(lambda: self._controls(lambda: iter_items(path)), n)
         items = self.items()
         return list(self._controls(lambda: items))
 
