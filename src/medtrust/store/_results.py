@@ -380,7 +380,6 @@ class ResultsMixin:
         return out
 
     def verdicts_for(self, run_id: str, case_ids: Iterable[str]) -> dict[str, Verdict]:
-        """Verdicts of these cases only, by case id."""
-        rows = sorted(self._rows_for(schema.verdicts, run_id, case_ids),
-                      key=lambda r: (r.case_id, r.judge))
-        return {r.case_id: _verdict(r) for r in rows}
+        """Verdicts of these cases only, by case id (the last judge in name order where a
+        case has several, as :meth:`verdicts` keeps)."""
+        return {k: vs[-1] for k, vs in self.all_verdicts_for(run_id, case_ids).items()}
