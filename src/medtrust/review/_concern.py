@@ -21,7 +21,7 @@ a score strictly above it triggers review.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,17 +63,30 @@ def majority_vote(votes: Sequence[str]) -> str | None:
     return next(x for x in votes if counts[x] == top)
 
 
+def pool_baselines(
+    cases: Iterable[Case],
+    verdicts: Mapping[str, Sequence[Verdict]],
+    pooled: dict[tuple[str, str], list[str]],
+) -> None:
+    """Add the cognitive-bias baseline replicas' votes among ``cases`` to their item's pool
+    (``(probe, item_id)``): what that item's perturbations are compared with."""
+    for c in cases:
+        if c.axis == "cognitive_bias" and c.operator == "baseline":
+            pooled[(c.probe, str(c.item_id))] += parent_votes(c.id, verdicts)
+
+
+def parent_votes(case_id: str, verdicts: Mapping[str, Sequence[Verdict]]) -> list[str]:
+    """Every vote of every judge's verdict on ``case_id``."""
+    return [x for v in verdicts.get(case_id, []) for x in v.votes()]
+
+
 def _baselines(
     cases: Sequence[Case], verdicts: Mapping[str, Sequence[Verdict]]
 ) -> dict[str, list[str]]:
     """Per flip-axis perturbation: the votes of what it is compared with (its control's, or the
     pooled baseline replicas of its cognitive-bias item)."""
     pooled: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for c in cases:
-        if c.axis == "cognitive_bias" and c.operator == "baseline":
-            pooled[(c.probe, str(c.item_id))] += [
-                x for v in verdicts.get(c.id, []) for x in v.votes()
-            ]
+    pool_baselines(cases, verdicts, pooled)
     out: dict[str, list[str]] = {}
     for c in cases:
         if c.axis not in FLIP_AXES or c.role != "perturbation":
@@ -81,7 +94,7 @@ def _baselines(
         if c.axis == "cognitive_bias":
             out[c.id] = pooled.get((c.probe, str(c.item_id)), [])
         else:
-            out[c.id] = [x for v in verdicts.get(str(c.parent_id), []) for x in v.votes()]
+            out[c.id] = parent_votes(str(c.parent_id), verdicts)
     return out
 
 
@@ -132,17 +145,27 @@ def concern_scores(
     baselines = _baselines(cases, verdicts)
     out: dict[str, Concern] = {}
     for c in cases:
-        if c.operator.startswith(EXPLANATION_OPERATORS):
-            continue
-        vs = [v for v in verdicts.get(c.id, []) if v.outcome != "error"]
-        if not vs:
-            continue
-        comps = _components(c, vs, baselines.get(c.id))
-        if not comps:
-            continue
-        source = max(comps, key=lambda k: (comps[k], k))
-        out[c.id] = Concern(case_id=c.id, score=comps[source], source=source, components=comps)
+        if (x := concern_of(c, scored(c, verdicts), baselines.get(c.id))) is not None:
+            out[c.id] = x
     return out
+
+
+def scored(case: Case, verdicts: Mapping[str, Sequence[Verdict]]) -> list[Verdict]:
+    """The verdicts on ``case`` a concern score reads: none for an explanation follow-up,
+    never an error."""
+    if case.operator.startswith(EXPLANATION_OPERATORS):
+        return []
+    return [v for v in verdicts.get(case.id, []) if v.outcome != "error"]
+
+
+def concern_of(case: Case, vs: Sequence[Verdict], baseline: list[str] | None) -> Concern | None:
+    """The case's :class:`Concern` from its scored verdicts ``vs`` and, on a flip axis, the
+    votes it is compared with; None when no component applies."""
+    comps = _components(case, vs, baseline) if vs else {}
+    if not comps:
+        return None
+    source = max(comps, key=lambda k: (comps[k], k))
+    return Concern(case_id=case.id, score=comps[source], source=source, components=comps)
 
 
 def concerning(

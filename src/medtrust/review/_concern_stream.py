@@ -12,14 +12,16 @@ was read (their pooled votes are the only per-item state kept).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 
 from medtrust.records import Case, Verdict
 from medtrust.review._concern import (
-    EXPLANATION_OPERATORS,
     FLIP_AXES,
     Concern,
-    _components,
+    concern_of,
+    parent_votes,
+    pool_baselines,
+    scored,
 )
 from medtrust.store import Store
 
@@ -27,29 +29,9 @@ WINDOW = 2000
 """Cases read per window."""
 
 
-def _concern(case: Case, vs: Sequence[Verdict], baseline: list[str] | None) -> Iterator[Concern]:
-    comps = _components(case, vs, baseline)
-    if comps:
-        source = max(comps, key=lambda k: (comps[k], k))
-        yield Concern(case_id=case.id, score=comps[source], source=source, components=comps)
-
-
 def _parent_compared(c: Case) -> bool:
     """A flip-axis perturbation compared with its own control (its parent)."""
     return c.axis in FLIP_AXES and c.role == "perturbation" and c.axis != "cognitive_bias"
-
-
-def _pool(
-    window: Sequence[Case],
-    verdicts: Mapping[str, Sequence[Verdict]],
-    pooled: dict[tuple[str, str], list[str]],
-) -> None:
-    """Add the window's cognitive-bias baseline replicas' votes to their item's pool."""
-    for c in window:
-        if c.axis == "cognitive_bias" and c.operator == "baseline":
-            pooled[(c.probe, str(c.item_id))] += [
-                x for v in verdicts.get(c.id, []) for x in v.votes()
-            ]
 
 
 def stream_concerns(store: Store, run_id: str, *, batch: int = WINDOW) -> Iterator[Concern]:
@@ -61,19 +43,17 @@ def stream_concerns(store: Store, run_id: str, *, batch: int = WINDOW) -> Iterat
     for window in store.iter_case_windows(run_id, batch=batch):
         parents = {str(c.parent_id) for c in window if _parent_compared(c)}
         verdicts = store.all_verdicts_for(run_id, {c.id for c in window} | parents)
-        _pool(window, verdicts, pooled)
+        pool_baselines(window, verdicts, pooled)
         for c in window:
-            if c.operator.startswith(EXPLANATION_OPERATORS):
-                continue
-            vs = [v for v in verdicts.get(c.id, []) if v.outcome != "error"]
+            vs = scored(c, verdicts)
             if not vs:
                 continue
             if c.axis == "cognitive_bias" and c.role == "perturbation":
                 deferred.append((c, vs))  # its item's baselines may not all be read yet
                 continue
-            base = None
-            if _parent_compared(c):
-                base = [x for v in verdicts.get(str(c.parent_id), []) for x in v.votes()]
-            yield from _concern(c, vs, base)
+            base = parent_votes(str(c.parent_id), verdicts) if _parent_compared(c) else None
+            if (x := concern_of(c, vs, base)) is not None:
+                yield x
     for c, vs in deferred:
-        yield from _concern(c, vs, pooled.get((c.probe, str(c.item_id)), []))
+        if (x := concern_of(c, vs, pooled.get((c.probe, str(c.item_id)), []))) is not None:
+            yield x
