@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from medtrust.store import schema
+from medtrust.store._keyset import keyset_batches
 from medtrust.store._ledger import (
     AuditEvent,
     Seal,
@@ -65,14 +66,8 @@ class AuditReadsMixin:
         """One run's events in chain order, ``batch`` rows per query (keyset on the sequence
         number): memory bounded by ``batch`` whatever the run's size."""
         t = schema.audit_events
-        last = 0
-        while True:
-            q = select(t).where(t.c.run_id == run_id, t.c.seq > last).order_by(t.c.seq)
-            with self.engine.connect() as conn:
-                rows = conn.execute(q.limit(batch)).all()
-            if not rows:
-                return
-            last = rows[-1].seq
+        q = select(t).where(t.c.run_id == run_id)
+        for rows in keyset_batches(self.engine, q, (t.c.seq,), batch):
             yield from (_event(r) for r in rows)
 
     def audit_events_for(self, case_id: str, run_id: str | None = None) -> list[AuditEvent]:

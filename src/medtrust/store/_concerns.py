@@ -22,6 +22,7 @@ from sqlalchemy import Engine, delete, func, insert, select
 from medtrust.audit._hashing import canonical
 from medtrust.audit._log import QueueDigest
 from medtrust.store import schema
+from medtrust.store._keyset import keyset_batches
 
 WINDOW = 1000
 """Rows per insert transaction and per read query."""
@@ -72,18 +73,9 @@ class ConcernsMixin:
         """The run's concern queue in case-id order, ``batch`` rows per query (keyset
         pagination: each query starts after the last id seen)."""
         t = schema.review_concerns
-        last: str | None = None
-        while True:
-            q = select(t).where(t.c.run_id == run_id)
-            if last is not None:
-                q = q.where(t.c.case_id > last)
-            with self.engine.connect() as conn:
-                rows = conn.execute(q.order_by(t.c.case_id).limit(batch)).all()
-            if not rows:
-                return
-            last = rows[-1].case_id
-            for r in rows:
-                yield _row(r)
+        q = select(t).where(t.c.run_id == run_id)
+        for rows in keyset_batches(self.engine, q, (t.c.case_id,), batch):
+            yield from (_row(r) for r in rows)
 
     def count_concerns(self, run_id: str) -> int:
         """How many cases the run's concern queue holds."""

@@ -15,6 +15,7 @@ from sqlalchemy.sql.schema import Table
 
 from medtrust.records import Case, Reply, Verdict
 from medtrust.store import schema
+from medtrust.store._keyset import keyset_batches
 from medtrust.store._ledger import (
     case_content,
     reply_content,
@@ -174,20 +175,13 @@ class ResultsMixin:
         one stage): one short query per window (keyset on the generation sequence), so memory
         stays bounded by ``batch`` whatever the run's size."""
         t = schema.cases
-        last: tuple[int, str] = (-1, "")
-        while True:
-            # (seq, case id): stores written before seq was unique may repeat a seq
-            after = (t.c.seq > last[0]) | ((t.c.seq == last[0]) & (t.c.case_id > last[1]))
-            q = select(t).where(t.c.run_id == run_id, after)
-            if probe is not None:
-                q = q.where(t.c.probe == probe)
-            if stage is not None:
-                q = q.where(t.c.stage == stage)
-            with self.engine.connect() as conn:
-                rows = conn.execute(q.order_by(t.c.seq, t.c.case_id).limit(batch)).all()
-            if not rows:
-                return
-            last = (rows[-1].seq, rows[-1].case_id)
+        q = select(t).where(t.c.run_id == run_id)
+        if probe is not None:
+            q = q.where(t.c.probe == probe)
+        if stage is not None:
+            q = q.where(t.c.stage == stage)
+        # (seq, case id): stores written before seq was unique may repeat a seq
+        for rows in keyset_batches(self.engine, q, (t.c.seq, t.c.case_id), batch):
             yield [_case(r) for r in rows]
 
     def iter_cases(
@@ -357,17 +351,8 @@ class ResultsMixin:
     def _keyset_rows(self, t: Any, run_id: str, second: str, batch: int) -> Iterator[Any]:
         """A run's rows of ``t`` ordered by (case_id, ``second``), ``batch`` rows per query:
         keyset pagination, so each query starts after the last row seen (no OFFSET scans)."""
-        col = t.c[second]
-        last: tuple[str, Any] | None = None
-        while True:
-            q = select(t).where(t.c.run_id == run_id)
-            if last is not None:
-                q = q.where((t.c.case_id > last[0]) | ((t.c.case_id == last[0]) & (col > last[1])))
-            with self.engine.connect() as conn:
-                rows = conn.execute(q.order_by(t.c.case_id, col).limit(batch)).all()
-            if not rows:
-                return
-            last = (rows[-1].case_id, getattr(rows[-1], second))
+        q = select(t).where(t.c.run_id == run_id)
+        for rows in keyset_batches(self.engine, q, (t.c.case_id, t.c[second]), batch):
             yield from rows
 
     def all_verdicts_for(self, run_id: str, case_ids: Iterable[str]) -> dict[str, list[Verdict]]:
