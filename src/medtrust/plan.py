@@ -35,7 +35,7 @@ def build_probes(config: RunConfig, *, accepts_images: bool | None = None) -> li
         except LookupError as exc:
             raise ConfigError(f"suite {config.suite.name!r}: {exc}") from None
         try:
-            judges.get(cls.judge)  # an unknown judge fails here, before any target call
+            judges.check(cls.judge)  # an unknown judge fails here, before any target call
         except LookupError as exc:
             raise ConfigError(f"suite {config.suite.name!r}: probe {spec.name!r}: {exc}") from None
         limits = [x for x in (spec.limit, config.limit) if x is not None]
@@ -59,9 +59,11 @@ def check_judge_specs(plist: list[Probe[Any]]) -> None:
     the spec for a bad one, so a run stops before its first target call as it does for a bad
     ``--target`` (not with every verdict a judge error). Not done by :func:`build_probes`:
     summarising a stored run must not need its grader's code."""
+    specs = {s for p in plist if isinstance(s := getattr(p.params, "judge", None), str)}
+    if not specs:
+        return  # the graders' code is not imported for nothing (start-up, issue 15 item 7)
     from medtrust.judges._rubric_grade import check_grader
 
-    specs = {s for p in plist if isinstance(s := getattr(p.params, "judge", None), str)}
     for spec in sorted(specs):
         check_grader(spec, flag="--judge")
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import re
 
-from medtrust.judges._mc_lexicon import _CLOSE, _FINAL_LINE, _OPEN
+# --- reasoning blocks ------------------------------------------------------------------------
+_REASON_TAGS = r"(?:think|thinking|reasoning|reflection|thought)"
+# Whitespace inside a tag ("</think >", "< think>") is still the tag; Magistral writes its
+# reasoning as "[THINK]...[/THINK]" (Mistral's reasoning format).
+_OPEN = re.compile(rf"<\s*{_REASON_TAGS}\s*>|\[\s*think\s*\]", re.I)
+_CLOSE = re.compile(rf"<\s*/\s*{_REASON_TAGS}\s*>|\[\s*/\s*think\s*\]", re.I)
+_FINAL_LINE = re.compile(r"(?i)^[\s*_#>]*final\s+answer\s*[:=-]\s*\S.*$")
+
 
 # gpt-oss's harmony format (OpenAI, "OpenAI Harmony Response Format", 2025): a message is
 # "<|channel|>NAME<|message|>TEXT" ended by <|end|>, <|return|> or <|call|>; the channel

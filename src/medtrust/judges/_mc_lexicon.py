@@ -13,13 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-# --- 1. reasoning blocks --------------------------------------------------------------------
-_REASON_TAGS = r"(?:think|thinking|reasoning|reflection|thought)"
-# Whitespace inside a tag ("</think >", "< think>") is still the tag; Magistral writes its
-# reasoning as "[THINK]...[/THINK]" (Mistral's reasoning format).
-_OPEN = re.compile(rf"<\s*{_REASON_TAGS}\s*>|\[\s*think\s*\]", re.I)
-_CLOSE = re.compile(rf"<\s*/\s*{_REASON_TAGS}\s*>|\[\s*/\s*think\s*\]", re.I)
-_FINAL_LINE = re.compile(r"(?i)^[\s*_#>]*final\s+answer\s*[:=-]\s*\S.*$")
+# --- 1. reasoning blocks: stripped before reading (``_answer.strip_reasoning``) -------------
 
 # --- 2. the whole reply is one letter in markup ---------------------------------------------
 _ONLY = re.compile(

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 _LINK = r"(?:\s+(?:is|was|of|at|measures|measured at)\s+|\s*[:=]\s*|\s+)"
 _NUM = r"\d{1,5}(?:\.\d+)?"
@@ -72,10 +73,17 @@ class Kind:
     """
 
     name: str
-    pattern: re.Pattern[str]
+    source: str
+    """The regular expression, compiled (case-insensitive) on first use as :attr:`pattern`:
+    a run that never reads a measurement does not pay for compiling them (start-up)."""
     low: float
     high: float
     impossible: tuple[str, ...]
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """:attr:`source` compiled, ignoring case."""
+        return re.compile(self.source, re.IGNORECASE)
 
     def possible(self, value: str) -> bool:
         """Whether ``value`` (as written in group ``v``) lies inside the possible range."""
@@ -94,7 +102,7 @@ class Kind:
 
 
 def _k(name: str, pattern: str, low: float, high: float, *impossible: str) -> Kind:
-    return Kind(name, re.compile(pattern, re.IGNORECASE), low, high, impossible)
+    return Kind(name, pattern, low, high, impossible)
 
 
 KINDS: tuple[Kind, ...] = (
