@@ -27,6 +27,7 @@ LAYERS: tuple[str, ...] = (
     "_lazy",  # lazy attribute re-exports
     "_atomic",  # atomic file writes
     "_oneshot",  # the console script's garbage-collector settings (imports nothing of ours)
+    "_prefetch",  # imports modules in a thread while a run waits on the network
     "_yaml",  # YAML with file:line errors
     "_ray",  # joining a Ray cluster (optional; imported only when used)
     "records",  # the domain records (pydantic)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from medtrust._prefetch import Prefetch
 from medtrust.config import RunConfig
 from medtrust.engine import WINDOW, ExecStats, StageHook, open_target, run_stages
 from medtrust.errors import ConfigError, MedtrustError
@@ -49,6 +50,22 @@ class _Output:
     per_run: bool
     redact: bool
     policy_dirs: Sequence[Path] | None
+
+
+AFTER_RUN = Prefetch(
+    (
+        "medtrust.review:trigger_review",
+        "medtrust.report:summarize_run",
+        "medtrust.report:write_report",
+        "medtrust.audit:record_report",
+        "medtrust.review._concern_stream",
+        "medtrust.report._terminal",
+        "medtrust.summary",
+        "medtrust.policies._reply_rules",
+    )
+)
+"""What :func:`_finish` and the concern trigger import, imported while a run's first stage
+waits for its last replies (:class:`~medtrust._prefetch.Prefetch`)."""
 
 
 def new_run_id() -> str:
@@ -178,7 +195,7 @@ def _execute(
                 config=config.model_dump(mode="json"),
             )
         started.append(rid)
-        await run_stages(config, rid, target, store, plist, hook, stats, built)
+        await run_stages(config, rid, target, store, plist, hook, stats, built, AFTER_RUN)
         return rid
 
     started: list[str] = []

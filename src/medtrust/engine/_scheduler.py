@@ -8,6 +8,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from medtrust.engine._retry import ReplicaLostError, RetryPolicy
 from medtrust.errors import TargetUnreachableError
@@ -29,12 +30,17 @@ def request_key(target: str, case: Case, sample: int, params: SamplingParams) ->
     weights), so an edited ``python:`` module or a replaced GGUF file gets new keys. Greedy
     decoding is deterministic, so at temperature 0 all samples share one key; with sampling
     each sample index is its own request."""
+    return _key(target, case, sample, params.model_dump())
+
+
+def _key(target: str, case: Case, sample: int, params: dict[str, Any]) -> str:
+    """:func:`request_key` with the parameters already dumped (once per window, not per case)."""
     return content_hash(
         {
             "target": target,
             "messages": case.messages,
-            "params": params.model_dump(),
-            "sample": sample if params.temperature > 0 else 0,
+            "params": params,
+            "sample": sample if params["temperature"] > 0 else 0,
         },
         length=64,
     )
@@ -109,6 +115,198 @@ class _Writer:
         self.last = time.monotonic()
 
 
+class Window:
+    """One batch of cases handed to :meth:`Scheduler.submit`: done when every request of its
+    cases has a stored reply (an error included)."""
+
+    def __init__(self, remaining: int) -> None:
+        self.remaining = remaining
+        self.answering = asyncio.Event()
+        """Set at its first reply: its calls are on the wire."""
+        self.finished = asyncio.Event()
+
+    def _finish(self) -> None:
+        self.answering.set()
+        self.finished.set()
+
+
+class Scheduler:
+    """A pool of workers that sends ``(case, sample)`` requests to ``target`` for one stage,
+    window after window, with a concurrency limit, retries, per-call timeouts and the response
+    cache, and stores replies as they arrive (every 64 or 0.2 s, and when a window is done).
+
+    Windows are pipelined: the requests of a window submitted while another is still being
+    answered wait in one queue behind it, so the pool does not drain at a window's end and the
+    caller can store the next window, or judge the last one, while calls are in flight. A target
+    that never answered a single call and keeps refusing connections fails every window not
+    yet done with :class:`~medtrust.errors.TargetUnreachableError` (raised by :meth:`wait`).
+    Use as ``async with``: leaving cancels the workers and stores whatever arrived.
+    """
+
+    def __init__(
+        self,
+        *,
+        target: ChatTarget,
+        samples: int,
+        params: SamplingParams,
+        store: Store,
+        run_id: str,
+        concurrency: int,
+        timeout_s: float,
+        retry: RetryPolicy,
+        use_cache: bool = True,
+        progress: ProgressFn | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.stats = ExecStats()
+        self._target, self._samples, self._params = target, samples, params
+        self._store, self._timeout_s, self._retry = store, timeout_s, retry
+        self._use_cache, self._progress = use_cache, progress
+        self._writer = _Writer(store, run_id, target.spec, use_cache)
+        self._identity: str | None = None
+        self._rng = random.Random(seed)
+        self._limit = min(concurrency, target.max_parallel or concurrency)
+        self._queue: asyncio.Queue[tuple[Case, int, str, Window]] = asyncio.Queue()
+        self._workers: list[asyncio.Task[None]] = []
+        self._open: list[Window] = []
+        self._error: BaseException | None = None
+        self._succeeded = 0
+        self._conn_failures = 0
+        self._started = time.monotonic()
+
+    async def __aenter__(self) -> Scheduler:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def submit(self, cases: Sequence[Case], done: set[tuple[str, int]] | None = None) -> Window:
+        """Queue ``samples`` requests for every case not already answered in ``done``; replies
+        found in the cache are stored at once. Returns the window, for :meth:`wait`."""
+        done = done or set()
+        todo = [
+            (c, s) for c in cases for s in range(case_samples(c, self._samples))
+            if (c.id, s) not in done
+        ]  # fmt: skip
+        if self._identity is None and todo:
+            use = self._use_cache
+            self._identity = self._target.cache_identity() if use else self._target.spec
+        dumped, identity = self._params.model_dump(), self._identity or ""
+        keys = {(c.id, s): _key(identity, c, s, dumped) for c, s in todo}
+        hits: dict[str, str] = {}
+        if self._use_cache and keys:
+            hits, rejected = self._store.cache_lookup(sorted(set(keys.values())))
+            self.stats.cache_rejected += sum(1 for k in keys.values() if k in rejected)
+        pending: list[tuple[Case, int]] = []
+        for c, s in todo:
+            text = hits.get(keys[(c.id, s)])
+            if text is None:
+                pending.append((c, s))
+                continue
+            self._writer.add(Reply(case_id=c.id, sample=s, text=text, cached=True), None)
+            self.stats.cached += 1
+            if self._progress:
+                self._progress(1)
+        window = Window(len(pending))
+        if not pending or self._error is not None:
+            self._writer.flush()
+            window._finish()
+            return window
+        self._open.append(window)
+        for c, s in pending:
+            self._queue.put_nowait((c, s, keys[(c.id, s)], window))
+        while len(self._workers) < min(self._limit, self._queue.qsize() + len(self._workers)):
+            self._workers.append(asyncio.create_task(self._worker()))
+        return window
+
+    async def answering(self, window: Window) -> None:
+        """Until ``window`` has its first reply (its calls are on the wire: the next window can
+        be stored meanwhile) or is done."""
+        await window.answering.wait()
+
+    async def wait(self, window: Window) -> None:
+        """Until every request of ``window`` has a stored reply; raises what stopped the pool
+        (an unreachable target) instead."""
+        await window.finished.wait()
+        if self._error is not None:
+            raise self._error
+
+    async def aclose(self) -> None:
+        """Cancel the workers (a call in flight is abandoned) and store what arrived."""
+        for w in self._workers:
+            w.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers = []
+        self._writer.flush()  # whatever arrived is kept, even when interrupted
+        self.stats.elapsed_s = time.monotonic() - self._started
+
+    def _fail(self, exc: BaseException) -> None:
+        self._error = exc
+        for window in self._open:
+            window._finish()
+        self._open = []
+
+    async def _worker(self) -> None:
+        while self._error is None:
+            case, sample, key, window = await self._queue.get()
+            try:
+                reply = await self._call(case, sample)
+            except Exception as exc:  # e.g. TargetUnreachableError: every open window fails
+                self._fail(exc)
+                return
+            self._writer.add(reply, key)
+            if self._progress:
+                self._progress(1)
+            window.answering.set()
+            window.remaining -= 1
+            if window.remaining == 0 and self._error is None:
+                self._writer.flush()  # a finished window is judged from the store
+                window._finish()
+                self._open.remove(window)
+
+    async def _call(self, case: Case, sample: int) -> Reply:
+        target, retry, stats = self._target, self._retry, self.stats
+        t0 = time.monotonic()
+        last_error = "no attempt"
+        for attempt in range(retry.max_retries + 1):
+            retry_after: float | None = None
+            try:
+                text = await asyncio.wait_for(
+                    target.complete(case.messages, self._params), self._timeout_s
+                )
+            except TimeoutError:
+                last_error, retryable = f"timeout after {self._timeout_s:g} s", True
+                self._conn_failures = 0
+            except TargetCallError as exc:
+                last_error, retryable, retry_after = str(exc), exc.retryable, exc.retry_after
+                stats.lost_calls += isinstance(exc, ReplicaLostError)
+                if exc.connection:
+                    self._conn_failures += 1
+                    if self._succeeded == 0 and self._conn_failures >= DEAD_AFTER:
+                        raise TargetUnreachableError(
+                            f"target {target.spec!r} is unreachable: {last_error}"
+                        ) from None
+                else:
+                    self._conn_failures = 0
+            else:
+                self._succeeded += 1
+                self._conn_failures = 0
+                stats.sent += 1
+                return Reply(
+                    case_id=case.id, sample=sample, text=text, latency_s=time.monotonic() - t0
+                )
+            if not retryable or attempt == retry.max_retries:
+                break
+            stats.retries += 1
+            await asyncio.sleep(retry.delay(attempt, retry_after, self._rng))
+        stats.errors += 1
+        kind = last_error.split(":", 1)[0][:60]
+        stats.error_kinds[kind] = stats.error_kinds.get(kind, 0) + 1
+        return Reply(
+            case_id=case.id, sample=sample, error=last_error, latency_s=time.monotonic() - t0
+        )
+
+
 async def execute(
     *,
     target: ChatTarget,
@@ -125,102 +323,16 @@ async def execute(
     progress: ProgressFn | None = None,
     seed: int = 0,
 ) -> ExecStats:
-    """Get ``samples`` replies for every case not already answered in ``done``.
+    """Get ``samples`` replies for every case not already answered in ``done`` (one window of
+    a :class:`Scheduler`).
 
     Replies, errors included, are written to the store as they arrive; a target that never
     answered a single call and keeps refusing connections raises ``TargetUnreachableError``.
     """
-    stats = ExecStats()
-    started = time.monotonic()
-    done = done or set()
-    todo = [(c, s) for c in cases for s in range(case_samples(c, samples)) if (c.id, s) not in done]
-    writer = _Writer(store, run_id, target.spec, use_cache)
-    identity = target.cache_identity() if use_cache and todo else target.spec
-    keys = {(c.id, s): request_key(identity, c, s, params) for c, s in todo}
-    hits: dict[str, str] = {}
-    if use_cache:
-        hits, rejected = store.cache_lookup(sorted(set(keys.values())))
-        stats.cache_rejected = sum(1 for k in keys.values() if k in rejected)
-    pending: list[tuple[Case, int]] = []
-    for c, s in todo:
-        text = hits.get(keys[(c.id, s)])
-        if text is not None:
-            writer.add(Reply(case_id=c.id, sample=s, text=text, cached=True), None)
-            stats.cached += 1
-            if progress:
-                progress(1)
-        else:
-            pending.append((c, s))
-    writer.flush()
-
-    rng = random.Random(seed)
-    succeeded = 0
-    consecutive_conn_failures = 0
-    dead: list[str] = []
-    queue: asyncio.Queue[tuple[Case, int]] = asyncio.Queue()
-    for item in pending:
-        queue.put_nowait(item)
-    limit = min(concurrency, target.max_parallel or concurrency)
-
-    async def call(case: Case, sample: int) -> Reply:
-        nonlocal succeeded, consecutive_conn_failures
-        t0 = time.monotonic()
-        last_error = "no attempt"
-        for attempt in range(retry.max_retries + 1):
-            retry_after: float | None = None
-            try:
-                text = await asyncio.wait_for(target.complete(case.messages, params), timeout_s)
-            except TimeoutError:
-                last_error, retryable = f"timeout after {timeout_s:g} s", True
-                consecutive_conn_failures = 0
-            except TargetCallError as exc:
-                last_error, retryable, retry_after = str(exc), exc.retryable, exc.retry_after
-                stats.lost_calls += isinstance(exc, ReplicaLostError)
-                if exc.connection:
-                    consecutive_conn_failures += 1
-                    if succeeded == 0 and consecutive_conn_failures >= DEAD_AFTER:
-                        dead.append(last_error)
-                        raise TargetUnreachableError(
-                            f"target {target.spec!r} is unreachable: {last_error}"
-                        ) from None
-                else:
-                    consecutive_conn_failures = 0
-            else:
-                succeeded += 1
-                consecutive_conn_failures = 0
-                stats.sent += 1
-                return Reply(
-                    case_id=case.id, sample=sample, text=text, latency_s=time.monotonic() - t0
-                )
-            if not retryable or attempt == retry.max_retries:
-                break
-            stats.retries += 1
-            await asyncio.sleep(retry.delay(attempt, retry_after, rng))
-        stats.errors += 1
-        kind = last_error.split(":", 1)[0][:60]
-        stats.error_kinds[kind] = stats.error_kinds.get(kind, 0) + 1
-        return Reply(
-            case_id=case.id, sample=sample, error=last_error, latency_s=time.monotonic() - t0
-        )
-
-    async def worker() -> None:
-        while True:
-            try:
-                case, sample = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            reply = await call(case, sample)
-            writer.add(reply, keys[(case.id, sample)])
-            if progress:
-                progress(1)
-
-    workers = [asyncio.create_task(worker()) for _ in range(min(limit, len(pending)))]
-    try:
-        await asyncio.gather(*workers)
-    finally:
-        for w in workers:
-            w.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
-        writer.flush()  # whatever arrived is kept, even when interrupted
-    stats.elapsed_s = time.monotonic() - started
-    return stats
+    async with Scheduler(
+        target=target, samples=samples, params=params, store=store, run_id=run_id,
+        concurrency=concurrency, timeout_s=timeout_s, retry=retry, use_cache=use_cache,
+        progress=progress, seed=seed,
+    ) as pool:  # fmt: skip
+        await pool.wait(pool.submit(cases, done))
+    return pool.stats

@@ -13,13 +13,15 @@ twice in one invocation is asked and judged once.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, islice
 from typing import Any
 
+from medtrust._prefetch import Prefetch
 from medtrust.config import RunConfig
 from medtrust.engine._retry import RetryPolicy
-from medtrust.engine._scheduler import ExecStats, case_samples, execute
+from medtrust.engine._scheduler import ExecStats, Scheduler, Window, case_samples
 from medtrust.engine._views import probe_views
 from medtrust.judges import judges
 from medtrust.probes import Probe, probes
@@ -30,9 +32,11 @@ from medtrust.targets import ChatTarget
 
 MAX_STAGES = 8
 """Attack rounds after the baseline; a probe stops earlier by returning no follow-ups."""
-WINDOW = 4096
-"""Cases stored, called and judged together. Large enough that the scheduler's pool rarely
-drains at a window's end (4096 / 64 in flight = 64 rounds), small enough to be a few MB."""
+WINDOW = 512
+"""Cases stored, called and judged together (a stage's first window is smaller: see
+:func:`_stage`). Windows are pipelined, so the pool does not drain at a window's end; a small
+window means that little is left to judge after the last reply, at a few queries per window
+(``bench/README.md``, 15.7)."""
 
 StageHook = Callable[[str, int], Callable[[int], None]]
 """``hook(stage_label, n_requests)`` -> a callback advanced by 1 per finished request."""
@@ -63,10 +67,13 @@ def _in_focus(config: RunConfig, case: Case) -> bool:
     return focus is None or case.item_id in focus
 
 
-def _windows(cases: Iterable[Case], seen: set[int]) -> Iterator[list[Case]]:
-    """``cases`` in windows of :data:`WINDOW`, without those already met in this invocation."""
+def _windows(cases: Iterable[Case], seen: set[int], first: int = WINDOW) -> Iterator[list[Case]]:
+    """``cases`` in windows of :data:`WINDOW` (the first of at most ``first``), without those
+    already met in this invocation."""
     it = iter(cases)
-    while window := list(islice(it, WINDOW)):
+    size = max(1, min(first, WINDOW))
+    while window := list(islice(it, size)):
+        size = WINDOW
         fresh = []
         for c in window:
             h = hash(c.id)
@@ -162,34 +169,52 @@ async def _stage(
     hook: StageHook | None,
     stats: ExecStats,
     seen: set[int],
+    prefetch: Prefetch | None,
 ) -> int:
-    """Store, call and judge one stage's cases window by window; returns how many there were."""
+    """Store, call and judge one stage's cases window by window; returns how many there were.
+
+    Pipelined: window ``k + 1`` is stored and queued while window ``k`` is being answered, and
+    window ``k`` is judged while ``k + 1`` is, so the calls in flight cover the store and the
+    judges; the first window is small (:func:`_windows`) so that the first call goes out as
+    soon as its cases are stored. At most two windows are held."""
     samples = config.effective_samples
     todo = _todo(cases, samples, store, run_id)
     advance = hook(label, todo if todo is not None else 0) if hook else None
     n = 0
-    for window in _windows(cases, seen):
-        n += len(window)
-        store.add_cases(run_id, window)
-        done = store.answered(run_id, (c.id for c in window))
-        stats.merge(
-            await execute(
-                target=target,
-                cases=window,
-                samples=samples,
-                params=config.suite.sampling,
-                store=store,
-                run_id=run_id,
-                concurrency=config.concurrency,
-                timeout_s=config.timeout_s,
-                retry=RetryPolicy(max_retries=config.max_retries),
-                use_cache=config.use_cache,
-                done=done,
-                progress=advance,
-                seed=config.seed,
-            )
-        )
+    inflight: deque[tuple[list[Case], Window]] = deque()
+    pool = Scheduler(
+        target=target, samples=samples, params=config.suite.sampling, store=store,
+        run_id=run_id, concurrency=config.concurrency, timeout_s=config.timeout_s,
+        retry=RetryPolicy(max_retries=config.max_retries), use_cache=config.use_cache,
+        progress=advance, seed=config.seed,
+    )  # fmt: skip
+
+    async def judge_oldest() -> None:
+        window, handle = inflight.popleft()
+        await pool.wait(handle)
         judge_cases(window, by_name, store, run_id)
+
+    try:
+        for window in _windows(cases, seen, first=2 * config.concurrency):
+            n += len(window)
+            store.add_cases(run_id, window)
+            done = store.answered(run_id, (c.id for c in window))
+            handle = pool.submit(window, done)
+            inflight.append((window, handle))
+            await pool.answering(handle)  # its calls go out before the next window is stored
+            if len(inflight) > 1:
+                await judge_oldest()
+        while inflight:
+            if len(inflight) == 1 and prefetch is not None:
+                # every call left is in flight: the idle wait readies what comes next (imports
+                # of the summary and report, in a thread), done before anything else runs here
+                prefetch.start()
+                await pool.wait(inflight[0][1])
+                prefetch.join()
+            await judge_oldest()
+    finally:
+        await pool.aclose()
+        stats.merge(pool.stats)
     return n
 
 
@@ -202,13 +227,17 @@ async def run_stages(
     hook: StageHook | None,
     stats: ExecStats,
     baseline: Sequence[Sequence[Case] | None] | None = None,
+    prefetch: Prefetch | None = None,
 ) -> None:
     """Run the baseline and up to :data:`MAX_STAGES` attack rounds of ``plist`` into ``run_id``,
     adding what the engine did to ``stats``; calls lost with a Ray replica are also stored as
     the run's ``lost_calls`` counter. Closes ``target`` at the end, whatever happens.
 
     ``baseline`` (one entry per probe of ``plist``): stage-0 cases the caller already made,
-    so that they are not made twice (None entries are made here, from ``Probe.cases``)."""
+    so that they are not made twice (None entries are made here, from ``Probe.cases``).
+    ``prefetch``: started while the first stage waits for its last calls (and joined before
+    anything else runs), so what the caller needs after the run is imported during that idle
+    wait rather than after the last reply."""
     by_name = {p.name: p for p in plist}
     seen: set[int] = set()
     lost_before = stats.lost_calls
@@ -220,6 +249,7 @@ async def run_stages(
             n = await _stage(
                 cases, label=label, config=config, run_id=run_id, target=target, store=store,
                 by_name=by_name, hook=hook, stats=stats, seen=seen,
+                prefetch=prefetch if stage == 0 else None,
             )
             stage += 1
             if not n or stage > MAX_STAGES:
