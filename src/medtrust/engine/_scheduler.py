@@ -251,8 +251,10 @@ class Scheduler:
             case, sample, key, window = await self._queue.get()
             try:
                 reply = await self._call(case, sample)
-            except Exception as exc:  # e.g. TargetUnreachableError: every open window fails
-                self._fail(exc)
+            except asyncio.CancelledError:
+                raise  # closed by aclose
+            except BaseException as exc:  # an unreachable target, a KeyboardInterrupt raised
+                self._fail(exc)  # by a python: target: every open window's wait raises it
                 return
             self._writer.add(reply, key)
             if self._progress:
