@@ -250,7 +250,8 @@ CRIT = {"prompt": [{"role": "user", "content": "Chest pain?"}], "completion": "C
         ({**CRIT, "points": 1e308}, ":2: 'points' 1e+308 is outside [-1000, 1000]"),
         ({**CRIT, "prompt": [{"content": "hi"}]}, ":2: prompt[1].role None is not one of"),
         ({**CRIT, "prompt": [{"role": "doc", "content": "hi"}]}, ":2: prompt[1].role 'doc'"),
-        ({**CRIT, "keywords": []}, ":2: the stand-in grader 'keywords' needs 'keywords'"),
+        # the one stand-in rule's line (judges._stand_in.require_keywords), as `run` says it
+        ({**CRIT, "keywords": []}, ":2: this criterion has no 'keywords', so the stand-in"),
     ],
 )
 def test_criterion_rows_are_validated_like_the_items(

@@ -42,13 +42,18 @@ def summarize(store: Store, info: RunInfo, plist: Sequence[Probe[Any]]) -> RunSu
     return summarize_run(store, info, plist)
 
 
-def suite_cases(config: RunConfig) -> list[Case]:
+def suite_cases(
+    config: RunConfig, *, plist: Sequence[Probe[Any]] | None = None
+) -> list[Case]:
     """Every case a run of ``config`` could send, in order, with gold.
 
     Stage-0 cases are always sent; attack cases are sent only for items the target answers
     correctly at baseline, so they are listed for every item (each marked with its stage).
+    ``plist``: the probes already built from ``config`` (``build_probes``), so a caller that
+    needed them first does not build them twice; None builds them here.
     """
-    plist = build_probes(config)
+    if plist is None:
+        plist = build_probes(config)
     rows: list[Case] = [c for p in plist for c in cases_of(p)]  # a crash: one line, exit 2
     passed = {c.id: Verdict(case_id=c.id, judge="export", outcome="pass") for c in rows}
     stage = 1
@@ -90,11 +95,12 @@ def export_cases(
     config = make_config(
         suite, seed=seed, limit=limit, data=data, with_bundled=with_bundled, judge=judge
     )
+    plist = build_probes(config)  # built once: the judge check and the cases share them
     if judge:  # resolved (not called): a bad spec is one line, exit 2, nothing written
-        from medtrust.plan import build_probes, check_judge_specs
+        from medtrust.plan import check_judge_specs
 
-        check_judge_specs(build_probes(config))
-    rows = suite_cases(config)
+        check_judge_specs(plist)
+    rows = suite_cases(config, plist=plist)
     if fmt == "inspect":
         try:
             from medtrust.interop.inspect import write_dataset

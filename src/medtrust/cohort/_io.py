@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from medtrust.cohort._fhir import bundle_dict
 from medtrust.cohort._kb import KnowledgeBase, load_kb
 from medtrust.cohort._patient import Patient
-from medtrust.errors import ConfigError, MedtrustError, NotFoundError
+from medtrust.errors import ConfigError, MedtrustError, NotFoundError, json_line
 
 FORMATS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "fhir"}
 
@@ -155,17 +155,12 @@ def read_tables(path: Path, batch_rows: int = 65536) -> Iterator[pa.Table]:
 
 
 def _json_lines(path: Path) -> Iterator[tuple[int, Any]]:
+    # streamed, not read whole: a cohort file can hold millions of rows; each line's invalid
+    # JSON (or nesting too deep for the parser) is ``errors.json_line``'s one line, file:line
     with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ConfigError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from None
-            except RecursionError:  # a line nested too deeply for the parser: bad input too
-                raise ConfigError(f"{path}:{lineno}: invalid JSON (nested too deeply)") from None
-            yield lineno, row
+            if line.strip():
+                yield lineno, json_line(line, f"{path}:{lineno}")
 
 
 def json_lines(path: Path) -> Iterator[tuple[int, Any]]:

@@ -104,16 +104,9 @@ def _with_judge(case: Case, judge: str | None) -> Case:
 
 def _gradable(case: Case, where: str) -> None:
     """The stand-in grader needs every criterion's keywords (as ``run`` checks up front)."""
-    from medtrust.probes.open_ended.rubric import STAND_IN
+    from medtrust.judges._stand_in import require_keywords
 
-    if str(case.meta.get("grader") or "") != STAND_IN:
-        return
-    for crit in case.gold.get("rubric") or []:
-        if isinstance(crit, dict) and not crit.get("keywords"):
-            raise ConfigError(
-                f"{where}: criterion {crit.get('id')} has no 'keywords', so the stand-in "
-                "grader cannot grade it; pass --judge SPEC (an LLM grader)"
-            )
+    require_keywords(str(case.meta.get("grader") or ""), case.gold.get("rubric") or [], where)
 
 
 def _reply(sample: Any, case_id: str) -> Reply:

@@ -171,7 +171,9 @@ def build_messages(
 
 def keyword_grade(response: str, criterion: Mapping[str, Any]) -> Grade:
     """The stand-in: met when ``response`` states any of the criterion's ``keywords``."""
-    keywords = [str(k) for k in criterion.get("keywords") or []]
+    from medtrust.judges._stand_in import criterion_keywords  # the one "no keywords" rule
+
+    keywords = criterion_keywords(criterion)
     if not keywords:
         return Grade(met=None, status="ungradable", reason="no keywords for the stand-in judge")
     for k in keywords:

@@ -16,7 +16,6 @@ Agreement is reported overall and per tag (``category`` and each of ``tags``), e
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,8 @@ from typing import Any
 from medtrust.errors import ConfigError, json_line, read_text
 from medtrust.judges._base import free_text
 from medtrust.judges._rubric_grade import STAND_IN, check_grader, grade, grader_key
-from medtrust.judges._validate import MIN_SCORED, figures
+from medtrust.judges._stand_in import require_keywords
+from medtrust.judges._validate import MIN_SCORED, figures, text_sha256
 from medtrust.judges.rubric import ROLES, chat_text, check_points
 from medtrust.records import Reply
 
@@ -107,10 +107,11 @@ def _row(row: Any, where: str) -> dict[str, Any]:
     }
 
 
-def read_criterion_labels(path: Path) -> list[dict[str, Any]]:
-    """Validated rows; a bad line raises ``ConfigError`` naming ``file:line``."""
+def read_criterion_labels(path: Path, *, text: str | None = None) -> list[dict[str, Any]]:
+    """Validated rows of ``path`` (of ``text``, its content when the caller already read it);
+    a bad line raises ``ConfigError`` naming ``file:line``."""
     rows = []
-    for i, line in enumerate(read_text(path).splitlines(), 1):
+    for i, line in enumerate((read_text(path) if text is None else text).splitlines(), 1):
         if not line.strip():
             continue
         raw = json_line(line, f"{path}:{i}")
@@ -125,7 +126,7 @@ def _entry(pairs: list[tuple[bool, bool]], rows: int) -> dict[str, Any]:
     return {"rows": rows, "scored": len(pairs), "reason": reason, **result}
 
 
-def validate_rubric(spec: str, data: Path) -> dict[str, Any]:
+def validate_rubric(spec: str, data: Path, *, text: str | None = None) -> dict[str, Any]:
     """Grade every labelled (completion, criterion) row with the grader ``spec`` (``keywords``
     or a target spec) and report agreement with the labels, overall and ``by_tag``.
 
@@ -134,7 +135,8 @@ def validate_rubric(spec: str, data: Path) -> dict[str, Any]:
     could read: only reasoning, blank, zero-width; errors as in a run, never graded) and
     ``by_tag`` ({tag: rows, scored, reason and the agreement figures}). Raises ``ConfigError``
     on bad input: a bad row, a ``judge:NAME`` or unresolvable grader spec, or (for the
-    stand-in) a row without ``keywords``.
+    stand-in) a row without ``keywords``. ``text``: the file's content when the caller already
+    read it (``validate_judge``), so it is not read again.
     """
     if spec.startswith("judge:"):
         raise ConfigError(
@@ -142,14 +144,10 @@ def validate_rubric(spec: str, data: Path) -> dict[str, Any]:
             f"{STAND_IN!r} or a target spec (openai:..., local:..., python:MODULE:ATTR)"
         )
     check_grader(spec)
-    rows = read_criterion_labels(data)
-    if spec == STAND_IN:  # as `run` does: a criterion the stand-in cannot grade is bad input
-        bare = next((r for r in rows if not r["criterion"]["keywords"]), None)
-        if bare is not None:
-            raise ConfigError(
-                f"{bare['where']}: the stand-in grader {STAND_IN!r} needs 'keywords' for this "
-                "criterion; add them, or pass --judge SPEC (an LLM grader)"
-            )
+    text = read_text(data) if text is None else text  # the file is read once
+    rows = read_criterion_labels(data, text=text)
+    for r in rows:  # as `run` does: a criterion the stand-in cannot grade is bad input
+        require_keywords(spec, [r["criterion"]], r["where"], named=False)
     errors: Counter[str] = Counter()
     unread = 0
     pairs: list[tuple[bool, bool]] = []
@@ -178,7 +176,7 @@ def validate_rubric(spec: str, data: Path) -> dict[str, Any]:
         "judge_key": grader_key(spec),
         "level": "criterion",
         "data": str(data),
-        "data_sha256": hashlib.sha256(data.read_bytes()).hexdigest(),
+        "data_sha256": text_sha256(text),
         "rows": len(rows),
         "scored": len(pairs),
         "unscored": len(rows) - len(pairs),

@@ -18,7 +18,6 @@ is not evidence, and "kappa 0.000" from no rows at all is not a number.
 from __future__ import annotations
 
 import hashlib
-import json
 import traceback
 from collections import Counter
 from pathlib import Path
@@ -55,41 +54,56 @@ def _label(value: Any, where: str) -> bool:
     raise ConfigError(f"{where}: 'label' must be 1/0, true/false or fail/pass, got {value!r}")
 
 
-def read_labelled(path: Path) -> list[dict[str, Any]]:
-    """Validated rows; a bad line raises ``ConfigError`` naming ``file:line``."""
-    lines = read_text(path).splitlines()  # not UTF-8, a folder, missing: ConfigError file:line
-    rows = []
-    for i, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{i}"
-        row = json_line(line, where)
+def _numbered(path: Path, text: str) -> list[tuple[str, str]]:
+    """(``file:line``, line) of every non-blank line of ``text``, the content of ``path``."""
+    return [(f"{path}:{i}", line) for i, line in enumerate(text.splitlines(), 1)
+            if line.strip()]
+
+
+def _labelled(path: Path, text: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """The validated rows of ``text`` (the content of ``path``) and ``file:line`` of each."""
+    rows, where = [], []
+    for at, line in _numbered(path, text):
+        row = json_line(line, at)
         if not isinstance(row, dict):
-            raise ConfigError(f"{where}: expected a JSON object")
+            raise ConfigError(f"{at}: expected a JSON object")
         for key in ("prompt", "response"):
             if not isinstance(row.get(key), str):
-                raise ConfigError(f"{where}: {key!r} must be a string")
+                raise ConfigError(f"{at}: {key!r} must be a string")
         if "label" not in row:
-            raise ConfigError(f"{where}: 'label' is missing")
-        rows.append({**row, "label": _label(row["label"], where)})
+            raise ConfigError(f"{at}: 'label' is missing")
+        rows.append({**row, "label": _label(row["label"], at)})
+        where.append(at)
     if not rows:
         raise ConfigError(f"{path}: no rows")
-    return rows
+    return rows, where
+
+
+def read_labelled(path: Path) -> list[dict[str, Any]]:
+    """Validated rows; a bad line raises ``ConfigError`` naming ``file:line`` (as does a file
+    that is not UTF-8 text, a folder or a missing file)."""
+    return _labelled(path, read_text(path))[0]
+
+
+def _criterion_rows(text: str) -> bool:
+    """Whether the first non-blank line of ``text`` is a criterion-level row (a ``rubric`` or
+    ``criterion`` string); invalid JSON is not (the row reader reports it with its line)."""
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                row = json_line(line, "first row")
+            except ConfigError:
+                return False
+            return isinstance(row, dict) and (
+                isinstance(row.get("rubric"), str) or isinstance(row.get("criterion"), str)
+            )
+    return False
 
 
 def criterion_level(path: Path) -> bool:
     """Whether ``path`` holds criterion-level labels (HealthBench's meta-evaluation shape: a
     ``rubric`` or ``criterion`` string per row), judged by its first non-blank line."""
-    for line in read_text(path).splitlines():
-        if line.strip():
-            try:
-                row = json.loads(line)
-            except (json.JSONDecodeError, RecursionError):
-                return False  # read_labelled reports it with its line
-            return isinstance(row, dict) and (
-                isinstance(row.get("rubric"), str) or isinstance(row.get("criterion"), str)
-            )
-    return False
+    return _criterion_rows(read_text(path))
 
 
 def _missing_gold(exc: BaseException, gold: dict[str, Any]) -> str | None:
@@ -164,10 +178,10 @@ def _registered(
     return out, unread, content_hash({"judge": name, "class": qual}, 16)
 
 
-def _row_lines(path: Path) -> list[str]:
-    """``file:line`` of every row :func:`read_labelled` returns (its non-blank lines)."""
-    lines = read_text(path).splitlines()
-    return [f"{path}:{i}" for i, line in enumerate(lines, 1) if line.strip()]
+def text_sha256(text: str) -> str:
+    """SHA-256 of the file ``text`` was read from: strict UTF-8 decoding (``read_text``)
+    round-trips, so encoding it again gives the file's bytes without a second read."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def figures(scored: list[tuple[bool, bool]]) -> tuple[dict[str, Any], str | None]:
@@ -204,11 +218,13 @@ def validate_judge(spec: str, data: Path) -> dict[str, Any]:
     :func:`medtrust.metrics.agreement` figures with 95% intervals, and ``reason``: None when
     the figures are assessable, else why they are null
     (fewer than :data:`MIN_SCORED` scored rows). Raises ``ConfigError`` on bad input.
+    The file is read once: its shape, rows, lines and ``data_sha256`` all come from that read.
     """
-    if criterion_level(data):
+    text = read_text(data)  # not UTF-8, a folder, missing: ConfigError naming file (and line)
+    if _criterion_rows(text):
         from medtrust.judges._rubric_validate import validate_rubric
 
-        return validate_rubric(spec, data)
+        return validate_rubric(spec, data, text=text)
     if not spec.startswith("judge:"):
         # resolved before any row is judged: a bad spec is one line, not N failed calls
         if spec == STAND_IN:
@@ -218,11 +234,11 @@ def validate_judge(spec: str, data: Path) -> dict[str, Any]:
                 "target spec"
             )
         check_grader(spec)
-    rows = read_labelled(data)
+    rows, where = _labelled(data, text)
     errors: Counter[str] = Counter()
     unread = 0
     if spec.startswith("judge:"):
-        preds, flags, key = _registered(spec.partition(":")[2], rows, _row_lines(data))
+        preds, flags, key = _registered(spec.partition(":")[2], rows, where)
         unread = sum(flags)
         if preds.count(None) > unread:  # the registered judge's own error verdicts
             errors["error"] = preds.count(None) - unread
@@ -252,7 +268,7 @@ def validate_judge(spec: str, data: Path) -> dict[str, Any]:
         "judge": spec,
         "judge_key": key,
         "data": str(data),
-        "data_sha256": hashlib.sha256(data.read_bytes()).hexdigest(),
+        "data_sha256": text_sha256(text),
         "rows": len(rows),
         "scored": len(scored),
         "unscored": len(rows) - len(scored),

@@ -50,7 +50,7 @@ def proportion_draws(k: int, n: int, *, resamples: int, rng: np.random.Generator
 
 
 def mean_draws(
-    values: Sequence[float],
+    values: Sequence[float] | Draws,
     *,
     resamples: int,
     rng: np.random.Generator,

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from medtrust.metrics._bootstrap import percentile_interval
+from medtrust.metrics._bootstrap import mean_draws, percentile_interval
 from medtrust.metrics._stats import wilson
 
 FloatArray = npt.NDArray[np.float64]
@@ -69,17 +69,23 @@ def mean_ci(
     seed: int = 0,
     chunk: int = 200,
 ) -> tuple[float, float] | None:
-    """Percentile bootstrap interval of a mean, resampled in chunks so 10^5 rows stay cheap.
-    Values are sorted first, so the interval does not depend on their order."""
+    """Percentile bootstrap interval of the mean of ``values`` (None for an empty sample).
+
+    The draws are :func:`medtrust.metrics._bootstrap.mean_draws` (the plain percentile
+    bootstrap, cross-checked against ``scipy.stats.bootstrap(method="percentile")``), made
+    ``chunk`` resamples at a time from one seeded generator, so 10^5 rows need ``chunk * rows``
+    indices in memory, not ``resamples * rows``. Chunking does not change the generator's
+    stream: the interval equals ``bootstrap_mean_ci(values, resamples=..., seed=...)``. Values
+    are sorted first, so the interval does not depend on their order.
+    """
     x = np.sort(np.asarray(values, dtype=np.float64))
     if x.size == 0:
         return None
     rng = np.random.default_rng(seed)
-    draws = np.empty(resamples, dtype=np.float64)
-    for start in range(0, resamples, chunk):
-        b = min(chunk, resamples - start)
-        idx = rng.integers(0, x.size, size=(b, x.size))
-        draws[start : start + b] = x[idx].mean(axis=1)
+    draws = np.concatenate([
+        mean_draws(x, resamples=min(chunk, resamples - start), rng=rng)
+        for start in range(0, resamples, max(1, chunk))
+    ])
     return percentile_interval(draws)
 
 

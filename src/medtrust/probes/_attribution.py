@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -142,18 +142,39 @@ def question_sentences(case: Case) -> list[str] | None:
     return parts if len(parts) >= 2 else None
 
 
+def leave_one_out(n: int) -> frozenset[Coalition]:
+    """The ``n`` coalitions of all sentences but one: the prompts occlusion asks."""
+    full = frozenset(range(n))
+    return frozenset(full - {i} for i in range(n))
+
+
 def coalition_cases(
-    case: Case, answer: str, sentences: Sequence[str], budget: int, *, stage: int
+    case: Case,
+    answer: str,
+    sentences: Sequence[str],
+    budget: int,
+    *,
+    stage: int,
+    asked: Collection[Coalition] = frozenset(),
 ) -> list[Case]:
     """Follow-up cases asking the coalitions a Shapley plan needs to explain ``answer`` of
-    ``case`` over its ``sentences`` (the last, the question, always kept; the full set is
-    ``case`` itself and is not asked again)."""
+    ``case`` over its ``sentences`` (the last, the question, always kept).
+
+    Not asked again: the full set (that is ``case`` itself) and the coalitions in ``asked``,
+    which other follow-ups of ``case`` already ask with the same prompt (the occlusion cases:
+    :func:`leave_one_out`); :func:`medtrust.probes._attribution_rows.explain_one` reads their
+    answers, so each distinct prompt reaches the target once and the Shapley values are the
+    same. At least one coalition case is kept (it carries the plan for the summary), so with a
+    single sentence (``n == 1``, whose only other coalition is the empty one) nothing is saved.
+    """
     from medtrust.probes.mcq_format import render_mc
 
     n = len(sentences) - 1
     if budget <= 0 or n < 1:
         return []
     p = plan(n, budget, seed=case.id)
+    subs = [sub for sub in p.coalitions if len(sub) < n]
+    subs = [sub for sub in subs if sub not in asked] or subs
     return [
         Case.make(
             axis=case.axis, probe=case.probe,
@@ -163,5 +184,5 @@ def coalition_cases(
             meta={**case.meta, "sentences": list(sentences), "coalition": sorted(sub),
                   "explains": answer, "shapley": {"method": p.method, "budget": p.budget, "n": n}},
         )
-        for sub in p.coalitions if len(sub) < n
+        for sub in subs
     ]

@@ -37,7 +37,7 @@ from typing import Any, ClassVar
 from pydantic import Field, field_validator
 
 from medtrust.metrics import Tally
-from medtrust.probes._attribution import DEFAULT_BUDGET, coalition_cases
+from medtrust.probes._attribution import DEFAULT_BUDGET, coalition_cases, leave_one_out
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
 from medtrust.probes.fairness import _upweight
 from medtrust.probes.fairness._flips import control_constancy_note, flip_summary
@@ -68,7 +68,8 @@ class CounterfactualParams(ProbeParams):
     shapley_budget: int = Field(DEFAULT_BUDGET, ge=0, le=4096)
     """Coalitions (prompts) asked per occluded flip for sentence Shapley values
     (:mod:`medtrust.probes._attribution`): exact when 2**sentences <= budget, else permutation
-    sampling with budget // sentences orderings; 0: occlusion only."""
+    sampling with budget // sentences orderings; 0: occlusion only. The plan's leave-one-out
+    coalitions are the occlusion cases' own prompts: read from them, never asked twice."""
     upweight: dict[str, dict[str, float]] = Field(default_factory=dict)
     """Set by ``run --from-feedback``: shares of flagged cases per condition and kind
     (:mod:`._upweight`); empty: no feedback."""
@@ -240,8 +241,11 @@ class CounterfactualFairness(Probe[CounterfactualParams]):
 
     def _coalitions(self, c: Case, r: Rendering, answer: str) -> list[Case]:
         """Follow-ups for the sentence Shapley values of flip ``c`` (its ``answer``): one case
-        per coalition the plan needs, but the full vignette (that is ``c`` itself)."""
-        return coalition_cases(c, answer, r.sentences, self.params.shapley_budget, stage=1)
+        per coalition the plan needs, but the full vignette (that is ``c`` itself) and the
+        leave-one-out vignettes (the occlusion cases of ``c`` ask those very prompts, and the
+        attribution reads their answers): each prompt reaches the target once."""
+        return coalition_cases(c, answer, r.sentences, self.params.shapley_budget, stage=1,
+                               asked=leave_one_out(len(r.sentences) - 1))
 
     def summarize(self, cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> ProbeSummary:
         total, by_attr, controls, extra = flip_summary(self.name, cases, verdicts)

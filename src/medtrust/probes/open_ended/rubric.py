@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 from pydantic import Field, field_validator
 
 from medtrust.errors import ConfigError, did_you_mean
+from medtrust.judges._stand_in import STAND_IN, require_keywords
 from medtrust.metrics import MIN_CORRECT_CONTROLS, Tally, bootstrap_mean_ci
 from medtrust.probes._base import Probe, ProbeParams, ProbeSummary, probes
 from medtrust.probes.open_ended._attacks import (
@@ -35,9 +36,6 @@ from medtrust.probes.open_ended._items import Conversation, seed_conversations
 from medtrust.probes.robustness import NotApplicable
 from medtrust.probes.robustness._select import seeded_rng
 from medtrust.records import Case, Verdict
-
-STAND_IN = "keywords"
-"""The deterministic stand-in grader (``judges.rubric``); any target spec is an LLM grader."""
 
 
 class RubricParams(ProbeParams):
@@ -150,15 +148,8 @@ class OpenEndedRubric(Probe[RubricParams]):
         if self.ctx.limit is not None and self.ctx.limit < len(items):
             keep = set(seeded_rng("limit", self.ctx.seed).sample(range(len(items)), self.ctx.limit))
             items = [c for i, c in enumerate(items) if i in keep]
-        if self.params.judge == STAND_IN:
-            for c in items:
-                bare = [r["id"] for r in c.rubric if not r["keywords"]]
-                if bare:
-                    raise ConfigError(
-                        f"{c.where or self.name}: case {c.id!r} criterion {bare[0]} has no "
-                        "'keywords', so "
-                        "the stand-in grader cannot grade it; pass --judge SPEC (an LLM grader)"
-                    )
+        for c in items:
+            require_keywords(self.params.judge, c.rubric, f"{c.where or self.name}: case {c.id!r}")
         return items
 
     def _attacks(self, conv: Conversation) -> list[tuple[str, list[dict[str, str]] | None]]:
