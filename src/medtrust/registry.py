@@ -373,18 +373,9 @@ class Registry(Generic[T]):
         raise UnknownComponentError(self._unknown(name))
 
     def check(self, name: str) -> None:
-        """Raise as :meth:`get` does when there is no component called ``name``, without
-        importing a built-in's module while the start-up index is current and names it (the
-        module is imported when the component is first used; start-up, issue 15 item 7).
-        Anything else (an entry point, a stale index) is looked up with :meth:`get`."""
-        if name in self._items:
-            return
-        if not self._walked and self.package is not None:
-            with self._lock:
-                index = None if self._walking else self._indexed()
-            if index is not None and name in index:
-                return
-        self.get(name)
+        """Raise as :meth:`get` does for an unknown ``name``, importing no indexed built-in."""
+        if name not in self or (name in self._entry_points() and name not in self._items):
+            self.get(name)
 
     def _unknown(self, name: str) -> str:
         return f"unknown {self.kind} {name!r}{did_you_mean(name, self.names())}"
