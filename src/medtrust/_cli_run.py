@@ -56,7 +56,8 @@ POLICIES_ENV = "MEDTRUST_POLICIES"
 
 @dataclass(kw_only=True)
 class RunRequest:
-    """Everything ``medtrust run`` was told, as typed values (defaults as on the command line)."""
+    """Everything ``medtrust run`` was told, as typed values; its defaults are the command
+    line's (``run``'s signature reads them from here)."""
 
     suite: str = DEFAULT_SUITE
     targets: list[str] = field(default_factory=list)
@@ -89,6 +90,10 @@ class RunRequest:
     json_out: bool = False
 
 
+_D = RunRequest()
+"""The defaults, which ``run``'s signature shows (``--help``) and takes: written once, here."""
+
+
 def _check_combination(req: RunRequest) -> None:
     """Options that contradict each other: one line each, before anything is opened."""
     if req.from_feedback and req.resume:
@@ -105,9 +110,8 @@ def _check_combination(req: RunRequest) -> None:
             "--resume takes one target: resume each member of a comparison by its run id "
             "(`medtrust runs` lists them)"
         )
-    scale = RunRequest()
     if req.ray is None and (req.replicas, req.replica_cpus, req.replica_gpus) != (
-        scale.replicas, scale.replica_cpus, scale.replica_gpus,
+        _D.replicas, _D.replica_cpus, _D.replica_gpus,
     ):
         raise ConfigError("--replicas, --replica-cpus and --replica-gpus need --ray [ADDRESS]")
 
@@ -287,35 +291,35 @@ def _print_result(result: Any, json_out: bool) -> None:
 
 @handle_errors
 def run(
-    suite: SuiteArg = DEFAULT_SUITE,
+    suite: SuiteArg = _D.suite,
     target: TargetOpt = None,
-    db: DbOpt = None,
-    seed: SeedOpt = 0,
-    limit: LimitOpt = None,
-    samples: SamplesOpt = None,
-    temperature: TemperatureOpt = None,
-    max_tokens: MaxTokensOpt = None,
-    concurrency: ConcurrencyOpt = 8,
-    timeout: TimeoutOpt = 120.0,
-    retries: RetriesOpt = 5,
-    data: DataOpt = None,
-    with_bundled: WithBundledOpt = False,
-    resume: ResumeOpt = None,
-    out: OutOpt = Path("medtrust-report"),
-    no_cache: NoCacheOpt = False,
-    no_redact: NoRedactOpt = False,
-    declare: DeclareOpt = None,
-    policies: PoliciesOpt = None,
-    from_feedback: FromFeedbackOpt = None,
-    attacker: AttackerOpt = None,
-    judge: JudgeOpt = None,
-    ray: RayOpt = None,
-    replicas: ReplicasOpt = 1,
-    replica_cpus: ReplicaCpusOpt = 1.0,
-    replica_gpus: ReplicaGpusOpt = 0.0,
-    concern_threshold: ConcernOpt = None,
-    trust_weights: TrustWeightsOpt = None,
-    json_out: JsonOpt = False,
+    db: DbOpt = _D.db,
+    seed: SeedOpt = _D.seed,
+    limit: LimitOpt = _D.limit,
+    samples: SamplesOpt = _D.samples,
+    temperature: TemperatureOpt = _D.temperature,
+    max_tokens: MaxTokensOpt = _D.max_tokens,
+    concurrency: ConcurrencyOpt = _D.concurrency,
+    timeout: TimeoutOpt = _D.timeout,
+    retries: RetriesOpt = _D.retries,
+    data: DataOpt = _D.data,
+    with_bundled: WithBundledOpt = _D.with_bundled,
+    resume: ResumeOpt = _D.resume,
+    out: OutOpt = _D.out,
+    no_cache: NoCacheOpt = _D.no_cache,
+    no_redact: NoRedactOpt = _D.no_redact,
+    declare: DeclareOpt = _D.declare,
+    policies: PoliciesOpt = _D.policies,
+    from_feedback: FromFeedbackOpt = _D.from_feedback,
+    attacker: AttackerOpt = _D.attacker,
+    judge: JudgeOpt = _D.judge,
+    ray: RayOpt = _D.ray,
+    replicas: ReplicasOpt = _D.replicas,
+    replica_cpus: ReplicaCpusOpt = _D.replica_cpus,
+    replica_gpus: ReplicaGpusOpt = _D.replica_gpus,
+    concern_threshold: ConcernOpt = _D.concern_threshold,
+    trust_weights: TrustWeightsOpt = _D.trust_weights,
+    json_out: JsonOpt = _D.json_out,
 ) -> None:
     """Run a suite against a target, store every reply, score it and write a report.
 
@@ -333,16 +337,9 @@ def run(
 
       medtrust run -t local:model.gguf --ray auto --replicas 8 --replica-gpus 1 --db URL
     """
-    request = RunRequest(
-        suite=suite, targets=list(target or []), db=db, seed=seed, limit=limit,
-        samples=samples, temperature=temperature, max_tokens=max_tokens,
-        concurrency=concurrency, timeout=timeout, retries=retries, data=data,
-        with_bundled=with_bundled, resume=resume, out=out, no_cache=no_cache,
-        no_redact=no_redact, declare=declare, policies=policies,
-        from_feedback=from_feedback, attacker=attacker, judge=judge, ray=ray,
-        replicas=replicas, replica_cpus=replica_cpus, replica_gpus=replica_gpus,
-        concern_threshold=concern_threshold, trust_weights=trust_weights, json_out=json_out,
-    )  # fmt: skip
+    options = dict(locals())  # every option, by name (nothing else is defined yet)
+    options["targets"] = list(options.pop("target") or [])
+    request = RunRequest(**options)
     execute(request)
 
 

@@ -124,9 +124,10 @@ class DASRobustness(Probe[DASParams]):
 
     def _controls(self, items: Callable[[], Iterable[MCItem]]) -> Iterator[Case]:
         # the operators' pool of distractors needs every item first: a pass of its own
-        pool = self._pool(items()) if self._combos() else ()
+        combos = self._combos()
+        pool = self._pool(items()) if combos else ()
         for it in items():
-            _, attacks = self._attacks(it, pool)
+            attacks = self._attacks(it, pool)[1] if combos else []
             control = self._case(
                 it,
                 MCQ(question=it.question, options=dict(it.options), accept=frozenset({it.answer})),
