@@ -34,7 +34,7 @@ def audit_status(store: Store, run_id: str) -> tuple[bool, str]:
 def summary_inputs(store: Store, run_id: str) -> SummaryInputs:
     """The run's current clinician reviews and trust weights (for T), the track record of the
     judges that judged it, and its audit status."""
-    used = {v.judge for v in store.iter_verdicts(run_id)}  # streamed: every judge of the run
+    used = store.verdict_judges(run_id)  # every judge of the run, in SQL
     alpha, beta, _ = trust_weights(store.get_run(run_id).config or {})
     return SummaryInputs(
         reviews=review_scores(store.reviews(run_id)),

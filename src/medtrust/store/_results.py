@@ -348,6 +348,13 @@ class ResultsMixin:
         for r in self._keyset_rows(schema.verdicts, run_id, "judge", batch):
             yield _verdict(r)
 
+    def verdict_judges(self, run_id: str) -> set[str]:
+        """The names of every judge that judged a case of the run (one ``DISTINCT`` query)."""
+        t = schema.verdicts
+        with self.engine.connect() as conn:
+            q = select(t.c.judge).where(t.c.run_id == run_id).distinct()
+            return {str(j) for j in conn.execute(q).scalars()}
+
     def _keyset_rows(self, t: Any, run_id: str, second: str, batch: int) -> Iterator[Any]:
         """A run's rows of ``t`` ordered by (case_id, ``second``), ``batch`` rows per query:
         keyset pagination, so each query starts after the last row seen (no OFFSET scans)."""
