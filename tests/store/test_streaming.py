@@ -55,6 +55,9 @@ def test_streams_equal_whole_reads(tmp_path: Path, n: int, batch: int, samples: 
     verdicts = store.verdicts("r")
     assert [v.case_id for v in store.iter_verdicts("r", batch=batch)] == sorted(verdicts)
     assert store.verdicts_for("r", some) == {k: v for k, v in verdicts.items() if k in some}
+    store.put_verdicts("r", [Verdict(case_id=c.id, judge="k", outcome="fail") for c in cases[:1]])
+    assert store.verdict_judges("r") == ({v.judge for v in store.iter_verdicts("r")})
+    assert store.verdict_judges("r") == ({"j", "k"} if n else set())
 
 
 def test_run_counts_add_up_and_survive_reopening(tmp_path: Path) -> None:
