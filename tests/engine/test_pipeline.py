@@ -191,13 +191,13 @@ def test_prefetch_runs_only_while_the_last_calls_are_awaited(
     import medtrust.api._run as api_run
 
     log: list[str] = []
-    judge = _stages.judge_cases
+    judge = _stages._judge_window
 
-    def judged(cases: Any, *args: Any) -> Any:
+    async def judged(cases: Any, *args: Any) -> None:
         log.append(f"judge {len(cases)}")
-        return judge(cases, *args)
+        await judge(cases, *args)
 
-    monkeypatch.setattr(_stages, "judge_cases", judged)
+    monkeypatch.setattr(_stages, "_judge_window", judged)
     monkeypatch.setattr(_stages, "WINDOW", 8)
     monkeypatch.setattr(api_run, "AFTER_RUN", Recording(log))
     (oracle_dir / "flat.yaml").write_text(
@@ -222,3 +222,42 @@ def test_prefetch_imports_in_a_thread_and_leaves_failures_to_the_caller() -> Non
     assert "colorsys" in sys.modules
     with pytest.raises(ModuleNotFoundError):
         __import__("medtrust_no_such_module")
+
+
+def test_a_slow_judge_does_not_time_out_the_calls_in_flight(
+    slow: Any, oracle_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Judging a window overlaps the next window's calls: a judge that blocks (as an LLM judge
+    waiting for its model does) yields to the event loop between cases, so a reply that arrives
+    meanwhile is read, not abandoned as a timeout."""
+    import time
+
+    from medtrust.judges.multiple_choice import MultipleChoiceJudge
+
+    (oracle_dir / "slowtarget.py").write_text(SLOW.replace("0.001", "0.2"))
+    sys.modules.pop("slowtarget", None)
+    real = MultipleChoiceJudge.__call__
+
+    def slow_judge(self: Any, case: Any, replies: Any) -> Any:
+        time.sleep(0.1)  # a window of 8: 0.8 s of judging, longer than the 0.5 s timeout
+        return real(self, case, replies)
+
+    monkeypatch.setattr(MultipleChoiceJudge, "__call__", slow_judge)
+    monkeypatch.setattr(_stages, "WINDOW", 8)
+    data = oracle_dir / "items.jsonl"
+    item = (
+        '{{"id": "q{i}", "question": "Which is {i}?", '
+        '"options": {{"A": "x{i}", "B": "y{i}"}}, "answer_idx": "A"}}\n'
+    )
+    data.write_text("".join(item.format(i=i) for i in range(16)))
+    (oracle_dir / "flat.yaml").write_text(
+        "name: flat\nprobes:\n  - name: robustness.das\n"
+        "    params: {operators: [], bundled: false}\n"
+    )
+    config = make_config(
+        "flat.yaml", target="python:slowtarget:answer", data=str(data), concurrency=4,
+        use_cache=False, timeout_s=0.5, max_retries=0,
+    )  # fmt: skip
+    result = run(config, store=Store("sqlite:///slowjudge.db"))
+    assert result.stats is not None
+    assert (result.stats.sent, result.stats.errors) == (16, 0)

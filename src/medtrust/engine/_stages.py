@@ -13,6 +13,8 @@ twice in one invocation is asked and judged once.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, islice
@@ -26,7 +28,7 @@ from medtrust.engine._views import probe_views
 from medtrust.judges import judges
 from medtrust.probes import Probe, probes
 from medtrust.probes._guard import component_code, followups_of
-from medtrust.records import Case, Verdict
+from medtrust.records import Case, Reply, Verdict
 from medtrust.store import Store
 from medtrust.targets import ChatTarget
 
@@ -47,7 +49,38 @@ def judge_cases(
 ) -> dict[str, Verdict]:
     """Judge cases from their stored replies (never calls the target) and persist verdicts."""
     replies = store.replies_for(run_id, (c.id for c in cases))
+    out = dict(_judgements(cases, probe_by_name, replies))
+    store.put_verdicts(run_id, out.values())
+    return out
+
+
+JUDGE_SLICE_S = 0.02
+"""Longest the stage loop judges before it lets the event loop serve the calls in flight."""
+
+
+async def _judge_window(
+    cases: Sequence[Case], probe_by_name: dict[str, Probe], store: Store, run_id: str
+) -> None:
+    """:func:`judge_cases` while the next window's calls are in flight: the event loop gets a
+    turn at least every :data:`JUDGE_SLICE_S` (and after each case of a slow judge, e.g. an LLM
+    judge), so replies are read as they arrive and no call times out waiting for the judges."""
+    replies = store.replies_for(run_id, (c.id for c in cases))
     out: dict[str, Verdict] = {}
+    turn = time.monotonic()
+    for case_id, verdict in _judgements(cases, probe_by_name, replies):
+        out[case_id] = verdict
+        if time.monotonic() - turn > JUDGE_SLICE_S:
+            # a short sleep, not sleep(0): the replies that arrived meanwhile are read and their
+            # workers resumed (one more loop iteration) before the judges go on
+            await asyncio.sleep(0.001)
+            turn = time.monotonic()
+    store.put_verdicts(run_id, out.values())
+
+
+def _judgements(
+    cases: Sequence[Case], probe_by_name: dict[str, Probe], replies: dict[str, list[Reply]]
+) -> Iterator[tuple[str, Verdict]]:
+    """(case id, verdict) of each case, judged from ``replies`` in order."""
     instances: dict[str, Any] = {}
     for case in cases:
         judge_name = probe_by_name[case.probe].judge
@@ -56,9 +89,8 @@ def judge_cases(
             judge = instances.get(judge_name) or instances.setdefault(
                 judge_name, judges.get(judge_name)()
             )
-            out[case.id] = judge(case, replies.get(case.id, []))
-    store.put_verdicts(run_id, out.values())
-    return out
+            verdict = judge(case, replies.get(case.id, []))
+        yield case.id, verdict
 
 
 def _in_focus(config: RunConfig, case: Case) -> bool:
@@ -192,7 +224,7 @@ async def _stage(
     async def judge_oldest() -> None:
         window, handle = inflight.popleft()
         await pool.wait(handle)
-        judge_cases(window, by_name, store, run_id)
+        await _judge_window(window, by_name, store, run_id)
 
     try:
         for window in _windows(cases, seen, first=2 * config.concurrency):
