@@ -22,6 +22,8 @@ from medtrust.records import Case, SamplingParams
 from medtrust.store import Store
 from medtrust.targets import load_chat_target
 
+from .test_scheduler import _cases as cases_of
+
 SLOW = textwrap.dedent(
     """
     import asyncio
@@ -39,17 +41,23 @@ SLOW = textwrap.dedent(
 
 
 def _cases(prefix: str, n: int) -> list[Case]:
-    return [
-        Case.make(
-            axis="robustness",
-            probe="t",
-            operator="baseline",
-            role="control",
-            messages=[{"role": "user", "content": f"{prefix} question {i}"}],
-            gold={},
-        )
-        for i in range(n)
-    ]
+    return cases_of(*(f"{prefix}{i}" for i in range(n)))  # "question a0", "question a1", ...
+
+
+def _flat_items(folder: Path, n: int) -> Path:
+    """``n`` two-option items in ``folder/items.jsonl`` and the suite ``flat.yaml`` asking
+    each once (DAS, no operators); returns the items file."""
+    item = (
+        '{{"id": "q{i}", "question": "Which is {i}?", '
+        '"options": {{"A": "x{i}", "B": "y{i}"}}, "answer_idx": "A"}}\n'
+    )
+    data = folder / "items.jsonl"
+    data.write_text("".join(item.format(i=i) for i in range(n)))
+    (folder / "flat.yaml").write_text(
+        "name: flat\nprobes:\n  - name: robustness.das\n"
+        "    params: {operators: [], bundled: false}\n"
+    )
+    return data
 
 
 @pytest.fixture
@@ -99,23 +107,14 @@ def test_windows_share_one_pool_that_never_drains(slow: Any, tmp_path: Path) -> 
     assert stored == [3, 6]  # a finished window's replies are all stored
     # the pool is full while the first window (3 calls) is still being answered: its 4th
     # worker already asks the second window's first case (no drain at the boundary)
-    assert sorted(held) == sorted([*(f"a question {i}" for i in range(3)), "b question 0"])
+    assert sorted(held) == sorted([*(f"question a{i}" for i in range(3)), "question b0"])
 
 
 def test_the_first_call_goes_out_before_the_second_window_is_stored(
     slow: Any, oracle_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (oracle_dir / "slowtarget.py").write_text(SLOW)
-    data = oracle_dir / "items.jsonl"
-    item = (
-        '{{"id": "q{i}", "question": "Which is {i}?", '
-        '"options": {{"A": "x{i}", "B": "y{i}"}}, "answer_idx": "A"}}\n'
-    )
-    data.write_text("".join(item.format(i=i) for i in range(40)))
-    (oracle_dir / "flat.yaml").write_text(
-        "name: flat\nprobes:\n  - name: robustness.das\n"
-        "    params: {operators: [], bundled: false}\n"
-    )
+    data = _flat_items(oracle_dir, 40)
     store = Store("sqlite:///order.db")
     order: list[Any] = []
     add_cases = store.add_cases
@@ -244,16 +243,7 @@ def test_a_slow_judge_does_not_time_out_the_calls_in_flight(
 
     monkeypatch.setattr(MultipleChoiceJudge, "__call__", slow_judge)
     monkeypatch.setattr(_stages, "WINDOW", 8)
-    data = oracle_dir / "items.jsonl"
-    item = (
-        '{{"id": "q{i}", "question": "Which is {i}?", '
-        '"options": {{"A": "x{i}", "B": "y{i}"}}, "answer_idx": "A"}}\n'
-    )
-    data.write_text("".join(item.format(i=i) for i in range(16)))
-    (oracle_dir / "flat.yaml").write_text(
-        "name: flat\nprobes:\n  - name: robustness.das\n"
-        "    params: {operators: [], bundled: false}\n"
-    )
+    data = _flat_items(oracle_dir, 16)
     config = make_config(
         "flat.yaml", target="python:slowtarget:answer", data=str(data), concurrency=4,
         use_cache=False, timeout_s=0.5, max_retries=0,
