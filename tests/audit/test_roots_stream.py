@@ -1,6 +1,7 @@
 """Issue 15: ``check_roots`` reads a run's events in batches (a 1,000,000-case run has millions)
-and reports exactly the breaks that the whole-list check (``_verify._roots``) reports, intact or
-tampered: a forged root, a deleted event, an altered event hash, a non-hex hash, roots deleted."""
+and reports exactly the breaks that the whole-list check (``_reference_verify._roots``) reports,
+intact or tampered: a forged root, a deleted event, an altered event hash, a non-hex hash,
+roots deleted."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ import pytest
 import medtrust.audit._roots_check as rc
 from medtrust import api
 from medtrust.audit import check_roots
-from medtrust.audit._verify import _roots, trusted
+from medtrust.audit._verify import trusted
 from medtrust.store import Store
+
+from ._reference_verify import _roots
 
 Tamper = Callable[[sqlite3.Connection, str], object]
 TAMPERS: dict[str, Tamper] = {

@@ -13,13 +13,13 @@ if TYPE_CHECKING:
     from medtrust.audit._log import AuditEvent, AuditLog
 
 
-def concern_breaks(store: AuditLog, run_id: str, events: list[AuditEvent]) -> list[Break]:
-    """Breaks between the run's concern queue and its latest ``concern`` event (none when the
+def concern_breaks(store: AuditLog, run_id: str, latest: AuditEvent | None) -> list[Break]:
+    """Breaks between the run's concern queue and its latest ``concern`` event ``latest`` (None:
+    the run has none), compared in one streaming pass over the queue (none when the
     queue's count and both digests are the event's, or when the run has neither). Queue rows
     with no ``concern`` event are rows written around the trail. An event from before the
     digests (every case listed in its content) has no queue to compare. The event's own
     content is checked against its commitment with the run's other payloads."""
-    latest = next((e for e in reversed(events) if e.kind == "concern"), None)
     digest = store.concern_digest(run_id)
     if latest is None:
         if not digest.count:

@@ -7,7 +7,8 @@ discloses one event: its salt and content, checkable against the published commi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import chain, takewhile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,12 +28,27 @@ OPENING_TYPE = "medtrust.audit.opening/v1"
 
 
 def export_lines(store: AuditLog, run_id: str) -> list[dict[str, Any]]:
-    """Header, events in chain order, then signed roots (the newest covers every event)."""
+    """Header, events in chain order, then signed roots (the newest covers every event).
+
+    The whole export in memory; :func:`iter_export_lines` gives the same lines as a stream."""
+    return list(iter_export_lines(store, run_id))
+
+
+def iter_export_lines(
+    store: AuditLog, run_id: str, *, batch: int = 5000
+) -> Iterator[dict[str, Any]]:
+    """The lines of :func:`export_lines`, streamed: the run's events are read ``batch`` per
+    query (issue 15: flat memory), so only the header and the run's signed roots are held.
+
+    The header, and a fresh signed root when none covers the run's events yet, are made before
+    this returns: an unknown run (``NotFoundError``) or one without events (``MedtrustError``)
+    raises here, before any line is written. The event lines are the events as they stood
+    before that root was signed (its own ``seal`` event is not among them)."""
     run = resolve_run(store, run_id)
-    events = store.audit_events(run)
-    if not events:
+    n, last, last_unsealed = store.audit_run_extent(run)
+    if not n:
         raise MedtrustError(f"run {run} has no audit events (recorded with auditing off?)")
-    latest = covering_seal(store, run, max(e.seq for e in events if e.kind != "seal"))
+    latest = covering_seal(store, run, last_unsealed)
     header = {
         "type": "header",
         "format": EXPORT_FORMAT,
@@ -58,7 +74,11 @@ def export_lines(store: AuditLog, run_id: str) -> list[dict[str, Any]]:
         }
         for s in store.audit_seals(run)
     ]
-    return [header, *({"type": "event", **e.to_json()} for e in events), *roots]
+    events = (
+        {"type": "event", **e.to_json()}
+        for e in takewhile(lambda e: e.seq <= last, store.iter_audit_events(run, batch=batch))
+    )
+    return chain([header], events, roots)
 
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
@@ -97,7 +117,7 @@ def verify_export(lines: list[dict[str, Any]], *, public_key: str) -> list[str]:
 
 def open_event(store: AuditLog, seq: int) -> dict[str, Any]:
     """Disclose one event: its header, salt and content (the salt opens this event only)."""
-    event = next((e for e in store.audit_events() if e.seq == seq), None)
+    event = store.audit_events_at([seq]).get(seq)  # not the whole chain
     if event is None:
         raise NotFoundError(f"no audit event {seq} in {store.url}")
     secret = store.audit_secret(event.run_id)

@@ -7,7 +7,7 @@ so ``audit`` never imports ``store`` (the store sits above the audit primitives 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -78,6 +78,20 @@ class QueueDigest:
     rows_sha256: str
 
 
+class RowCheck(Protocol):
+    """A case, reply or verdict row with the latest event of its ref (``event`` None: none),
+    ``content`` what that event must commit to (``medtrust.store._audit_rows.RowCheck``)."""
+
+    @property
+    def family(self) -> str: ...
+    @property
+    def ref(self) -> str: ...
+    @property
+    def event(self) -> AuditEvent | None: ...
+    @property
+    def content(self) -> Any: ...
+
+
 class AuditLog(Protocol):
     """The reads and the one write that verification, proofs, export and decisions need
     (:class:`medtrust.store.Store` implements it)."""
@@ -93,8 +107,35 @@ class AuditLog(Protocol):
         """Events in chain order: all of them, or one run's."""
         ...
 
-    def iter_audit_events(self, run_id: str, *, batch: int = ...) -> Iterator[AuditEvent]:
-        """One run's events in chain order, read ``batch`` at a time."""
+    def iter_audit_events(
+        self, run_id: str | None = None, *, batch: int = ...
+    ) -> Iterator[AuditEvent]:
+        """One run's events (every event: ``run_id`` None) in chain order, read ``batch`` at a
+        time."""
+        ...
+
+    def audit_run_extent(self, run_id: str) -> tuple[int, int, int]:
+        """(events, last sequence number, last one that is not a ``seal``) of the run."""
+        ...
+
+    def audit_events_at(self, seqs: Iterable[int]) -> dict[int, AuditEvent]:
+        """The events with these sequence numbers, by sequence number."""
+        ...
+
+    def audit_event_runs(self) -> set[str]:
+        """Every run id that has at least one event."""
+        ...
+
+    def iter_audit_row_checks(self, run_id: str, family: str) -> Iterator[RowCheck]:
+        """Each case, reply or verdict row of the run with the latest event of its ref."""
+        ...
+
+    def audit_live_refs(self, run_id: str, family: str) -> int:
+        """How many case, reply or verdict refs of the run must have a row."""
+        ...
+
+    def audit_rowless_events(self, run_id: str, family: str) -> list[AuditEvent]:
+        """Latest case, reply or verdict events whose row is missing, in chain order."""
         ...
 
     def audit_events_for(self, case_id: str, run_id: str | None = None) -> list[AuditEvent]:
@@ -122,13 +163,17 @@ class AuditLog(Protocol):
         ...
 
     def audit_state(
-        self, run_id: str, case_commitments: dict[str, str]
+        self, run_id: str, case_commitments: dict[str, str], *, rows: bool = ...
     ) -> dict[tuple[str, str], Any]:
         """What the run's rows say now, keyed ``(family, ref)``."""
         ...
 
     def audit_cache_rows(self) -> list[dict[str, Any]]:
         """The reply cache's rows with the digests they were stored under."""
+        ...
+
+    def iter_audit_cache_rows(self, *, batch: int = ...) -> Iterator[list[dict[str, Any]]]:
+        """The reply cache's rows, in key order, ``batch`` per list."""
         ...
 
     def concern_digest(self, run_id: str, *, batch: int = ...) -> QueueDigest:

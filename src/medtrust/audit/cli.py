@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,7 +16,7 @@ import typer
 from rich.markup import escape
 
 from medtrust._cli_util import DbOpt, JsonOpt, console, handle_errors, open_store, print_json
-from medtrust.audit._export import export_lines, open_event, verify_export, write_jsonl
+from medtrust.audit._export import iter_export_lines, open_event, verify_export, write_jsonl
 from medtrust.audit._keys import key_path, public_key_hex, public_key_pem, trusted_keys
 from medtrust.audit._proof import make_proof, verify_proof
 from medtrust.audit._verify import verify as verify_store
@@ -131,17 +133,25 @@ def export(
     json_out: JsonOpt = False,
 ) -> None:
     """Write the publishable chain (commitments, roots, signatures, public key) as JSONL."""
-    lines = export_lines(open_store(db), run_id)
+    lines = iter_export_lines(open_store(db), run_id)  # streamed: memory flat in the run's size
     if out is None:
         for line in lines:
             sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
         return
-    write_jsonl(out, lines)
-    head = lines[0]
+    head = next(lines)  # the header: made before any line is written
+    count = 0
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal count
+        for line in chain([head], lines):
+            count += 1
+            yield line
+
+    write_jsonl(out, counted())
     if json_out:
-        n = len(lines) - 1
+        n = count - 1
         print_json({"run_id": head["run_id"], "out": str(out), "lines": n, "root": head["root"]})
-    console.print(f"{len(lines)} lines -> {out} (root {head['root']})", markup=False)
+    console.print(f"{count} lines -> {out} (root {head['root']})", markup=False)
 
 
 @audit_app.command("verify-export")

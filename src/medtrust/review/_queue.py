@@ -10,8 +10,6 @@ reviewer, so reviewers overlap on it and inter-rater agreement can be measured.
 
 from __future__ import annotations
 
-import math
-import random
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,9 +20,7 @@ from medtrust.records import Case, Reply, Verdict
 from medtrust.review._concern import (
     EXPLANATION_OPERATORS,
     Concern,
-    concerning,
     majority_vote,
-    review_settings,
 )
 from medtrust.store import Review, Store
 
@@ -223,50 +219,17 @@ def review_queue(
     then uncertain, then failures, then a seeded sample of passes.
 
     ``reviewed`` marks the cases ``reviewer`` has already reviewed (they stay in the queue so
-    the reviewer can revise them; the next case to open is the first one not reviewed).
+    the reviewer can revise them; the next case to open is the first one not reviewed). The
+    whole list: :class:`~medtrust.review._queue_stream.QueueStream` gives the same items
+    without holding the run (issue 15).
     """
-    cases = store.cases(run_id)
-    verdicts = store.all_verdicts(run_id)
-    done = {r.case_id for r in store.reviews(run_id, reviewer=reviewer)} if reviewer else set()
-    picked: dict[Category, list[tuple[Case, str]]] = {c: [] for c in CATEGORY_ORDER}
-    passes: list[Case] = []
-    flips = _flips(cases, verdicts)
-    threshold = review_settings(store.get_run(run_id).config).concern_threshold
-    concerns = _stored_concerns(store, run_id) or {
-        x.case_id: x for x in concerning(cases, verdicts, threshold)
-    }  # the trigger's audited queue; scored here for a run stored before it had one
-    for case in cases:
-        vs = verdicts.get(case.id)
-        if not vs:
-            continue  # never answered or judged: nothing to review yet
-        why = classify_case(case, vs, flips)
-        if why is None and (hit := concerns.get(case.id)) is not None:
-            # a case no other rule queues, but whose concern score exceeds the threshold
-            why = ("concern", f"concern {hit.score:.2f} > {threshold:g} "
-                              f"({hit.source.replace('_', ' ')})")
-        if why is None:
-            passes.append(case)
-        else:
-            picked[why[0]].append((case, why[1]))
-    k = min(len(passes), max(minimum, math.ceil(share * len(passes))))
-    chosen = set(random.Random(f"calibration:{run_id}").sample(range(len(passes)), k))
-    picked["calibration"] = [
-        (c, "random pass (calibration)") for i, c in enumerate(passes) if i in chosen
-    ]
-    return [
-        QueueItem(
-            case_id=c.id,
-            category=cat,
-            reason=reason,
-            axis=c.axis,
-            probe=c.probe,
-            operator=c.operator,
-            reviewed=c.id in done,
-            concern=round(concerns[c.id].score, 6) if c.id in concerns else None,
-        )
-        for cat in CATEGORY_ORDER
-        for c, reason in picked[cat]
-    ]
+    from medtrust.review._queue_stream import QueueStream  # imports this module
+
+    stream = QueueStream(store, run_id, reviewer=reviewer, share=share, minimum=minimum)
+    try:
+        return list(stream)
+    finally:
+        stream.close()
 
 
 def _text(messages: Sequence[dict[str, Any]]) -> str:

@@ -367,29 +367,32 @@ def aggregates(
 @handle_errors
 def queue(
     run_id: Annotated[str, typer.Argument(help="Run id (a unique prefix is enough).")],
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", min=0, help="Cases to list (default: all; all are counted)."),
+    ] = None,
     db: DbOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """The run's review queue (concerning, uncertain, failures, calibration sample), the concern
-    threshold and the reviewers the run is assigned to."""
+    threshold and the reviewers the run is assigned to (streamed: memory flat in the run)."""
+    from itertools import islice
+
     from medtrust.review._concern import review_settings
-    from medtrust.review._queue import review_queue
+    from medtrust.review._queue import CALIBRATION_MIN, CALIBRATION_SHARE
+    from medtrust.review._queue_stream import QueueStream, print_json_list
 
     store = open_store(db)
     info = store.get_run(run_id)
-    items = review_queue(store, info.id)
+    stream = QueueStream(store, info.id, share=CALIBRATION_SHARE, minimum=CALIBRATION_MIN)
+    items = islice(stream, limit)
     threshold = review_settings(info.config).concern_threshold
     assignees = store.assignees(info.id)
-    out = {
-        "run_id": info.id,
-        "concern_threshold": threshold,
-        "assignees": assignees,
-        "queue": [q.as_dict() for q in items],
-    }
     if json_out:
-        print_json(out)
+        head = {"run_id": info.id, "concern_threshold": threshold, "assignees": assignees}
+        print_json_list(head, "queue", (q.as_dict() for q in items))
         return
-    console.print(f"run {info.id}: {len(items)} cases; concern threshold {threshold:g}; "
+    console.print(f"run {info.id}: {stream.total} cases; concern threshold {threshold:g}; "
                   f"assigned to {', '.join(assignees) or 'nobody'}", markup=False)
     for q in items:
         console.print(f"{q.category:<11} {q.case_id}  {q.axis}/{q.operator}  {q.reason}",
