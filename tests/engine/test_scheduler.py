@@ -121,7 +121,8 @@ def test_client_error_is_not_retried(stub: Stub, store: Store) -> None:
 
 def test_timeout_is_recorded_as_error(stub: Stub, store: Store) -> None:
     stub.plan["qslow"] = [("sleep", 2.0)] * 5
-    _run(stub, store, _cases("qslow"), timeout_s=0.2, retry=RetryPolicy(max_retries=1, base_s=0.01))
+    # 0.5 s (not less): on a loaded machine the retry must reach the stub before it times out
+    _run(stub, store, _cases("qslow"), timeout_s=0.5, retry=RetryPolicy(max_retries=1, base_s=0.01))
     reply = store.replies("r1")[_cases("qslow")[0].id][0]
     assert reply.error is not None and reply.error.startswith("timeout")
     assert stub.count("qslow") == 2
