@@ -33,9 +33,13 @@ def _case(item: str, op: str, role: str = "perturbation", parent: str | None = N
         st.sampled_from([f"i{k}" for k in range(6)]),
         st.tuples(OUTCOME, st.lists(OUTCOME, min_size=0, max_size=4)),
         max_size=6,
-    )
+    ),
+    st.integers(1, 7),
 )
-def test_units_fold_like_the_headline_rate(items: dict[str, tuple[str, list[str]]]) -> None:
+def test_units_fold_like_the_headline_rate(
+    items: dict[str, tuple[str, list[str]]], window: int
+) -> None:
+    """Read ``window`` cases at a time (the store's windows): the units do not depend on it."""
     cases, verdicts = [], {}
     for item, (control, perturbed) in items.items():
         c = _case(item, "baseline", "control")
@@ -45,7 +49,12 @@ def test_units_fold_like_the_headline_rate(items: dict[str, tuple[str, list[str]
             p = _case(item, f"op{k}", parent=c.id)
             cases.append(p)
             verdicts[p.id] = Verdict(case_id=p.id, judge="j", outcome=outcome)  # type: ignore[arg-type]
-    out = run_outcomes(INFO, cases, verdicts, DAS)
+    out = run_outcomes(INFO, cases, verdicts, DAS, window=window)
+    one = run_outcomes(INFO, cases, verdicts, DAS, window=len(cases) + 1)
+    assert {a: (o.scored, o.errors) for a, o in out.axes.items()} == {
+        a: (o.scored, o.errors) for a, o in one.axes.items()
+    }
+    assert (out.static.scored, out.static.errors) == (one.static.scored, one.static.errors)
     axis = out.axes.get("robustness")
     for item, (control, perturbed) in items.items():
         key = f"robustness.das|{item}"
@@ -72,4 +81,4 @@ def test_units_fold_like_the_headline_rate(items: dict[str, tuple[str, list[str]
 def test_unjudged_cases_are_absent() -> None:
     c = _case("i1", "op0")
     out = run_outcomes(INFO, [c], {}, DAS)
-    assert out.axes == {} and out.cases == {} and out.static.n == 0
+    assert out.axes == {} and out.judged == 0 and out.static.n == 0

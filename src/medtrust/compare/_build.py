@@ -19,17 +19,25 @@ from typing import Any
 
 from medtrust.compare._drift import drift_section
 from medtrust.compare._gap import static_vs_dynamic
+from medtrust.compare._pairing import controls_differ, pair_table
 from medtrust.compare._ranks import rank_entries, score_rank_entries
 from medtrust.compare._resolve import comparison_of, resolve
-from medtrust.compare._rubric_drift import control_scores, grader_mismatch
-from medtrust.compare._stats import holm, paired_difference
-from medtrust.compare._units import Outcomes, RunOutcomes, run_outcomes
+from medtrust.compare._rubric_drift import (
+    control_scores,
+    graders,
+    judged,
+    last_verdicts,
+    mismatch_of,
+)
+from medtrust.compare._scratch import Scratch, StoreSource
+from medtrust.compare._stats import holm, paired_counts
+from medtrust.compare._units import Outcomes, RunOutcomes, run_outcomes_from
 from medtrust.errors import MedtrustError
 from medtrust.metrics import RESAMPLES, error_share, wilson
 from medtrust.plan import probes_for
 from medtrust.policies import PolicySet
 from medtrust.probes import Probe
-from medtrust.records import AXES, RunInfo, Verdict
+from medtrust.records import AXES, RunInfo
 from medtrust.store import Store
 from medtrust.summary import AxisSummary, Comparison, ProbeEntry, RunSummary, summarize
 
@@ -89,7 +97,7 @@ def rate_entry(
         "ci95": _ci(wilson(k, n)),
         "errors": units.error_cases,
         "error_rate": _r(error_share(units.error_cases, units.cases)),
-        "unscored": len(units.errors),
+        "unscored": units.unscored,
         "informative": True,
         "note": None,
     }
@@ -105,9 +113,8 @@ def rate_entry(
 
 def pair_entry(a: RunInfo, ua: Outcomes, b: RunInfo, ub: Outcomes) -> dict[str, Any]:
     """Run ``b`` against run ``a`` on the units both scored (``difference`` = b - a)."""
-    shared = sorted(set(ua.scored) & set(ub.scored))
-    d = paired_difference([ua.scored[k] for k in shared], [ub.scored[k] for k in shared])
-    unpaired = len((set(ua.scored) | set(ub.scored)) - set(shared))
+    d = paired_counts(*pair_table(ua, ub))
+    unpaired = ua.n + ub.n - 2 * d.n  # scored by one run only
     return {
         "a": a.id,
         "b": b.id,
@@ -195,7 +202,9 @@ def axis_section(
     }
 
 
-def _warnings(runs: Sequence[RunInfo], outs: Sequence[RunOutcomes] = ()) -> list[str]:
+def _warnings(
+    runs: Sequence[RunInfo], outs: Sequence[RunOutcomes] = (), scratch: Scratch | None = None
+) -> list[str]:
     out = [
         f"run {r.id} is {r.status}, not done: its rates cover what it finished"
         for r in runs
@@ -207,11 +216,10 @@ def _warnings(runs: Sequence[RunInfo], outs: Sequence[RunOutcomes] = ()) -> list
         for o in outs
         for p in o.inexact
     ]
-    if len(outs) > 1:
+    if len(outs) > 1 and scratch is not None:
         # the controls decide, not the suite names: an Inspect import shares every control of
         # its native run under another suite name; follow-ups differ by target by design
-        ids = [{k for k, c in o.cases.items() if c.role == "control"} for o in outs]
-        if any(i != ids[0] for i in ids[1:]):
+        if any(controls_differ(scratch, outs[0].index, o.index) for o in outs[1:]):
             out.append(
                 "the runs differ in their controls (suite, seed, data or params), so they "
                 "share fewer cases: only shared units are paired"
@@ -224,15 +232,14 @@ def _warnings(runs: Sequence[RunInfo], outs: Sequence[RunOutcomes] = ()) -> list
     return out
 
 
-def grader_warnings(
-    runs: Sequence[RunInfo], verdicts: Sequence[Mapping[str, Verdict]]
-) -> list[str]:
+def grader_warnings(runs: Sequence[RunInfo], found: Sequence[Mapping[str, str]]) -> list[str]:
     """One warning per run whose open-ended axis was graded by other graders than the first
     run's (the baseline with ``--baseline``): its rubric scores, failure rates, ranks and drift
-    on that axis measure the grader as much as the target."""
+    on that axis measure the grader as much as the target. ``found``: each run's
+    :func:`~medtrust.compare._rubric_drift.graders`."""
     out = []
-    for r, v in zip(runs[1:], verdicts[1:], strict=True):
-        if mixed := grader_mismatch(verdicts[0], v, runs[0].id, r.id):
+    for r, g in zip(runs[1:], found[1:], strict=True):
+        if mixed := mismatch_of(found[0], g, runs[0].id, r.id):
             out.append(f"{mixed}; its open_ended rates, ranks and drift compare graders too")
     return out
 
@@ -277,14 +284,34 @@ def build_comparison(
     if dynamic_axis is not None and dynamic_axis not in AXES:
         raise MedtrustError(f"--dynamic-axis {dynamic_axis!r}: not an axis ({', '.join(AXES)})")
     plists = [probes_for(r) for r in runs]
-    verdicts = [store.verdicts(r.id) for r in runs]
-    outs = [
-        run_outcomes(r, store.cases(r.id), v, p)
-        for r, v, p in zip(runs, verdicts, plists, strict=True)
-    ]
-    summaries = summaries_of(store, runs, plists)
+    with Scratch() as scratch:
+        outs = [
+            run_outcomes_from(scratch, i, r, StoreSource(store, r.id), p)
+            for i, (r, p) in enumerate(zip(runs, plists, strict=True))
+        ]
+        summaries = summaries_of(store, runs, plists)
+        return Comparison.model_validate(
+            _result(store, runs, outs, summaries, scratch, baseline=baseline is not None,
+                    resamples=resamples, seed=seed, dynamic_axis=dynamic_axis)
+        )
+
+
+def _result(
+    store: Store,
+    runs: Sequence[RunInfo],
+    outs: Sequence[RunOutcomes],
+    summaries: Sequence[RunSummary],
+    scratch: Scratch,
+    *,
+    baseline: bool,
+    resamples: int,
+    seed: int,
+    dynamic_axis: str | None,
+) -> dict[str, Any]:
+    """The comparison object of :func:`build_comparison` (``baseline``: runs[0] is one)."""
     names = labels(runs)
     axes = [a for a in AXES if any(a in o.axes for o in outs)]
+    found = [graders(last_verdicts(store, r.id)) for r in runs]
     result: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "runs": [
@@ -296,21 +323,19 @@ def build_comparison(
                 "seed": r.seed,
                 "status": r.status,
                 "comparison_id": comparison_of(r),
-                "cases": len(o.cases),
+                "cases": o.judged,
                 "risk": s.risk.score,
                 "risk_tier": s.risk.tier,
             }
             for r, o, s in zip(runs, outs, summaries, strict=True)
         ],
         "comparison_ids": sorted({c for r in runs if (c := comparison_of(r))}),
-        "baseline": runs[0].id if baseline is not None else None,
+        "baseline": runs[0].id if baseline else None,
         "bootstrap": {"resamples": resamples, "seed": seed, "unit": "probe unit"},
         "alpha": ALPHA,
-        "warnings": _warnings(runs, outs) + grader_warnings(runs, verdicts),
+        "warnings": _warnings(runs, outs, scratch) + grader_warnings(runs, found),
         "axes": {
-            a: axis_section(
-                a, outs, summaries, baseline=baseline is not None, resamples=resamples, seed=seed
-            )
+            a: axis_section(a, outs, summaries, baseline=baseline, resamples=resamples, seed=seed)
             for a in axes
         },
         "static_vs_dynamic": static_vs_dynamic(
@@ -324,10 +349,10 @@ def build_comparison(
     if "open_ended" in result["axes"]:
         result["axes"]["open_ended"]["score_ranks"] = score_rank_entries(
             runs,
-            [control_scores(store.cases(r.id), v) for r, v in zip(runs, verdicts, strict=True)],
+            [control_scores(judged(store, r.id)) for r in runs],
             resamples=resamples,
             seed=seed,
         )
-    if baseline is not None:
-        result["drift"] = drift_section(outs, alpha=ALPHA)
-    return Comparison.model_validate(result)
+    if baseline:
+        result["drift"] = drift_section(outs, alpha=ALPHA, scratch=scratch)
+    return result

@@ -10,12 +10,28 @@ count, so an axis's changed units are its ``worse + better``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
-from medtrust.compare._rubric_drift import control_scores, grader_mismatch, score_drop
-from medtrust.compare._stats import holm, paired_difference
-from medtrust.compare._units import Outcomes, RunOutcomes, run_outcomes
+from medtrust.compare._pairing import (
+    changed,
+    operators_of,
+    pair_table,
+    share_any_case,
+    shared_scored_cases,
+)
+from medtrust.compare._rubric_drift import (
+    control_scores,
+    graders,
+    judged,
+    last_verdicts,
+    mismatch_of,
+    score_drop,
+)
+from medtrust.compare._scratch import Scratch, StoreSource
+from medtrust.compare._stats import holm, paired_counts
+from medtrust.compare._units import Outcomes, RunOutcomes, run_outcomes_from
 from medtrust.errors import MedtrustError
 from medtrust.plan import probes_for
 from medtrust.records import AXES
@@ -33,8 +49,7 @@ def _sig(p: float | None) -> float | None:
 
 def axis_change(old: Outcomes, new: Outcomes) -> dict[str, Any]:
     """The change of one axis's failure rate (new - old) on the units both runs scored."""
-    shared = sorted(set(old.scored) & set(new.scored))
-    d = paired_difference([old.scored[k] for k in shared], [new.scored[k] for k in shared])
+    d = paired_counts(*pair_table(old, new))
     return {
         "n": d.n,
         "rate_before": _r(d.rate_a),
@@ -47,14 +62,17 @@ def axis_change(old: Outcomes, new: Outcomes) -> dict[str, Any]:
     }
 
 
-def _unit_entry(axis: str, key: str, before: int, after: int, old: RunOutcomes) -> dict[str, Any]:
+def _unit_entry(
+    axis: str, key: str, before: int, after: int, operators: Mapping[str, str]
+) -> dict[str, Any]:
     """One changed unit: its key (``probe|item`` or ``probe|item|case`` for a perturbation
     unit, :mod:`medtrust.compare._units`), axis, probe, seed item, the case and operator when
-    the unit is one perturbation, and its outcome before and after."""
+    the unit is one perturbation (``operators``: the baseline's judged cases' operators), and
+    its outcome before and after."""
     probe, _, rest = key.partition("|")
     item, sep, case_id = rest.rpartition("|")
-    case = old.cases.get(case_id) if sep else None
-    if case is None:  # an item unit (its item id may hold a "|" itself)
+    operator = operators.get(case_id) if sep else None
+    if operator is None:  # an item unit (its item id may hold a "|" itself)
         item, case_id = rest, ""
     return {
         "unit": key,
@@ -62,10 +80,21 @@ def _unit_entry(axis: str, key: str, before: int, after: int, old: RunOutcomes) 
         "probe": probe,
         "item_id": item,
         "case_id": case_id or None,
-        "operator": case.operator if case is not None else None,
+        "operator": operator,
         "before": "fail" if before else "pass",
         "after": "fail" if after else "pass",
     }
+
+
+def _entries(axis: str, old: RunOutcomes, new: RunOutcomes) -> Iterator[dict[str, Any]]:
+    """:func:`changed_units` of one axis, the baseline's operators looked up 500 at a time."""
+    rows = changed(old.axes[axis], new.axes[axis])
+    while chunk := list(islice(rows, 500)):
+        ids = [k.rpartition("|")[2] for k, _, _ in chunk]
+        scratch = old.axes[axis].scratch
+        assert scratch is not None  # rows came from it
+        ops = operators_of(scratch, old.index, ids)
+        yield from (_unit_entry(axis, k, a, b, ops) for k, a, b in chunk)
 
 
 def changed_units(old: RunOutcomes, new: RunOutcomes) -> list[dict[str, Any]]:
@@ -73,37 +102,27 @@ def changed_units(old: RunOutcomes, new: RunOutcomes) -> list[dict[str, Any]]:
     probe's own ``summarize``, as compare and the regression gate count them, errors apart),
     in axis, probe, unit order: per axis exactly ``worse + better`` of :func:`axis_change`,
     i.e. compare's discordant pairs (``failed_only_a + failed_only_b``)."""
-    out = []
+    out: list[dict[str, Any]] = []
     for axis in sorted(set(old.axes) & set(new.axes),
                        key=lambda a: AXES.index(a) if a in AXES else len(AXES)):
-        a, b = old.axes[axis].scored, new.axes[axis].scored
-        out += [_unit_entry(axis, k, a[k], b[k], old) for k in sorted(set(a) & set(b))
-                if a[k] != b[k]]
+        out += _entries(axis, old, new)
     return out
 
 
 def shared_units(old: RunOutcomes, new: RunOutcomes) -> int:
     """How many probe units both runs scored, all axes together."""
-    return sum(len(set(o.scored) & set(new.axes[a].scored))
-               for a, o in old.axes.items() if a in new.axes)
+    return sum(pair_table(o, new.axes[a])[0] for a, o in old.axes.items() if a in new.axes)
 
 
-def shared_scored_cases(old: RunOutcomes, new: RunOutcomes) -> int:
-    """How many cases both runs judged as pass or fail."""
-    return sum(
-        1
-        for cid, c in old.cases.items()
-        if c.outcome != "error" and (o := new.cases.get(cid)) is not None and o.outcome != "error"
-    )
-
-
-def drift_between(old: RunOutcomes, new: RunOutcomes, *, alpha: float) -> dict[str, Any]:
+def drift_between(
+    old: RunOutcomes, new: RunOutcomes, *, alpha: float, scratch: Scratch
+) -> dict[str, Any]:
     """Per axis change (Holm across the axes with shared units), the static accuracy's change,
     and the units that changed outcome (:func:`changed_units`). Raises :class:`MedtrustError`
     when the runs share no case at all (different suites or seeds: nothing to compare). Runs
     that share cases none of which both scored (every reply of one run unreadable) are
     compared: each axis then has ``n`` 0, which the gate reports as a breach."""
-    if not set(old.cases) & set(new.cases):
+    if not share_any_case(scratch, old.index, new.index):
         raise MedtrustError(
             f"baseline {old.run.id} and run {new.run.id} share no case (different suite, "
             "seed or data?): there is nothing to compare"
@@ -126,7 +145,7 @@ def drift_between(old: RunOutcomes, new: RunOutcomes, *, alpha: float) -> dict[s
         "run": new.run.id,
         "target_before": old.run.target,
         "target_after": new.run.target,
-        "shared_cases": shared_scored_cases(old, new),
+        "shared_cases": shared_scored_cases(scratch, old.index, new.index),
         "shared_units": shared_units(old, new),
         "axes": axes,
         "static_controls": static,  # rates are wrong answers on the controls
@@ -134,9 +153,11 @@ def drift_between(old: RunOutcomes, new: RunOutcomes, *, alpha: float) -> dict[s
     }
 
 
-def drift_section(outs: Sequence[RunOutcomes], *, alpha: float) -> list[dict[str, Any]]:
+def drift_section(
+    outs: Sequence[RunOutcomes], *, alpha: float, scratch: Scratch
+) -> list[dict[str, Any]]:
     """Drift of every run against the first (the baseline)."""
-    return [drift_between(outs[0], o, alpha=alpha) for o in outs[1:]]
+    return [drift_between(outs[0], o, alpha=alpha, scratch=scratch) for o in outs[1:]]
 
 
 def regressions(
@@ -163,15 +184,19 @@ def regressions(
             )
     old_info, new_info = store.get_run(baseline), store.get_run(run_id)
     old_probes = probes_for(old_info)  # each run's own probes define its units
-    old_cases, old_verdicts = store.cases(old_info.id), store.verdicts(old_info.id)
-    new_cases, new_verdicts = store.cases(new_info.id), store.verdicts(new_info.id)
     if "open_ended" in limits and (
-        mixed := grader_mismatch(old_verdicts, new_verdicts, old_info.id, new_info.id)
+        mixed := mismatch_of(graders(last_verdicts(store, old_info.id)),
+                             graders(last_verdicts(store, new_info.id)),
+                             old_info.id, new_info.id)
     ):
         raise MedtrustError(f"gate refused: {mixed}")
-    old = run_outcomes(old_info, old_cases, old_verdicts, old_probes)
-    new = run_outcomes(new_info, new_cases, new_verdicts, probes_for(new_info))
-    report = drift_between(old, new, alpha=alpha)
+    with Scratch() as scratch:
+        old = run_outcomes_from(scratch, 0, old_info, StoreSource(store, old_info.id),
+                                old_probes)
+        new = run_outcomes_from(scratch, 1, new_info, StoreSource(store, new_info.id),
+                                probes_for(new_info))
+        report = drift_between(old, new, alpha=alpha, scratch=scratch)
+        errors = {a: _errors_named(a, old, new) for a in limits}
     from medtrust.compare._build import summaries_of
     from medtrust.report import not_assessable
 
@@ -182,7 +207,7 @@ def regressions(
         e = report["axes"].get(axis)
         if e is None or not e["n"]:
             out.append(f"{axis}: no seed item scored by both {old_info.id} and {new_info.id}"
-                       f"{_errors_named(axis, old, new)}")
+                       f"{errors[axis]}")
             continue
         if e["change"] > limit and e["p_value"] < alpha:
             out.append(
@@ -194,10 +219,10 @@ def regressions(
             )
     if "open_ended" in limits:
         drop = score_drop(
-            control_scores(old_cases, old_verdicts), control_scores(new_cases, new_verdicts)
+            control_scores(judged(store, old_info.id)), control_scores(judged(store, new_info.id))
         )
         out += _score_breach(drop, limits["open_ended"], alpha, old_info.id,
-                             _errors_named("open_ended", old, new))
+                             errors["open_ended"])
     return out
 
 

@@ -22,9 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from medtrust.compare._pairing import matrix
 from medtrust.compare._stats import (
+    Matrix,
     average_ranks,
-    bootstrap_weights,
+    bootstrap_draws,
     kendall_tau_b,
     percentile,
     resampled_rates,
@@ -54,15 +56,6 @@ def _pick_axis(outs: Sequence[RunOutcomes], axis: str | None) -> str | None:
     return options[0] if options else None
 
 
-def _matrix(keys: list[str], units: Sequence[Outcomes]) -> np.ndarray[Any, np.dtype[np.float64]]:
-    m = np.full((len(keys), len(units)), np.nan)
-    index = {k: i for i, k in enumerate(keys)}
-    for j, u in enumerate(units):
-        for k, v in u.scored.items():
-            m[index[k], j] = v
-    return m
-
-
 STATIC = {
     "open_ended": "rubric pass rate of the unattacked open-ended controls (score >= pass mark)",
 }
@@ -88,9 +81,10 @@ def static_vs_dynamic(
     informative = [e is None or e.informative for e in entries]
     static = [o.rubric_controls if chosen == "open_ended" else o.static for o in outs]
     dynamic = [o.axes.get(chosen, Outcomes()) if chosen else Outcomes() for o in outs]
-    keys = sorted(set().union(*(u.scored for u in static), *(u.scored for u in dynamic)))
-    s_m, d_m = _matrix(keys, static), _matrix(keys, dynamic)
-    ones = np.ones((1, len(keys)))
+    both = matrix([*static, *dynamic])  # one key order (the union) for both sides
+    s_m, d_m = both[:, : len(outs)], both[:, len(outs) :]
+    keys = both.shape[0]
+    ones = np.ones((1, keys))
     acc = 1 - resampled_rates(ones, s_m)[0] if keys else np.full(len(outs), np.nan)
     fail = resampled_rates(ones, d_m)[0] if keys else np.full(len(outs), np.nan)
     usable = ~(np.isnan(acc) | np.isnan(fail)) & np.array(informative, dtype=bool)
@@ -126,10 +120,13 @@ def static_vs_dynamic(
     ci: list[float] | None = None
     if usable.sum() >= 2:
         tau = _r(float(kendall_tau_b(acc[usable], -fail[usable])[0]))
-        w = bootstrap_weights(len(keys), resamples=resamples, seed=seed)
-        acc_d = 1 - resampled_rates(w, s_m[:, usable])
-        fail_d = resampled_rates(w, d_m[:, usable])
-        (bounds,) = percentile(kendall_tau_b(acc_d, -fail_d)[:, None])
+        s_u, d_u = s_m[:, usable], d_m[:, usable]
+
+        def tau_of(w: Matrix) -> Matrix:
+            return kendall_tau_b(1 - resampled_rates(w, s_u), -resampled_rates(w, d_u))
+
+        draws = bootstrap_draws(keys, tau_of, resamples=resamples, seed=seed)
+        (bounds,) = percentile(draws[:, None])
         ci = None if bounds is None else [round(bounds[0], 6), round(bounds[1], 6)]
     return {
         "axis": chosen,

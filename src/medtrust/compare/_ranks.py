@@ -1,6 +1,8 @@
 """Ranks with bootstrap intervals: rank 1 = the lowest failure rate, ties share their average
 rank, and each rank's interval is the percentile interval over bootstrap samples of the units
-(seed items drawn with replacement from the union of every run's scored items, seeded)."""
+(seed items drawn with replacement from the union of every run's scored items, seeded). The
+units x runs matrix is one float per unit and run (:func:`medtrust.compare._pairing.matrix`)
+and the resamples are drawn in blocks (:func:`medtrust.compare._stats.bootstrap_draws`)."""
 
 from __future__ import annotations
 
@@ -9,10 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from medtrust.compare._pairing import matrix
 from medtrust.compare._stats import (
     Matrix,
     average_ranks,
-    bootstrap_weights,
+    bootstrap_draws,
     percentile,
     resampled_rates,
 )
@@ -42,8 +45,8 @@ def _ranked(runs: Sequence[RunInfo], m: Matrix, *, resamples: int, seed: int
         return []
     point = resampled_rates(np.ones((1, m.shape[0])), m)
     ranks = average_ranks(point)[0]
-    draws = average_ranks(
-        resampled_rates(bootstrap_weights(m.shape[0], resamples=resamples, seed=seed), m)
+    draws = bootstrap_draws(
+        m.shape[0], lambda w: average_ranks(resampled_rates(w, m)), resamples=resamples, seed=seed
     )
     cis = percentile(draws)
     return [
@@ -62,7 +65,7 @@ def rank_entries(
 ) -> list[dict[str, Any]]:
     """Rank 1 = lowest failure rate (ties share their average rank), with the percentile
     interval of the rank over ``resamples`` bootstrap samples of the units (seeded)."""
-    return _ranked(runs, _matrix([u.scored for u in units]), resamples=resamples, seed=seed)
+    return _ranked(runs, matrix(units), resamples=resamples, seed=seed)
 
 
 def score_rank_entries(

@@ -12,20 +12,44 @@ scores); errors are left out on either side, never counted as a 0.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from medtrust.metrics import bootstrap_mean_ci
 from medtrust.records import Case, Verdict
+from medtrust.store import Store
 
 
-def control_scores(cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> dict[str, float]:
+def judged(
+    store: Store, run_id: str, *, window: int = 2000
+) -> Iterator[tuple[Case, Verdict | None]]:
+    """A stored run's cases in generation order with their verdicts, read ``window`` cases at
+    a time (the memory bound is the window, not the run)."""
+    for cases in store.iter_case_windows(run_id, batch=window):
+        verdicts = store.verdicts_for(run_id, [c.id for c in cases])
+        for c in cases:
+            yield c, verdicts.get(c.id)
+
+
+def last_verdicts(store: Store, run_id: str) -> Iterator[Verdict]:
+    """A stored run's verdicts, one per case (the last judge in name order, as
+    ``Store.verdicts`` keeps), streamed in case id order."""
+    held: Verdict | None = None
+    for v in store.iter_verdicts(run_id):
+        if held is not None and held.case_id != v.case_id:
+            yield held
+        held = v
+    if held is not None:
+        yield held
+
+
+def control_scores(pairs: Iterable[tuple[Case, Verdict | None]]) -> dict[str, float]:
     """``{probe|item: mean rubric score}`` of the scored open-ended controls (``gold`` with a
-    ``pass_mark`` and a ``rubric``); errored verdicts and verdicts without a score are left out;
-    several samples of one item are averaged."""
+    ``pass_mark`` and a ``rubric``) among (case, verdict) pairs (a stored run: :func:`judged`);
+    errored verdicts and verdicts without a score are left out; several samples of one item
+    are averaged. The result holds one number per open-ended control item."""
     seen: dict[str, list[float]] = {}
-    for c in cases:
-        v = verdicts.get(c.id)
+    for c, v in pairs:
         if (
             c.role != "control"
             or "pass_mark" not in c.gold
@@ -39,12 +63,12 @@ def control_scores(cases: Sequence[Case], verdicts: Mapping[str, Verdict]) -> di
     return {k: sum(s) / len(s) for k, s in seen.items()}
 
 
-def graders(verdicts: Mapping[str, Verdict]) -> dict[str, str]:
+def graders(verdicts: Mapping[str, Verdict] | Iterable[Verdict]) -> dict[str, str]:
     """``{grader_key: grader spec}`` of the graders behind a run's open-ended verdicts, as the
     rubric judge records them in ``detail`` (the key hashes spec, prompt, sampling and grammar,
     so one spec with another prompt version is another grader); empty for a run without any."""
     out: dict[str, str] = {}
-    for v in verdicts.values():
+    for v in verdicts.values() if isinstance(verdicts, Mapping) else verdicts:
         spec = v.detail.get("grader")
         if spec:
             out[str(v.detail.get("grader_key") or spec)] = str(spec)
@@ -58,12 +82,19 @@ def grader_names(found: Mapping[str, str]) -> str:
 
 
 def grader_mismatch(
-    before: Mapping[str, Verdict], after: Mapping[str, Verdict], a: str, b: str
+    before: Mapping[str, Verdict] | Iterable[Verdict],
+    after: Mapping[str, Verdict] | Iterable[Verdict],
+    a: str,
+    b: str,
 ) -> str | None:
     """One line naming the graders when runs ``a`` and ``b`` both graded open-ended cases but
     not with the same grader(s); None otherwise. A rubric score or failure rate then changes
     with the grader, so a drop between the runs is no evidence about the target."""
-    ga, gb = graders(before), graders(after)
+    return mismatch_of(graders(before), graders(after), a, b)
+
+
+def mismatch_of(ga: Mapping[str, str], gb: Mapping[str, str], a: str, b: str) -> str | None:
+    """:func:`grader_mismatch` from each run's :func:`graders`."""
     if not ga or not gb or set(ga) == set(gb):
         return None
     return (f"open_ended: run {a} was graded by {grader_names(ga)} and run {b} by "

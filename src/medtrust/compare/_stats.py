@@ -9,7 +9,7 @@ Each is cross-checked in ``tests/compare`` against its reference implementation 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +18,9 @@ import numpy.typing as npt
 from medtrust.metrics import mcnemar, wilson
 
 Matrix = npt.NDArray[np.float64]
+
+CHUNK_CELLS = 1 << 20
+"""Bootstrap weights held at once (8 MiB of float64): the rows of one block of resamples."""
 
 
 def holm(p_values: Sequence[float]) -> list[float]:
@@ -61,10 +64,16 @@ def paired_difference(a: Sequence[int], b: Sequence[int]) -> PairedDifference:
     """
     if len(a) != len(b):
         raise ValueError(f"paired outcomes need equal lengths, got {len(a)} and {len(b)}")
-    n = len(a)
     both = sum(1 for x, y in zip(a, b, strict=True) if x and y)
     only_a = sum(1 for x, y in zip(a, b, strict=True) if x and not y)
     only_b = sum(1 for x, y in zip(a, b, strict=True) if y and not x)
+    return paired_counts(len(a), both, only_a, only_b)
+
+
+def paired_counts(n: int, both: int, only_a: int, only_b: int) -> PairedDifference:
+    """:func:`paired_difference` from the paired 2x2 table: ``n`` pairs, ``both`` failed under
+    both runs, ``only_a`` / ``only_b`` under one only (the discordant pairs McNemar tests).
+    The table is all the statistic needs, so a comparison streams it out of the store."""
     p = mcnemar(only_a, only_b)
     if n == 0:
         return PairedDifference(
@@ -131,6 +140,34 @@ def bootstrap_weights(units: int, *, resamples: int, seed: int) -> Matrix:
     return np.asarray(
         rng.multinomial(units, np.full(units, 1.0 / units), size=resamples), dtype=np.float64
     )
+
+
+def bootstrap_draws(
+    units: int,
+    statistic: Callable[[Matrix], Matrix],
+    *,
+    resamples: int,
+    seed: int,
+    cells: int | None = None,
+) -> Matrix:
+    """``statistic`` of each of ``resamples`` bootstrap samples of ``units`` units (rows of
+    :func:`bootstrap_weights`, the same draws), computed ``cells // units`` resamples at a
+    time so that the weights never hold more than about ``cells`` numbers (default
+    :data:`CHUNK_CELLS`), whatever the run's
+    size. ``statistic`` maps a block of weight rows to one row per resample. numpy's
+    ``multinomial`` draws its rows one after another from the generator, so the blocks
+    concatenate to exactly the rows of one call (``tests/compare/test_stats.py``)."""
+    rng = np.random.default_rng(seed)
+    if units == 0:
+        return statistic(np.zeros((resamples, 0)))
+    p = np.full(units, 1.0 / units)
+    step = max(1, (cells or CHUNK_CELLS) // units)
+    blocks = [
+        statistic(np.asarray(rng.multinomial(units, p, size=min(step, resamples - start)),
+                             dtype=np.float64))
+        for start in range(0, resamples, step)
+    ]
+    return np.concatenate(blocks, axis=0)
 
 
 def resampled_rates(weights: Matrix, outcomes: Matrix) -> Matrix:

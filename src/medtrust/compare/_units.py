@@ -23,67 +23,98 @@ multiple-choice controls (``role == "control"`` with ``gold["options"]``): the s
 accuracy, kept apart from every perturbation. **Rubric controls** are the open-ended controls
 (``gold["pass_mark"]``): the unit is the seed item, failed when its rubric score fell below the
 pass mark; they are open-ended's static benchmark (the conversations as they are, unattacked).
+
+Flat memory (issue 15): a run is read in windows (:mod:`medtrust.compare._scratch`); each judged
+case becomes a row of the scratch database, each probe reads its groups back in (item,
+generation) order a window at a time, and each unit is a scratch row. An :class:`Outcomes` holds
+counts and where its units are, never the units themselves.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from medtrust.metrics import Tally
+from medtrust.compare._groups import Part, probe_units
+from medtrust.compare._scratch import MemorySource, Scratch, Source
 from medtrust.probes import Probe
-from medtrust.probes._guard import summary_of
 from medtrust.records import Case, RunInfo, Verdict
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Outcomes:
-    """Units of one kind: ``scored[key]`` is 1 for a failure and 0 for a pass; ``errors`` holds
-    the keys of units that only ever errored."""
+    """Units of one kind of one run: counts, and where the units are (``kind`` rows of run
+    ``run`` in ``scratch``; none: no unit)."""
 
-    scored: dict[str, int] = field(default_factory=dict)
-    errors: set[str] = field(default_factory=set)
+    n: int = 0
+    """Scored units (errors excluded)."""
+    failures: int = 0
+    """Scored units that failed."""
+    unscored: int = 0
+    """Units that only ever errored."""
     cases: int = 0
     """Judged cases behind these units, errors included."""
     error_cases: int = 0
     """Of which errors (counted as the run summary counts them: per case)."""
+    scratch: Scratch | None = field(default=None, repr=False, compare=False)
+    run: int = -1
+    kind: str = ""
 
     @property
-    def n(self) -> int:
-        """Scored units (errors excluded)."""
-        return len(self.scored)
+    def scored(self) -> dict[str, int]:
+        """``{key: 1 fail / 0 pass}`` read back whole (tests and small runs only)."""
+        return {str(k): int(v) for k, v in self._rows("outcome IS NOT NULL")}
 
     @property
-    def failures(self) -> int:
-        """Scored units that failed."""
-        return sum(self.scored.values())
+    def errors(self) -> set[str]:
+        """The keys of units that only ever errored (tests and small runs only)."""
+        return {str(k) for k, _ in self._rows("outcome IS NULL")}
+
+    def _rows(self, where: str) -> Iterator[tuple[Any, ...]]:
+        if self.scratch is None:
+            return iter(())
+        return self.scratch.rows(
+            f"SELECT key, outcome FROM units WHERE run = ? AND kind = ? AND {where} ORDER BY key",
+            (self.run, self.kind),
+        )
 
 
-@dataclass(kw_only=True)
-class CaseOutcome:
-    """One judged case (the operator of a changed one-perturbation unit; shared cases)."""
-
-    case_id: str
-    axis: str
-    probe: str
-    operator: str
-    role: str
-    item_id: str | None
-    outcome: str
+def outcomes_of(
+    scratch: Scratch, run: int, kind: str, *, cases: int = 0, error_cases: int = 0
+) -> Outcomes:
+    """The counts of ``kind`` units of run ``run`` in ``scratch``."""
+    n, failures, unscored = scratch.one(
+        "SELECT COUNT(outcome), COALESCE(SUM(outcome), 0), COUNT(*) - COUNT(outcome) "
+        "FROM units WHERE run = ? AND kind = ?",
+        (run, kind),
+    )
+    return Outcomes(
+        n=int(n),
+        failures=int(failures),
+        unscored=int(unscored),
+        cases=cases,
+        error_cases=error_cases,
+        scratch=scratch,
+        run=run,
+        kind=kind,
+    )
 
 
 @dataclass(kw_only=True)
 class RunOutcomes:
     """Everything a comparison needs from one stored run (read from the store, never the
-    target): axis and operator units per axis, static units, and each judged case."""
+    target): axis and operator units per axis, static units, and how many cases were judged."""
 
     run: RunInfo
+    index: int
+    """The run's number in the scratch database."""
     axes: dict[str, Outcomes]
     operators: dict[str, dict[str, Outcomes]]
     static: Outcomes
-    cases: dict[str, CaseOutcome]
+    judged: int
+    """Judged cases (pass, fail or error)."""
     rubric_controls: Outcomes = field(default_factory=Outcomes)
     """Open-ended controls per seed item: failed when below the pass mark."""
     inexact: list[str] = field(default_factory=list)
@@ -91,138 +122,123 @@ class RunOutcomes:
     the run summary's; the comparison warns)."""
 
 
-def _item(c: Case) -> str:
-    return c.item_id if c.item_id is not None else c.id
-
-
-Group = tuple[str, list[Case]]
-"""A unit candidate: (key, the cases ``Probe.summarize`` is asked about)."""
-
-
-def _by_item(mine: Sequence[Case]) -> list[Group]:
-    items: dict[str, list[Case]] = {}
-    for c in mine:
-        items.setdefault(_item(c), []).append(c)
-    return sorted(items.items())
-
-
-def _by_perturbation(mine: Sequence[Case]) -> list[Group]:
-    controls: dict[str, list[Case]] = {}
-    for c in mine:
-        if c.role == "control":
-            controls.setdefault(_item(c), []).append(c)
-    return sorted(
-        (f"{_item(c)}|{c.id}", [*controls.get(_item(c), []), c])
-        for c in mine
-        if c.role != "control"
-    )
-
-
-LEVELS = (_by_item, _by_perturbation)
-"""Unit candidates, coarsest first (see the module docstring)."""
-
-
-def _unit_of(t: Tally) -> int | None:
-    """1 fail, 0 pass, None: the group holds no scored unit."""
-    return t.failures if t.n == 1 else None
-
-
-def _fits(parts: Sequence[Tally], whole: Tally) -> bool:
-    return all(t.n <= 1 for t in parts) and (
-        sum(t.n for t in parts),
-        sum(t.failures for t in parts),
-    ) == (whole.n, whole.failures)
-
-
-@dataclass(kw_only=True)
-class _ProbeUnits:
-    total: Outcomes
-    by_operator: dict[str, Outcomes]
-    exact: bool = True
-    """Whether the units reproduce the probe's own tallies (else: see :func:`probe_units`)."""
-
-
-def _fold(keys: Sequence[str], parts: Sequence[Tally], prefix: str) -> Outcomes:
-    out = Outcomes()
-    for key, t in zip(keys, parts, strict=True):
-        unit = _unit_of(t)
-        if unit is not None:
-            out.scored[f"{prefix}|{key}"] = unit
-        elif t.errors:
-            out.errors.add(f"{prefix}|{key}")
-    return out
-
-
-def probe_units(
-    probe: Probe[Any], mine: Sequence[Case], verdicts: Mapping[str, Verdict]
-) -> _ProbeUnits:
-    """The probe's units (see the module docstring) from its judged cases ``mine``. When no
-    grouping reproduces the probe's tally (a probe counting something else than items or
-    perturbations), the finest one is used and the rates may differ from the run summary's."""
-    whole = summary_of(probe, mine, verdicts)
-    ops = sorted(whole.by_operator)
-    chosen_total: tuple[list[str], list[Tally]] | None = None
-    chosen_ops: dict[str, tuple[list[str], list[Tally]]] = {}
-    exact = True
-    for level in LEVELS:
-        groups = level(mine)
-        sums = [summary_of(probe, cases, verdicts) for _, cases in groups]
-        keys = [k for k, _ in groups]
-        last = level is LEVELS[-1]
-        if chosen_total is None:
-            fits = _fits([s.total for s in sums], whole.total)
-            if fits or last:
-                chosen_total, exact = (keys, [s.total for s in sums]), exact and fits
-        for op in ops:
-            parts = [s.by_operator.get(op, Tally()) for s in sums]
-            if op not in chosen_ops:
-                fits = _fits(parts, whole.by_operator[op])
-                if fits or last:
-                    chosen_ops[op], exact = (keys, parts), exact and fits
-        if chosen_total is not None and len(chosen_ops) == len(ops):
-            break
-    assert chosen_total is not None  # the last level always chooses
-    return _ProbeUnits(
-        total=_fold(*chosen_total, probe.name),
-        by_operator={op: _fold(*chosen_ops[op], probe.name) for op in ops},
-        exact=exact,
-    )
-
-
 def operator_key(probe: str, operator: str, probes_on_axis: int) -> str:
     """The run summary's ``by_probe`` key: the operator alone when it is the axis's only probe."""
     return operator if probes_on_axis == 1 else f"{probe}:{operator}"
 
 
-def _is_mc_control(c: Case) -> bool:
-    return isinstance(c.gold.get("options"), Mapping) and bool(c.gold["options"])
+def _is_mc_control(gold: Mapping[str, Any]) -> bool:
+    return isinstance(gold.get("options"), Mapping) and bool(gold["options"])
 
 
-def _is_rubric_control(c: Case) -> bool:
-    return "pass_mark" in c.gold and isinstance(c.gold.get("rubric"), list)
+def _is_rubric_control(gold: Mapping[str, Any]) -> bool:
+    return "pass_mark" in gold and isinstance(gold.get("rubric"), list)
 
 
-def _static(
-    cases: Sequence[Case], verdicts: Mapping[str, Verdict], rubric: bool = False
-) -> Outcomes:
-    """Multiple-choice controls (``rubric``: open-ended controls) per seed item: wrong (below
-    the pass mark) when any of its scored controls is."""
-    kind = _is_rubric_control if rubric else _is_mc_control
-    groups: dict[str, list[str]] = {}
-    for c in cases:
-        v = verdicts.get(c.id)
-        if v is not None and c.role == "control" and kind(c):
-            groups.setdefault(f"{c.probe}|{_item(c)}", []).append(v.outcome)
-    out = Outcomes()
-    for key in sorted(groups):
-        out.cases += len(groups[key])
-        out.error_cases += groups[key].count("error")
-        scored = [o for o in groups[key] if o != "error"]
-        if scored:
-            out.scored[key] = int("fail" in scored)
-        else:
-            out.errors.add(key)
-    return out
+def _heads(scratch: Scratch, run: int, source: Source) -> None:
+    """One ``heads`` row per judged case, in generation order; unjudged cases (a run
+    interrupted mid-stage) are simply absent."""
+    pos = 0
+    for heads in source.heads():
+        rows = []
+        for c in heads:
+            if c.outcome is not None:
+                item = c.item_id if c.item_id is not None else c.id
+                control = c.role == "control"
+                rows.append(
+                    (
+                        run,
+                        pos,
+                        c.id,
+                        c.axis,
+                        c.probe,
+                        c.operator,
+                        c.role,
+                        item,
+                        int(control and _is_mc_control(c.gold)),
+                        int(control and _is_rubric_control(c.gold)),
+                        c.outcome,
+                    )
+                )
+            pos += 1
+        scratch.db.executemany("INSERT INTO heads VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+
+def _static(scratch: Scratch, run: int, flag: str, kind: str) -> Outcomes:
+    """Multiple-choice controls (``flag`` "mc"; "rubric": open-ended controls) per seed item:
+    wrong (below the pass mark) when any of its scored controls is."""
+    scratch.db.execute(
+        "INSERT INTO units SELECT run, ?, probe || '|' || item, "
+        "CASE WHEN SUM(outcome != 'error') > 0 THEN MAX(outcome = 'fail') END "
+        f"FROM heads WHERE run = ? AND {flag} = 1 GROUP BY probe || '|' || item",
+        (kind, run),
+    )
+    cases, errors = scratch.one(
+        f"SELECT COUNT(*), COALESCE(SUM(outcome = 'error'), 0) FROM heads "
+        f"WHERE run = ? AND {flag} = 1",
+        (run,),
+    )
+    return outcomes_of(scratch, run, kind, cases=int(cases), error_cases=int(errors))
+
+
+def _fold(scratch: Scratch, run: int, probe: str, part: Part, kind: str) -> None:
+    """The chosen grouping's tallies as units: one scored unit, or an error when the group
+    holds no scored unit but errors; a group with neither is no unit."""
+    level, op = part
+    scratch.db.execute(
+        "INSERT INTO units SELECT run, ?, probe || '|' || key, "
+        "CASE WHEN n = 1 THEN failures END FROM cand WHERE run = ? AND probe = ? "
+        "AND level = ? AND part IS ? AND (n = 1 OR errors > 0)",
+        (kind, run, probe, level, op),
+    )
+
+
+def run_outcomes_from(
+    scratch: Scratch, run: int, info: RunInfo, source: Source, probes: Sequence[Probe[Any]]
+) -> RunOutcomes:
+    """Fold a run's judged cases into each probe's units (``probes``: the run's, as
+    ``medtrust.plan.probes_for`` re-creates them), as scratch rows of run number ``run``."""
+    _heads(scratch, run, source)
+    axes: dict[str, Outcomes] = {}
+    operators: dict[str, dict[str, Outcomes]] = {}
+    on_axis = Counter(p.axis for p in probes)
+    inexact: list[str] = []
+    totals: dict[str, tuple[int, int]] = {}
+    for p in probes:
+        cases, errors = scratch.one(
+            "SELECT COUNT(*), COALESCE(SUM(outcome = 'error'), 0) FROM heads "
+            "WHERE run = ? AND probe = ?",
+            (run, p.name),
+        )
+        if not cases:
+            continue
+        chosen = probe_units(scratch, run, p, source)
+        if not chosen.exact:
+            inexact.append(p.name)
+        _fold(scratch, run, p.name, chosen.total, f"axis:{p.axis}")
+        before = totals.get(p.axis, (0, 0))
+        totals[p.axis] = (before[0] + int(cases), before[1] + int(errors))
+        axes[p.axis] = Outcomes()
+        ops = operators.setdefault(p.axis, {})
+        for op, part in chosen.by_operator.items():
+            key = operator_key(p.name, op, on_axis[p.axis])
+            kind = f"op:{p.axis}\x1f{key}"
+            scratch.db.execute("DELETE FROM units WHERE run = ? AND kind = ?", (run, kind))
+            _fold(scratch, run, p.name, part, kind)
+            ops[key] = outcomes_of(scratch, run, kind)
+    for axis, (cases, errors) in totals.items():
+        axes[axis] = outcomes_of(scratch, run, f"axis:{axis}", cases=cases, error_cases=errors)
+    judged = scratch.one("SELECT COUNT(*) FROM heads WHERE run = ?", (run,))[0]
+    return RunOutcomes(
+        run=info,
+        index=run,
+        axes=axes,
+        operators=operators,
+        static=_static(scratch, run, "mc", "static"),
+        rubric_controls=_static(scratch, run, "rubric", "rubric"),
+        judged=int(judged),
+        inexact=inexact,
+    )
 
 
 def run_outcomes(
@@ -230,51 +246,12 @@ def run_outcomes(
     cases: Sequence[Case],
     verdicts: Mapping[str, Verdict],
     probes: Sequence[Probe[Any]],
+    *,
+    scratch: Scratch | None = None,
+    window: int | None = None,
 ) -> RunOutcomes:
-    """Fold a run's judged cases into each probe's units (``probes``: the run's, as
-    ``medtrust.plan.probes_for`` re-creates them); unjudged cases (a run interrupted mid-stage)
-    are simply absent."""
-    judged: dict[str, CaseOutcome] = {}
-    mine: dict[str, list[Case]] = {}
-    for c in cases:
-        v = verdicts.get(c.id)
-        if v is None:
-            continue
-        judged[c.id] = CaseOutcome(
-            case_id=c.id,
-            axis=c.axis,
-            probe=c.probe,
-            operator=c.operator,
-            role=c.role,
-            item_id=c.item_id,
-            outcome=v.outcome,
-        )
-        mine.setdefault(c.probe, []).append(c)
-    axes: dict[str, Outcomes] = {}
-    operators: dict[str, dict[str, Outcomes]] = {}
-    on_axis = Counter(p.axis for p in probes)
-    inexact: list[str] = []
-    for p in probes:
-        if p.name not in mine:
-            continue
-        units = probe_units(p, mine[p.name], verdicts)
-        if not units.exact:
-            inexact.append(p.name)
-        axis = axes.setdefault(p.axis, Outcomes())
-        axis.scored.update(units.total.scored)
-        axis.errors |= units.total.errors
-        for c in mine[p.name]:
-            axis.cases += 1
-            axis.error_cases += verdicts[c.id].outcome == "error"
-        ops = operators.setdefault(p.axis, {})
-        for op, o in units.by_operator.items():
-            ops[operator_key(p.name, op, on_axis[p.axis])] = o
-    return RunOutcomes(
-        run=info,
-        axes=axes,
-        operators=operators,
-        static=_static(cases, verdicts),
-        rubric_controls=_static(cases, verdicts, rubric=True),
-        cases=judged,
-        inexact=inexact,
-    )
+    """:func:`run_outcomes_from` for a run given in memory (run number 0 of ``scratch``, a new
+    one by default, which lives as long as the result's :class:`Outcomes` are read; ``window``:
+    cases read at a time, default :data:`medtrust.compare._scratch.WINDOW`)."""
+    s = scratch if scratch is not None else Scratch()
+    return run_outcomes_from(s, 0, info, MemorySource(cases, verdicts, window=window), probes)
