@@ -107,3 +107,28 @@ def test_two_writers_on_one_sqlite_file_keep_one_chain(tmp_path: Path, medtrust_
     assert report.ok, report.first and report.first.line()
     runs = [e.run_id for e in store.audit_events()]
     assert runs.count("run-0") == runs.count("run-1") > 180
+
+
+def test_reply_events_cite_their_case_with_few_commitments_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store keeps only its latest case commitments in memory (flat memory at a million
+    cases); replies to older cases, to cases another Store object added, and batches larger
+    than what is kept still cite the right commitment: the chain verifies."""
+    from medtrust.store import _audit
+
+    monkeypatch.setattr(_audit, "CASE_COMMITS_KEPT", 3)
+    db = f"sqlite:///{tmp_path / 'k.db'}"
+    store = Store(db)
+    store.create_run("r", suite="s", target="t", seed=0, config={})
+    cases = _cases("k", 10)
+    for i in range(0, 10, 2):
+        store.add_cases("r", cases[i : i + 2])
+    assert len(store._case_commits["r"]) == 3
+    store.add_replies("r", [Reply(case_id=c.id, sample=0, text="A") for c in cases[:7]])
+    other = Store(db)  # a resume: none of its cases in memory
+    other.add_replies("r", [Reply(case_id=c.id, sample=0, text="B") for c in cases[7:]])
+    store.add_replies("r", [Reply(case_id=c.id, sample=1, text="C") for c in cases[::3]])
+    assert len(store._case_commits["r"]) <= 3
+    report = verify(store)
+    assert report.ok, [b.line() for b in report.breaks]

@@ -7,6 +7,7 @@ the store's methods, so it never imports the store at run time.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -22,6 +23,16 @@ from medtrust.store import schema
 from medtrust.store._audit_reads import AuditReadsMixin
 from medtrust.store._ledger import AuditTx, Seal, sampling_of, seal_content
 
+CASE_COMMITS_KEPT = 16384
+"""Case commitments kept in memory (the latest added): far more than the windows in flight
+(``engine.WINDOW`` cases each), and a few MB whatever the run's size (issue 15: flat memory)."""
+
+
+def _keep_last(known: OrderedDict[str, str]) -> None:
+    """Drop the oldest entries (insertion order) beyond :data:`CASE_COMMITS_KEPT` (O(1) each:
+    a plain dict's first key is found by skipping the slots of the keys deleted before it)."""
+    for _ in range(len(known) - CASE_COMMITS_KEPT):
+        known.popitem(last=False)
 
 class AuditMixin(AuditReadsMixin):
     """Audit methods of :class:`~medtrust.store.Store`."""
@@ -33,7 +44,7 @@ class AuditMixin(AuditReadsMixin):
         self.audit = audit
         self._secrets: dict[str, bytes] = {}
         self._sampling: dict[str, Any] = {}
-        self._case_commits: dict[str, dict[str, str]] = {}  # the current run's only
+        self._case_commits: dict[str, OrderedDict[str, str]] = {}  # the current run's only
         self._frontiers: dict[str, MerkleFrontier] = {}
 
     def _insert_ignore(self, table: Table) -> Insert:  # pragma: no cover - Store overrides
@@ -58,17 +69,27 @@ class AuditMixin(AuditReadsMixin):
             run = e["run_id"]
             if run in self._frontiers:
                 self._frontiers[run].add(bytes.fromhex(e["hash"]), e["seq"])
-            if e["kind"] == "case" and run in self._case_commits:
-                self._case_commits[run][e["ref"]] = e["commitment"]
+            if e["kind"] == "case":
+                known = self._case_commits.get(run)
+                if known is None:  # a new current run: the previous one's are dropped
+                    self._case_commits = {run: (known := OrderedDict())}
+                known[e["ref"]] = e["commitment"]
+        for known in self._case_commits.values():
+            _keep_last(known)
 
     def _case_commitments(self, tx: AuditTx, run_id: str, ids: Sequence[str]) -> dict[str, str]:
-        """Case commitments for replies, from memory; one query for the run on a miss (resume,
-        or cases added through another Store object)."""
+        """Case commitments for replies: the cases this store added last are in memory (the
+        windows in flight); the others (a resumed run, cases added through another Store
+        object) are read for these ids only."""
         known = self._case_commits.get(run_id)
-        if known is None or any(i not in known for i in ids):
-            known = tx.case_commitments(run_id)
-            self._case_commits = {run_id: known}
-        return known
+        if known is None:
+            self._case_commits = {run_id: (known := OrderedDict())}
+        missing = sorted({i for i in ids if i not in known})
+        found = tx.case_commitments(run_id, missing) if missing else {}
+        out = {i: c for i in ids if (c := known.get(i) or found.get(i)) is not None}
+        known.update(found)
+        _keep_last(known)  # after ``out`` is taken: a batch larger than the cap is answered whole
+        return out
 
     def _run_sampling(self, conn: Connection, run_id: str) -> Any:
         if run_id not in self._sampling:

@@ -147,11 +147,17 @@ class AuditTx:
         self.new_secrets[run_id] = secret
         return secret
 
-    def case_commitments(self, run_id: str) -> dict[str, str]:
-        """Commitments of every ``case`` event of the run (what a reply's request cites)."""
+    def case_commitments(self, run_id: str, ids: Sequence[str]) -> dict[str, str]:
+        """Commitments of the ``case`` events of these cases of the run (what a reply's request
+        cites), 500 ids per query."""
         t = schema.audit_events
-        q = select(t.c.ref, t.c.commitment).where(t.c.run_id == run_id, t.c.kind == "case")
-        return {r.ref: r.commitment for r in self.conn.execute(q)}
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), 500):
+            q = select(t.c.ref, t.c.commitment).where(
+                t.c.run_id == run_id, t.c.kind == "case", t.c.ref.in_(ids[i : i + 500])
+            )
+            out.update({r.ref: r.commitment for r in self.conn.execute(q)})
+        return out
 
     def append(
         self,
