@@ -241,8 +241,10 @@ async def _stage(
                 # every call left is in flight: the idle wait readies what comes next (imports
                 # of the summary and report, in a thread), done before anything else runs here
                 prefetch.start()
-                await pool.wait(inflight[0][1])
-                prefetch.join()
+                try:
+                    await pool.wait(inflight[0][1])
+                finally:  # also when the calls failed: nothing else runs beside the thread
+                    prefetch.join()
             await judge_oldest()
     finally:
         await pool.aclose()
