@@ -251,3 +251,27 @@ def test_a_slow_judge_does_not_time_out_the_calls_in_flight(
     result = run(config, store=Store("sqlite:///slowjudge.db"))
     assert result.stats is not None
     assert (result.stats.sent, result.stats.errors) == (16, 0)
+
+
+def test_a_target_raising_cancelled_error_fails_the_run_instead_of_hanging(
+    oracle_dir: Path,
+) -> None:
+    """A target's own CancelledError is not the worker being cancelled: the open windows
+    fail with it (the run stops, resumable) rather than wait for ever."""
+    (oracle_dir / "canceller.py").write_text(
+        "import asyncio\n"
+        "async def answer(messages):\n"
+        "    if '3' in messages[-1]['content']:\n"
+        "        raise asyncio.CancelledError\n"
+        "    return 'A'\n"
+    )
+    data = _flat_items(oracle_dir, 12)
+    config = make_config(
+        "flat.yaml", target="python:canceller:answer", data=str(data), concurrency=4,
+        max_retries=0,
+    )  # fmt: skip
+    store = Store("sqlite:///cancel.db")
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(asyncio.wait_for(asyncio.to_thread(run, config, store=store), 60))
+    (info,) = store.list_runs()
+    assert info.status == "interrupted"

@@ -251,8 +251,12 @@ class Scheduler:
             case, sample, key, window = await self._queue.get()
             try:
                 reply = await self._call(case, sample)
-            except asyncio.CancelledError:
-                raise  # closed by aclose
+            except asyncio.CancelledError as exc:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # this worker is being cancelled (aclose, Ctrl-C)
+                self._fail(exc)  # the target raised it: a failure, not a cancellation
+                return
             except BaseException as exc:  # an unreachable target, a KeyboardInterrupt raised
                 self._fail(exc)  # by a python: target: every open window's wait raises it
                 return
