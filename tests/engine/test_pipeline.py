@@ -92,8 +92,8 @@ def test_windows_share_one_pool_that_never_drains(slow: Any, tmp_path: Path) -> 
     async def go() -> tuple[list[str], list[int]]:
         slow.GATE.append(asyncio.Event())
         async with _pool(store, target, 4) as pool:
-            w1 = pool.submit(first)
-            w2 = pool.submit(second)
+            w1 = await pool.submit(first)
+            w2 = await pool.submit(second)
             await asyncio.wait_for(until_started(4), 10)  # a guard, not a timing assertion
             held = list(slow.STARTED)  # what is in flight while the first window is unanswered
             slow.GATE[0].set()
@@ -159,7 +159,7 @@ def test_a_dead_target_fails_every_open_window(tmp_path: Path) -> None:
     async def go() -> None:
         try:
             async with _pool(store, target, 4) as pool:
-                w1, w2 = pool.submit(first), pool.submit(second)
+                w1, w2 = await pool.submit(first), await pool.submit(second)
                 with pytest.raises(TargetUnreachableError):
                     await pool.wait(w2)
                 with pytest.raises(TargetUnreachableError):

@@ -216,8 +216,9 @@ def _execute(
     store.set_status(run_id, "done")
     from medtrust.review import trigger_review  # concern trigger (issue 18): queue, assign, audit
 
-    trigger_review(store, run_id)
-    return _finish(store, store.get_run(run_id), plist, stats, output)
+    with store.remembering(run_id):  # a small run is read once by the trigger, summary, report
+        trigger_review(store, run_id)
+        return _finish(store, store.get_run(run_id), plist, stats, output)
 
 
 def _finish(

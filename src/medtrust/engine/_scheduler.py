@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from medtrust.engine._retry import ReplicaLostError, RetryPolicy
+from medtrust.engine._storeio import StoreWorker
 from medtrust.errors import TargetUnreachableError
 from medtrust.records import Case, Reply, SamplingParams, content_hash
 from medtrust.store import Store
@@ -90,10 +91,14 @@ class ExecStats:
 
 
 class _Writer:
-    """Buffers replies and writes them in small transactions (every 64 or 0.2 s)."""
+    """Buffers replies and hands them to the store thread in small batches (every 64 or
+    0.2 s); :meth:`flush` waits until everything handed over is stored."""
 
-    def __init__(self, store: Store, run_id: str, target: str, use_cache: bool) -> None:
+    def __init__(
+        self, store: Store, run_id: str, target: str, use_cache: bool, io: StoreWorker
+    ) -> None:
         self.store, self.run_id, self.target, self.use_cache = store, run_id, target, use_cache
+        self.io = io
         self.replies: list[Reply] = []
         self.cache: list[tuple[str, str, str]] = []
         self.last = time.monotonic()
@@ -103,16 +108,25 @@ class _Writer:
         if key is not None and reply.ok and self.use_cache and reply.text is not None:
             self.cache.append((key, self.target, reply.text))
         if len(self.replies) >= FLUSH_EVERY or time.monotonic() - self.last > FLUSH_INTERVAL_S:
-            self.flush()
+            self.send()
 
-    def flush(self) -> None:
-        if self.cache:
-            self.store.cache_put(self.cache, run_id=self.run_id)
-            self.cache = []
-        if self.replies:
-            self.store.add_replies(self.run_id, self.replies)
-            self.replies = []
+    def send(self) -> None:
+        """Hand the buffered replies to the store thread (not waiting for them)."""
+        if self.replies or self.cache:
+            self.io.soon(self._put, self.replies, self.cache)
+            self.replies, self.cache = [], []
         self.last = time.monotonic()
+
+    def _put(self, replies: list[Reply], cache: list[tuple[str, str, str]]) -> None:
+        if cache:
+            self.store.cache_put(cache, run_id=self.run_id)
+        if replies:
+            self.store.add_replies(self.run_id, replies)
+
+    async def flush(self) -> None:
+        """Until every reply added so far is stored (raises what a write met)."""
+        self.send()
+        await self.io.drain()
 
 
 class Window:
@@ -157,12 +171,15 @@ class Scheduler:
         use_cache: bool = True,
         progress: ProgressFn | None = None,
         seed: int = 0,
+        io: StoreWorker | None = None,
     ) -> None:
         self.stats = ExecStats()
         self._target, self._samples, self._params = target, samples, params
         self._store, self._timeout_s, self._retry = store, timeout_s, retry
         self._use_cache, self._progress = use_cache, progress
-        self._writer = _Writer(store, run_id, target.spec, use_cache)
+        self._own_io = io is None
+        self._io = io if io is not None else StoreWorker(store)
+        self._writer = _Writer(store, run_id, target.spec, use_cache, self._io)
         self._identity: str | None = None
         self._rng = random.Random(seed)
         self._limit = min(concurrency, target.max_parallel or concurrency)
@@ -180,7 +197,9 @@ class Scheduler:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    def submit(self, cases: Sequence[Case], done: set[tuple[str, int]] | None = None) -> Window:
+    async def submit(
+        self, cases: Sequence[Case], done: set[tuple[str, int]] | None = None
+    ) -> Window:
         """Queue ``samples`` requests for every case not already answered in ``done``; replies
         found in the cache are stored at once. Returns the window, for :meth:`wait`."""
         done = done or set()
@@ -195,7 +214,8 @@ class Scheduler:
         keys = {(c.id, s): _key(identity, c, s, dumped) for c, s in todo}
         hits: dict[str, str] = {}
         if self._use_cache and keys:
-            hits, rejected = self._store.cache_lookup(sorted(set(keys.values())))
+            lookup = self._store.cache_lookup
+            hits, rejected = await self._io.run(lookup, sorted(set(keys.values())))
             self.stats.cache_rejected += sum(1 for k in keys.values() if k in rejected)
         pending: list[tuple[Case, int]] = []
         for c, s in todo:
@@ -209,7 +229,7 @@ class Scheduler:
                 self._progress(1)
         window = Window(len(pending))
         if not pending or self._error is not None:
-            self._writer.flush()
+            await self._writer.flush()
             window._finish()
             return window
         self._open.append(window)
@@ -237,8 +257,12 @@ class Scheduler:
             w.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
         self._workers = []
-        self._writer.flush()  # whatever arrived is kept, even when interrupted
-        self.stats.elapsed_s = time.monotonic() - self._started
+        try:
+            await self._writer.flush()  # whatever arrived is kept, even when interrupted
+        finally:
+            if self._own_io:
+                self._io.close()
+            self.stats.elapsed_s = time.monotonic() - self._started
 
     def _fail(self, exc: BaseException) -> None:
         self._error = exc
@@ -266,7 +290,11 @@ class Scheduler:
             window.answering.set()
             window.remaining -= 1
             if window.remaining == 0 and self._error is None:
-                self._writer.flush()  # a finished window is judged from the store
+                try:
+                    await self._writer.flush()  # a finished window is judged from the store
+                except BaseException as exc:  # a write failed: no window can finish
+                    self._fail(exc)
+                    return
                 window._finish()
                 self._open.remove(window)
 
@@ -340,5 +368,5 @@ async def execute(
         concurrency=concurrency, timeout_s=timeout_s, retry=retry, use_cache=use_cache,
         progress=progress, seed=seed,
     ) as pool:  # fmt: skip
-        await pool.wait(pool.submit(cases, done))
+        await pool.wait(await pool.submit(cases, done))
     return pool.stats

@@ -24,6 +24,7 @@ from medtrust._prefetch import Prefetch
 from medtrust.config import RunConfig
 from medtrust.engine._retry import RetryPolicy
 from medtrust.engine._scheduler import ExecStats, Scheduler, Window, case_samples
+from medtrust.engine._storeio import StoreWorker
 from medtrust.engine._views import probe_views
 from medtrust.judges import judges
 from medtrust.probes import Probe, probes
@@ -55,15 +56,21 @@ def judge_cases(
 
 
 JUDGE_SLICE_S = 0.02
-"""Longest the stage loop judges before it lets the event loop serve the calls in flight."""
+"""Longest the stage loop judges inline (an in-memory store: no store thread) before it lets
+the event loop serve the calls in flight."""
 
 
 async def _judge_window(
-    cases: Sequence[Case], probe_by_name: dict[str, Probe], store: Store, run_id: str
+    cases: Sequence[Case], probe_by_name: dict[str, Probe], store: Store, run_id: str,
+    io: StoreWorker,
 ) -> None:
-    """:func:`judge_cases` while the next window's calls are in flight: the event loop gets a
-    turn at least every :data:`JUDGE_SLICE_S` (and after each case of a slow judge, e.g. an LLM
-    judge), so replies are read as they arrive and no call times out waiting for the judges."""
+    """:func:`judge_cases` while the next window's calls are in flight, in the store thread
+    (``_storeio``: the event loop keeps reading replies). Inline, the event loop gets a turn at
+    least every :data:`JUDGE_SLICE_S` (and after each case of a slow judge, e.g. an LLM judge),
+    so that no call times out waiting for the judges."""
+    if io.threaded:
+        await io.run(judge_cases, cases, probe_by_name, store, run_id)
+        return
     replies = store.replies_for(run_id, (c.id for c in cases))
     out: dict[str, Verdict] = {}
     turn = time.monotonic()
@@ -75,6 +82,12 @@ async def _judge_window(
             await asyncio.sleep(0.001)
             turn = time.monotonic()
     store.put_verdicts(run_id, out.values())
+
+
+def _store_window(store: Store, run_id: str, window: list[Case]) -> set[tuple[str, int]]:
+    """Store a window's cases; (case id, sample) of those already answered (a resume)."""
+    store.add_cases(run_id, window)
+    return store.answered(run_id, (c.id for c in window))
 
 
 def _judgements(
@@ -202,6 +215,7 @@ async def _stage(
     stats: ExecStats,
     seen: set[int],
     prefetch: Prefetch | None,
+    io: StoreWorker,
 ) -> int:
     """Store, call and judge one stage's cases window by window; returns how many there were.
 
@@ -218,20 +232,19 @@ async def _stage(
         target=target, samples=samples, params=config.suite.sampling, store=store,
         run_id=run_id, concurrency=config.concurrency, timeout_s=config.timeout_s,
         retry=RetryPolicy(max_retries=config.max_retries), use_cache=config.use_cache,
-        progress=advance, seed=config.seed,
+        progress=advance, seed=config.seed, io=io,
     )  # fmt: skip
 
     async def judge_oldest() -> None:
         window, handle = inflight.popleft()
         await pool.wait(handle)
-        await _judge_window(window, by_name, store, run_id)
+        await _judge_window(window, by_name, store, run_id, io)
 
     try:
         for window in _windows(cases, seen, first=2 * config.concurrency):
             n += len(window)
-            store.add_cases(run_id, window)
-            done = store.answered(run_id, (c.id for c in window))
-            handle = pool.submit(window, done)
+            done = await io.run(_store_window, store, run_id, window)
+            handle = await pool.submit(window, done)
             inflight.append((window, handle))
             await pool.answering(handle)  # its calls go out before the next window is stored
             if len(inflight) > 1:
@@ -274,6 +287,7 @@ async def run_stages(
     wait rather than after the last reply."""
     by_name = {p.name: p for p in plist}
     seen: set[int] = set()
+    io = StoreWorker(store)  # the stages' store work, beside the event loop
     lost_before = stats.lost_calls
     stage = 0
     try:
@@ -283,12 +297,13 @@ async def run_stages(
             n = await _stage(
                 cases, label=label, config=config, run_id=run_id, target=target, store=store,
                 by_name=by_name, hook=hook, stats=stats, seen=seen,
-                prefetch=prefetch if stage == 0 else None,
+                prefetch=prefetch if stage == 0 else None, io=io,
             )
             stage += 1
             if not n or stage > MAX_STAGES:
                 break
             cases = _settle(_followups(plist, stage, store, run_id))
     finally:
+        io.close()  # every write handed over is done before the store is used here again
         store.add_run_counts(run_id, {"lost_calls": stats.lost_calls - lost_before})
         await target.aclose()

@@ -32,8 +32,9 @@ from medtrust.store._audit import AuditMixin
 from medtrust.store._cache import CacheMixin
 from medtrust.store._concerns import ConcernsMixin
 from medtrust.store._ledger import run_content, status_content
+from medtrust.store._memo import MemoMixin
 from medtrust.store._pairs import PairsMixin
-from medtrust.store._results import ResultsMixin, now
+from medtrust.store._results import now
 from medtrust.store._reviews import ReviewsMixin
 
 
@@ -129,7 +130,7 @@ def _create_schema(engine: Engine) -> None:
 
 
 class Store(
-    AuditMixin, ResultsMixin, CacheMixin, AccountsMixin, ReviewsMixin, ConcernsMixin,
+    AuditMixin, MemoMixin, CacheMixin, AccountsMixin, ReviewsMixin, ConcernsMixin,
     PairsMixin,
 ):
     """Runs, cases, replies, verdicts and the response cache in one SQL database; clinician
