@@ -305,9 +305,10 @@ class Scheduler:
         for attempt in range(retry.max_retries + 1):
             retry_after: float | None = None
             try:
-                text = await asyncio.wait_for(
-                    target.complete(case.messages, self._params), self._timeout_s
-                )
+                # asyncio.timeout, not wait_for: no task per call, and Python 3.11's wait_for
+                # can swallow the cancellation Ctrl-C sends (the run then waited for ever)
+                async with asyncio.timeout(self._timeout_s):
+                    text = await target.complete(case.messages, self._params)
             except TimeoutError:
                 last_error, retryable = f"timeout after {self._timeout_s:g} s", True
                 self._conn_failures = 0
