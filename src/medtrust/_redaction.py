@@ -48,7 +48,6 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 IDENTIFIER_TYPES: tuple[str, ...] = tuple(label for label, _ in _PATTERNS)
 
-_3DIGITS = re.compile(r"\d{3}")
 # A cheap necessary condition per type: a pattern cannot match text failing its guard, so
 # skipping it is exact. Python's re tries every position; most clinical text has no
 # identifier, and the guards make a scan about 5x faster there (compliance scans every reply).
@@ -57,9 +56,11 @@ _GUARDS: dict[str, re.Pattern[str]] = {
     "URL": re.compile("://"),
     "SSN": re.compile(r"\d{3}-\d"),
     "MRN": re.compile(r"mrn|medical record", re.IGNORECASE),
-    "PHONE": _3DIGITS,
+    # a phone number ends with its pattern's own tail; a date has two separators (d/d/d or
+    # dddd-dd-dd): a blood pressure (118/76) or a lab ratio passes neither
+    "PHONE": re.compile(r"\d{3}[\s.-]\d{4}(?!\d)"),
     "IP": re.compile(r"\d\.\d{1,3}\.\d"),
-    "DATE": re.compile(r"\d[/-]\d"),
+    "DATE": re.compile(r"\d[/-]\d{1,2}[/-]\d"),
     "ADDRESS": re.compile(r"\d\s+[A-Z]"),
     "ZIP": re.compile(r"\d{5}"),
 }
