@@ -141,8 +141,9 @@ def gate(
     max_errors: Annotated[
         float | None,
         typer.Option(
-            help="Fail when more than this share of calls errored or was unreadable, in the "
-            "run or in an axis with a threshold (default 0.1; applies to every gate)."
+            help="Fail when more than this share of judged cases errored (failed calls, "
+            "unreadable replies; a case asked --samples K times is one), in the run or in an "
+            "axis with a threshold (default 0.1; applies to every gate)."
         ),
     ] = None,
     config: Annotated[

@@ -16,6 +16,7 @@ from typing import Any
 
 import typer
 
+from medtrust import _cli_run_outcome as outcome
 from medtrust._cli_run_options import (
     RAY_LOCAL,
     AttackerOpt,
@@ -204,37 +205,68 @@ def execute(req: RunRequest) -> None:
 
         load_policies(req.policies)
     store = open_store(req.db)
+    per_run = req.out.suffix.lower() != ".html"  # --out FILE.html: exactly that file
     output: dict[str, Any] = {
         "store": store,
         "out_dir": req.out,
-        "per_run": req.out.suffix.lower() != ".html",  # --out FILE.html: exactly that file
+        "per_run": per_run,
         "redact": not req.no_redact,
         "policy_dirs": req.policies,
     }
-    if req.resume:
-        result = _with_progress(lambda hook: api.resume(req.resume or "", hook=hook, **output))
-    else:
-        config = config_of(req, store)
-        note_missing_detectors(config)
-        if len(req.targets) > 1:  # a comparison: medtrust.compare runs the members
-            _compare(config, req, store)
-            return
-        result = _with_progress(lambda hook: api.run(config, hook=hook, **output))
+    since = outcome.now()
+    try:
+        if req.resume:
+            result = _with_progress(lambda hook: api.resume(req.resume or "", hook=hook, **output))
+        else:
+            config = config_of(req, store)
+            note_missing_detectors(config)
+            if len(req.targets) > 1:  # a comparison: medtrust.compare runs the members
+                _compare(config, req, store)
+                return
+            result = _with_progress(lambda hook: api.run(config, hook=hook, **output))
+    except KeyboardInterrupt:  # what to do next depends on where the run stands now
+        advice = outcome.interrupt_advice(
+            store, since=since, run_id=req.resume,
+            report_dir=lambda rid: req.out / rid if per_run else req.out,
+        )  # fmt: skip
+        console.print(advice, soft_wrap=True, highlight=False)
+        raise typer.Exit(outcome.EXIT_INTERRUPTED) from None
     _print_result(result, req.json_out)
+    if (line := outcome.nothing_measured(result.summary, result.stats)) is not None:
+        raise _nothing_measured(line)
+
+
+def _nothing_measured(line: str) -> typer.Exit:
+    """``error: <line>`` on stderr (printed literally, on one line) and exit code 1."""
+    from rich.text import Text
+
+    console.print(Text.assemble(("error:", "bold red"), " ", line), soft_wrap=True)
+    return typer.Exit(outcome.EXIT_NOTHING_MEASURED)
 
 
 def _compare(config: RunConfig, req: RunRequest, store: Any) -> None:
+    """Several ``--target``s: each member in turn; exit 1 naming the members that measured
+    nothing (:func:`medtrust._cli_run_outcome.members_unmeasured`)."""
     from medtrust._cli_report import summary_table
     from medtrust.compare.cli import run_members
 
+    summaries: list[Any] = []
+
+    def table(summary: Any) -> Any:  # called once per finished member, with its summary
+        summaries.append(summary)
+        return summary_table(summary)
+
     run_members(
         config, req.targets, store=store, out=req.out, redact=not req.no_redact,
-        policy_dirs=req.policies, table=summary_table, json_out=req.json_out,
+        policy_dirs=req.policies, table=table, json_out=req.json_out,
     )  # fmt: skip
+    if (line := outcome.members_unmeasured(summaries)) is not None:
+        raise _nothing_measured(line)
 
 
 def _with_progress(call: Callable[[Any], Any]) -> Any:
-    """``call(hook)`` under a progress bar per stage; Ctrl-C says how to resume (exit 130)."""
+    """``call(hook)`` under a progress bar per stage (stopped on any exception, Ctrl-C
+    included: :func:`execute` then says what to do next)."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -259,15 +291,7 @@ def _with_progress(call: Callable[[Any], Any]) -> Any:
         return lambda n: progress.advance(task, n)
 
     with progress:
-        try:
-            return call(hook)
-        except KeyboardInterrupt:
-            progress.stop()
-            console.print(
-                "[yellow]interrupted[/]: every reply received so far is stored; "
-                "finish with `medtrust run --resume RUN_ID` (see `medtrust runs`)."
-            )
-            raise typer.Exit(130) from None
+        return call(hook)
 
 
 def _print_result(result: Any, json_out: bool) -> None:
@@ -275,14 +299,7 @@ def _print_result(result: Any, json_out: bool) -> None:
 
     console.print(summary_table(result.summary))
     if result.stats is not None:
-        st = result.stats
-        line = f"{st.cached} of {st.replies} replies from the cache"
-        if st.cache_rejected:
-            line += (
-                f"; {st.cache_rejected} cached replies rejected (text no longer matches its "
-                "audited digest) and asked again"
-            )
-        console.print(line)
+        console.print(outcome.stats_line(result.stats))
     if result.report_path:
         console.print(f"report: {result.report_path}", markup=False, highlight=False)
     if json_out:
@@ -336,6 +353,11 @@ def run(
       medtrust run clinical-safety -t local:model.gguf --ray --replicas 4   # local Ray
 
       medtrust run -t local:model.gguf --ray auto --replicas 8 --replica-gpus 1 --db URL
+
+    Exit codes: 0 measured, also when some calls failed (the summary counts them apart;
+    `medtrust gate --max-errors` is the check for CI); 1 nothing was measured on the run, or
+    on an axis it asked, or on a --target of several (every judged case errored; the run and
+    its report are stored all the same); 2 bad input; 130 interrupted (Ctrl-C).
     """
     options = dict(locals())  # every option, by name (nothing else is defined yet)
     options["targets"] = list(options.pop("target") or [])

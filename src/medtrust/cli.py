@@ -12,21 +12,52 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
 
 # pydantic looks for plugins by scanning every installed distribution's entry points when the
 # first model is built (~0.1-0.2 s with a few hundred packages installed); the command uses
 # none. An explicit PYDANTIC_DISABLE_PLUGINS (even empty: plugins on) is left as set.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-import typer
-import typer.core
-import typer.main
+EXIT_INTERRUPTED = 130
+"""Exit code after Ctrl-C (128 + SIGINT, as a shell reports a command stopped by it)."""
 
-from medtrust._cli_run import register as register_run_command
-from medtrust._cli_run import with_ray_default
-from medtrust._cli_util import fail
-from medtrust.errors import MedtrustError
+
+def interrupted() -> NoReturn:
+    """Ctrl-C that no command handled: ``interrupted`` on stderr, no traceback, exit 130.
+
+    Written with ``sys.stderr`` alone, since it may run while the command's own modules (rich,
+    typer) are still being imported.
+    """
+    sys.stderr.write("interrupted\n")
+    sys.stderr.flush()
+    raise SystemExit(EXIT_INTERRUPTED)
+
+
+try:  # the console script imports this module before it calls main(): Ctrl-C can land here
+    import typer
+    import typer.core
+    import typer.main
+
+    from medtrust._cli_run import register as register_run_command
+    from medtrust._cli_run import with_ray_default
+    from medtrust._cli_util import fail
+    from medtrust.errors import MedtrustError
+except KeyboardInterrupt:
+    interrupted()
+
+
+@contextmanager
+def _interrupts_exit() -> Iterator[None]:
+    """Ctrl-C inside: :func:`interrupted` (Click would exit 130 without a word, or say
+    "Aborted!")."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        interrupted()
+
 
 LAZY: dict[str, tuple[str, str]] = {
     # command name: (module, attribute). The attribute is a typer.Typer (a command group), a
@@ -66,7 +97,19 @@ def _commands(name: str, module: str, attr: str) -> dict[str, Any]:
 
 
 class LazyGroup(typer.core.TyperGroup):
-    """The top-level group: commands of :data:`LAZY` are imported on first use."""
+    """The top-level group: commands of :data:`LAZY` are imported on first use. Ctrl-C while
+    the arguments are parsed (``--help`` imports every command) or a command runs, which the
+    command did not handle itself, ends with one line (:func:`interrupted`)."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        with _interrupts_exit():
+            return super().make_context(info_name, args, parent=parent, **extra)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _interrupts_exit():
+            return super().invoke(ctx)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         known = super().get_command(ctx, cmd_name)
@@ -109,13 +152,18 @@ register_run_command(app)  # run: imported eagerly, it is the command that must 
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point (``argv``: the arguments, default ``sys.argv[1:]``)."""
-    if argv is None:  # the console script's own process: one command, then exit
-        from medtrust import _oneshot
+    """Console-script entry point (``argv``: the arguments, default ``sys.argv[1:]``).
 
-        _oneshot.enable()
-    args = with_ray_default(sys.argv[1:] if argv is None else argv)
-    try:
-        app(args=args, prog_name="medtrust")
-    except MedtrustError as exc:  # raised outside a command (e.g. while loading plug-ins)
-        raise SystemExit(fail(str(exc)).exit_code) from None
+    Exits with the command's code; Ctrl-C anywhere (also before the command starts) prints
+    ``interrupted`` and exits 130 without a traceback (:func:`interrupted`).
+    """
+    with _interrupts_exit():
+        if argv is None:  # the console script's own process: one command, then exit
+            from medtrust import _oneshot
+
+            _oneshot.enable()
+        args = with_ray_default(sys.argv[1:] if argv is None else argv)
+        try:
+            app(args=args, prog_name="medtrust")
+        except MedtrustError as exc:  # raised outside a command (e.g. while loading plug-ins)
+            raise SystemExit(fail(str(exc)).exit_code) from None

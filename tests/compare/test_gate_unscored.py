@@ -4,9 +4,10 @@ for runs of different suites)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from .conftest import SUITE, Planted, invoke, json_of
+from .conftest import SUITE, Planted, invoke
 
 MUTE = "def mute(messages):\n    return ''\n"  # every reply unreadable: errors, never scored
 
@@ -16,8 +17,10 @@ def test_an_all_unreadable_mc_run_breaches_with_its_errors(planted: Planted) -> 
     (workdir / "mute_target.py").write_text(MUTE)
     runs = {}
     for t in ("planted:v1", "mute_target:mute"):
-        runs[t] = json_of("run", SUITE, "-t", f"python:{t}", "--db", "sqlite:///u.db",
-                          "--out", f"r-{Path(t).stem.replace(':', '-')}")["run_id"]
+        ran = invoke("run", SUITE, "-t", f"python:{t}", "--db", "sqlite:///u.db",
+                     "--out", f"r-{Path(t).stem.replace(':', '-')}", "--json")
+        assert ran.exit_code == (1 if t.startswith("mute") else 0), ran.output  # 1: unmeasured
+        runs[t] = json.loads(ran.stdout)["run_id"]
     res = invoke("gate", runs["mute_target:mute"], "--baseline", runs["planted:v1"],
                  "--max-regression", "robustness=0.1", "--max-errors", "1", "--db",
                  "sqlite:///u.db")

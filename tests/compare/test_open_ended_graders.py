@@ -53,7 +53,8 @@ def _conv(i: int) -> dict[str, object]:
 def _run(target: str, *extra: str) -> str:
     res = runner.invoke(app, ["run", "s.yaml", "--target", f"python:oe_gr_targets:{target}",
                               "--data", "d.jsonl", "--db", "sqlite:///g.db", "--json", *extra])
-    assert res.exit_code == 0, res.output
+    unmeasured = target == "cutoff"  # every reply unreadable: nothing measured, exit 1
+    assert res.exit_code == (1 if unmeasured else 0), res.output
     return str(json.loads(res.stdout)["run_id"])
 
 

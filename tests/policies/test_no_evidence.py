@@ -36,7 +36,7 @@ def test_a_run_whose_every_call_raised_passes_no_rule(down: Path, suite: str) ->
     db = f"sqlite:///{down / 'm.db'}"
     res = runner.invoke(app, ["run", suite, "--target", "python:down_target:reply", "--limit",
                               "1", "--db", db, "--json"])  # fmt: skip
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 1, res.output  # every call raised: nothing measured (exit 1)
     s = json.loads(res.stdout)
     assert s["calls"] > 0 and s["errors"] == s["calls"]  # every call raised
     rules = {r["id"]: r for r in s["compliance"]["rules"]}

@@ -36,9 +36,9 @@ def invoke(*args: str) -> Any:
     return runner.invoke(app, list(args), catch_exceptions=False)
 
 
-def run_json(*args: str) -> dict[str, Any]:
+def run_json(*args: str, code: int = 0) -> dict[str, Any]:
     res = invoke("run", *args, "--db", DB, "--json")
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == code, res.output  # 1: nothing was measured
     return dict(json.loads(res.stdout))
 
 
@@ -171,7 +171,7 @@ def test_errors_count_controls_and_decide_the_gate(oracle_dir: Path) -> None:
 
 
 def test_all_calls_failed_fails_the_gate_with_one_line(oracle_dir: Path) -> None:
-    s = run_json("robustness", "--target", _target(oracle_dir, "broken", BROKEN))
+    s = run_json("robustness", "--target", _target(oracle_dir, "broken", BROKEN), code=1)
     n = s["calls"]
     assert n > 0 and s["errors"] == n and s["error_rate"] == 1.0
     res = invoke("gate", s["run_id"], "--db", DB, "--json")
@@ -223,7 +223,7 @@ def test_controls_that_all_errored_are_not_informative(oracle_dir: Path) -> None
     """A target no reader can follow answered no control: the axis stands on nothing, and says
     so (it must not read as informative because its errors hid the multiple-choice controls)."""
     unreadable = _target(oracle_dir, "mumble", "def answer(messages):\n    return 'hmm'\n")
-    s = run_json("robustness", "--target", unreadable, "--limit", "12")
+    s = run_json("robustness", "--target", unreadable, "--limit", "12", code=1)
     rob = s["axes"]["robustness"]
     assert rob["controls"]["n"] == 0 and rob["controls"]["errors"] == 12
     assert rob["informative"] is False

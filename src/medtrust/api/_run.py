@@ -205,20 +205,21 @@ def _execute(
     _oneshot.freeze()  # console script only: the collector skips what lives until the exit
     try:
         run_id = asyncio.run(lifecycle())
+        from medtrust.review import trigger_review  # concern trigger (issue 18)
+
+        with store.remembering(run_id):  # a small run is read once by the trigger, summary, report
+            # the run is done once its review queue is built: stopped before, it is resumable
+            trigger_review(store, run_id)
+            store.set_status(run_id, "done")
+            return _finish(store, store.get_run(run_id), plist, stats, output)
     except (KeyboardInterrupt, MedtrustError, asyncio.CancelledError):
-        if started:
+        if started and store.get_run(started[0]).status != "done":
             store.set_status(started[0], "interrupted")
         raise
     except BaseException:
-        if started:
+        if started and store.get_run(started[0]).status != "done":
             store.set_status(started[0], "failed")
         raise
-    store.set_status(run_id, "done")
-    from medtrust.review import trigger_review  # concern trigger (issue 18): queue, assign, audit
-
-    with store.remembering(run_id):  # a small run is read once by the trigger, summary, report
-        trigger_review(store, run_id)
-        return _finish(store, store.get_run(run_id), plist, stats, output)
 
 
 def _finish(

@@ -303,11 +303,13 @@ def run_members(
     except KeyboardInterrupt as exc:
         for note in getattr(exc, "__notes__", []):
             console.print(f"[yellow]interrupted[/]: {escape(note)}")
-        unfinished = [r.id for r in members_or_none(store, cid) if r.status != "done"]
-        console.print(
-            "every reply received so far is stored; finish the interrupted member with "
-            + " and ".join(f"`medtrust run --resume {rid}`" for rid in unfinished or ["RUN_ID"])
-        )
+        from medtrust._cli_run_outcome import comparison_advice
+        from medtrust.compare._multi import member_dir
+
+        console.print(comparison_advice(
+            members_or_none(store, cid), comparison=cid, board=out / "leaderboard.html",
+            report_dir=lambda t: member_dir(out, targets.index(t), t),
+        ))  # fmt: skip
         raise typer.Exit(130) from None
     except MedtrustError as exc:  # one line, with the targets not started
         raise MedtrustError("; ".join([str(exc), *getattr(exc, "__notes__", [])])) from None

@@ -33,7 +33,9 @@ METRICS = [
      "(HealthBench), clipped to 0-1, graded by the grader named in the results (`run --judge`; "
      "`keywords` is the stand-in); scores from different graders do not compare"),
     ("controls accuracy", "accuracy on unperturbed items, never pooled with perturbations"),
-    ("error rate", "errored calls / judged calls per axis, controls included; above 10% the "
+    ("error rate", "judged cases that errored / judged cases per axis, controls included (a "
+     "case asked k times counts once; the run's line under the table counts target calls); "
+     "above 10% the "
      "reports warn and `medtrust gate` fails by default (--max-errors)"),
     ("informative", "false when the 95% interval of control accuracy includes chance "
      "(1 / number of options) or fewer than 10 controls were answered correctly, or (cognitive "
