@@ -16,7 +16,11 @@ from medtrust.records import Case, Verdict
 from medtrust.store import Store
 from medtrust.store._store import json_loads
 
-scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+# integers around the 64-bit edges, where orjson and the standard library part ways
+edges = st.integers(min_value=-(2**70), max_value=2**70) | st.sampled_from(
+    [2**63 - 1, 2**63, 2**64 - 1, 2**64, -(2**63), -(2**63) - 1, 10**19, -(10**19), 10**18]
+)
+scalars = st.none() | st.booleans() | st.integers() | edges | st.floats() | st.text()
 values = st.recursive(
     scalars,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
@@ -39,6 +43,19 @@ def test_reads_what_the_standard_library_reads(value: Any, ascii_only: bool) -> 
     text = json.dumps(value, ensure_ascii=ascii_only)
     assert _same(json_loads(text), json.loads(text))
     assert _same(json_loads(text.encode()), json.loads(text))
+
+
+def test_big_integers_read_exactly_with_or_without_floats_beside_them() -> None:
+    for text in (
+        "[18446744073709551616]",
+        '{"a": -9223372036854775809}',
+        "[1.5, 2e3, 10000000000000000000000]",
+        '{"n": 12345678901234567890123, "s": "1234567890123456789012"}',
+        "[NaN, Infinity]",
+    ):
+        assert _same(json_loads(text), json.loads(text)), text
+    big = json_loads("[18446744073709551616]")[0]
+    assert type(big) is int and big == 2**64
 
 
 def test_a_stored_run_reads_back_through_the_store(tmp_path: Path) -> None:
