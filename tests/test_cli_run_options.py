@@ -148,3 +148,20 @@ def test_every_ray_gets_an_address_and_nothing_else_changes(argv: list[str]) -> 
         if a == "--ray"
         and (i + 1 == len(argv) or not (argv[i + 1] in ("auto", "local") or ":" in argv[i + 1]))
     )
+
+
+@pytest.mark.parametrize("seed", ["-5", str(2**63), "99999999999999999999999"])
+def test_a_seed_outside_0_to_2_63_is_refused_before_the_run(
+    seen: list[RunConfig], seed: str
+) -> None:
+    """numpy refuses a negative seed (the summary crashed after every call was made) and the
+    store's 64-bit column a larger one (an OverflowError traceback)."""
+    res = invoke("--seed", seed)
+    assert res.exit_code == 2 and not seen
+    assert "--seed" in res.output and "Traceback" not in res.output
+    assert not Path("o.db").exists()
+
+
+def test_the_largest_seed_is_accepted(seen: list[RunConfig]) -> None:
+    invoke("--seed", str(2**63 - 1))
+    assert [c.seed for c in seen] == [2**63 - 1]

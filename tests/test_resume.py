@@ -109,3 +109,40 @@ def test_resume_of_a_finished_run_is_refused(oracle_dir: Path) -> None:
     rid = json.loads(res.stdout)["run_id"]
     again = medtrust("run", "--resume", rid, "--db", "sqlite:///d.db", cwd=oracle_dir)
     assert again.returncode == 2 and "already done" in again.stderr
+
+
+def test_resume_of_a_run_still_running_here_is_refused(oracle_dir: Path) -> None:
+    """A second process on a live run would ask the same calls again (paid) and clash when
+    both build the review queue: ``--resume`` refuses it while the first one lives."""
+    (oracle_dir / "held.py").write_text(
+        "import time\nfrom pathlib import Path\nfrom oracle import answer as _a\n"
+        "def answer(messages):\n"
+        "    Path('started').touch()\n"
+        "    while not Path('release').exists():\n"
+        "        time.sleep(0.02)\n"
+        "    return _a(messages)\n"
+    )
+    first = subprocess.Popen(
+        [sys.executable, "-m", "medtrust", "run", "--target", "python:held:answer", "--limit",
+         "2", "--json", "--db", "sqlite:///live.db"],
+        cwd=oracle_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120  # a guard against a hang, not a timing assertion
+        while not (oracle_dir / "started").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        rid = subprocess.run(
+            [sys.executable, "-m", "medtrust", "runs", "--json", "--db", "sqlite:///live.db"],
+            cwd=oracle_dir, text=True, capture_output=True, check=True,
+        ).stdout  # fmt: skip
+        (run,) = json.loads(rid)["runs"]
+        again = medtrust("run", "--resume", run["id"], "--db", "sqlite:///live.db", cwd=oracle_dir)
+        assert again.returncode == 2
+        assert f"run {run['id']} is still running (process {first.pid}" in " ".join(
+            again.stderr.split()
+        )
+    finally:
+        (oracle_dir / "release").touch()
+        out, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+    assert json.loads(out)["run_id"] == run["id"]

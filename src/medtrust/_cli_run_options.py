@@ -29,7 +29,10 @@ TargetOpt = Annotated[
         "target is asked the same cases, one run each, grouped under a comparison id.",
     ),
 ]
-SeedOpt = Annotated[int, typer.Option(help="Seed for item sampling and mutations.")]
+SeedOpt = Annotated[
+    int,
+    typer.Option(min=0, max=2**63 - 1, help="Seed for item sampling and mutations (0 to 2^63-1)."),
+]
 LimitOpt = Annotated[int | None, typer.Option(help="At most this many seed items per probe.")]
 SamplesOpt = Annotated[
     int | None,

@@ -126,7 +126,7 @@ class RunConfig(BaseModel):
 
     suite: Suite
     target: str = DEFAULT_TARGET
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=2**63 - 1)  # numpy's generators and a 64-bit column
     limit: int | None = Field(None, ge=1)
     samples: int | None = Field(None, ge=1, le=50)
     concurrency: int = Field(8, ge=1, le=1024)

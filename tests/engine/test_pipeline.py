@@ -253,11 +253,12 @@ def test_a_slow_judge_does_not_time_out_the_calls_in_flight(
     assert (result.stats.sent, result.stats.errors) == (16, 0)
 
 
-def test_a_target_raising_cancelled_error_fails_the_run_instead_of_hanging(
+def test_a_target_raising_cancelled_error_is_an_error_reply_not_a_hang(
     oracle_dir: Path,
 ) -> None:
-    """A target's own CancelledError is not the worker being cancelled: the open windows
-    fail with it (the run stops, resumable) rather than wait for ever."""
+    """A target's own CancelledError is not the worker being cancelled: that call is an error
+    reply (counted apart, the run goes on and finishes), never a wait for ever or a
+    traceback."""
     (oracle_dir / "canceller.py").write_text(
         "import asyncio\n"
         "async def answer(messages):\n"
@@ -271,7 +272,9 @@ def test_a_target_raising_cancelled_error_fails_the_run_instead_of_hanging(
         max_retries=0,
     )  # fmt: skip
     store = Store("sqlite:///cancel.db")
-    with pytest.raises(asyncio.CancelledError):
-        asyncio.run(asyncio.wait_for(asyncio.to_thread(run, config, store=store), 60))
-    (info,) = store.list_runs()
-    assert info.status == "interrupted"
+    # the wait_for is a guard against the hang this test exists for, not a timing assertion
+    result = asyncio.run(asyncio.wait_for(asyncio.to_thread(run, config, store=store), 60))
+    assert result.run.status == "done" and result.stats is not None
+    errors = [r for rs in store.replies(result.run.id).values() for r in rs if r.error]
+    assert result.stats.errors == len(errors) == 1  # "Which is 3?", of 12 items
+    assert {r.error for r in errors} == {"the target raised CancelledError"}

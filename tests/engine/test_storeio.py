@@ -151,3 +151,21 @@ def test_drain_raises_the_first_error_of_a_write_nobody_awaited(tmp_path: Path) 
         asyncio.run(go())
     finally:
         io.close()
+
+
+def test_a_reply_no_store_can_hold_is_an_error_reply(oracle_dir: Path) -> None:
+    """A lone surrogate (what a JSON ``"\\ud800"`` escape decodes to) cannot be written as
+    UTF-8: it used to fail the store's write and the whole run, again on every resume."""
+    (oracle_dir / "surrogate.py").write_text(
+        "def answer(messages):\n"
+        "    return 'A \\ud800' if '3' in messages[-1]['content'] else 'A'\n"
+    )
+    data = _flat_items(oracle_dir, 12)
+    config = make_config("flat.yaml", target="python:surrogate:answer", data=str(data),
+                         concurrency=4, max_retries=0)  # fmt: skip
+    store = Store("sqlite:///sur.db")
+    result = run(config, store=store)
+    assert result.run.status == "done" and result.stats is not None
+    errors = [r.error for rs in store.replies(result.run.id).values() for r in rs if r.error]
+    assert errors == ["reply is not valid Unicode text (U+D800 at character 2)"]
+    assert result.stats.errors == 1 and result.stats.sent == 11

@@ -111,11 +111,18 @@ def resume(
 
     Replies and verdicts already stored are kept; error replies are asked again; nothing is
     duplicated. Raises :class:`~medtrust.errors.NotFoundError` for an unknown run and
-    :class:`MedtrustError` for a run that is already done. Output options as for :func:`run`.
+    :class:`MedtrustError` for a run that is already done, or still running in a live process
+    on this machine. Output options as for :func:`run`.
     """
     info = store.get_run(run_id)
     if info.status == "done":
         raise MedtrustError(f"run {info.id} is already done; nothing to resume")
+    if (pid := store.running_here(info.id)) is not None and pid != os.getpid():
+        # two processes on one run would ask the same calls twice (paid) and clash at the end
+        raise MedtrustError(
+            f"run {info.id} is still running (process {pid} on this machine); stop it "
+            "(Ctrl-C) or let it finish before resuming"
+        )
     config = RunConfig.model_validate(info.config)
     output = _Output(out_dir=out_dir, per_run=per_run, redact=redact, policy_dirs=policy_dirs)
     return _execute(config, info, store=store, hook=hook, output=output)

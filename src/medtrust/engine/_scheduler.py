@@ -47,6 +47,19 @@ def _key(target: str, case: Case, sample: int, params: dict[str, Any]) -> str:
     )
 
 
+def _check_text(text: str) -> None:
+    """Raise a (non-retryable) :class:`TargetCallError` for a reply no store can hold: text
+    with a lone surrogate (a JSON ``"\\ud800"`` escape, a Python string built from one) cannot
+    be encoded as UTF-8, and writing it stopped the whole run."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = f"U+{ord(text[exc.start]):04X}"
+        raise TargetCallError(
+            f"reply is not valid Unicode text ({bad} at character {exc.start})", retryable=False
+        ) from None
+
+
 def case_samples(case: Case, samples: int) -> int:
     """Samples to ask for ``case``: the run's ``samples``, or more when the probe asks for more
     attempts per case in ``case.meta["samples"]`` (e.g. the privacy probe's ``attempts``, where
@@ -275,12 +288,8 @@ class Scheduler:
             case, sample, key, window = await self._queue.get()
             try:
                 reply = await self._call(case, sample)
-            except asyncio.CancelledError as exc:
-                task = asyncio.current_task()
-                if task is not None and task.cancelling():
-                    raise  # this worker is being cancelled (aclose, Ctrl-C)
-                self._fail(exc)  # the target raised it: a failure, not a cancellation
-                return
+            except asyncio.CancelledError:
+                raise  # this worker is being cancelled (``_call`` keeps a target's own)
             except BaseException as exc:  # an unreachable target, a KeyboardInterrupt raised
                 self._fail(exc)  # by a python: target: every open window's wait raises it
                 return
@@ -309,9 +318,17 @@ class Scheduler:
                 # can swallow the cancellation Ctrl-C sends (the run then waited for ever)
                 async with asyncio.timeout(self._timeout_s):
                     text = await target.complete(case.messages, self._params)
+                if not text.isascii():
+                    _check_text(text)
             except TimeoutError:
                 last_error, retryable = f"timeout after {self._timeout_s:g} s", True
                 self._conn_failures = 0
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # this worker is being cancelled (aclose, Ctrl-C)
+                # the target's own CancelledError (an async callable's bug): an error reply
+                last_error, retryable = "the target raised CancelledError", False
             except TargetCallError as exc:
                 last_error, retryable, retry_after = str(exc), exc.retryable, exc.retry_after
                 stats.lost_calls += isinstance(exc, ReplicaLostError)

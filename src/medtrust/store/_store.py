@@ -260,6 +260,18 @@ class Store(
                     ],
                 )
 
+    def running_here(self, run_id: str) -> int | None:
+        """The pid of the live process on this machine that is running ``run_id`` (None: the
+        run is not ``running``, its process is gone, or it runs on another machine)."""
+        t = schema.runs
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.c.status, t.c.pid, t.c.host).where(t.c.id == run_id)
+            ).first()
+        if row is None or row.status != "running" or row.host != socket.gethostname():
+            return None
+        return int(row.pid) if row.pid is not None and _pid_alive(row.pid, row.host) else None
+
     def set_status(self, run_id: str, status: RunStatus) -> None:
         """Move a run to ``status``; finished runs get a finish time, resumed ones our pid.
 

@@ -12,10 +12,12 @@ from medtrust.errors import TargetSpecError
 from medtrust.records import Message, SamplingParams
 from medtrust.targets._base import ChatTarget, TargetCallError, file_sha256, targets
 from medtrust.targets._importing import import_module_attr, source_files
+from medtrust.targets._threads import DaemonThreads
 
 
 class CallableTarget(ChatTarget):
-    """Wraps a sync or async callable. Sync callables run in a worker thread."""
+    """Wraps a sync or async callable. Sync callables run in daemon threads, one per call in
+    flight (:class:`~medtrust.targets._threads.DaemonThreads`)."""
 
     def __init__(self, *, spec: str, fn: Callable[..., Any], sources: Sequence[Path] = ()) -> None:
         self.spec = spec
@@ -26,6 +28,7 @@ class CallableTarget(ChatTarget):
             self._identity = f"{self.spec}#" + ",".join(digests)
         # A callable declares image support with an attribute: ``answer.accepts_images = True``.
         self.accepts_images = bool(getattr(fn, "accepts_images", False))
+        self._threads = DaemonThreads("medtrust-target")
         self._is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
             getattr(fn, "__call__", None)  # noqa: B004 - callable objects with async __call__
         )
@@ -40,8 +43,8 @@ class CallableTarget(ChatTarget):
         try:
             if self._is_async:
                 out = await self.fn(messages)
-            else:
-                out = await asyncio.to_thread(self.fn, messages)
+            else:  # a thread of its own at once: see ``_threads`` (no wait, no hang at exit)
+                out = await asyncio.wrap_future(self._threads.submit(self.fn, messages))
                 if inspect.isawaitable(out):
                     out = await out
         except TargetCallError:
