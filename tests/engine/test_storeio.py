@@ -169,3 +169,41 @@ def test_a_reply_no_store_can_hold_is_an_error_reply(oracle_dir: Path) -> None:
     errors = [r.error for rs in store.replies(result.run.id).values() for r in rs if r.error]
     assert errors == ["reply is not valid Unicode text (U+D800 at character 2)"]
     assert result.stats.errors == 1 and result.stats.sent == 11
+
+
+def test_ctrl_c_while_an_llm_judge_hangs_stops_the_run(oracle_dir: Path) -> None:
+    """The store thread sits in a judge waiting for its model (up to 300 s): a Ctrl-C still
+    ends the run in seconds (bounded waits for the store, a daemon thread), resumable."""
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    (oracle_dir / "hangjudge.py").write_text(
+        "import asyncio\nfrom pathlib import Path\n"
+        "async def answer(messages):\n"
+        "    Path('judging').touch()\n"
+        "    await asyncio.sleep(3600)\n"
+    )
+    (oracle_dir / "dose.py").write_text("def answer(messages):\n    return 'The dose is 5 mg.'\n")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "medtrust", "run", "hallucination", "--limit", "3", "-t",
+         "python:dose:answer", "--judge", "python:hangjudge:answer", "--db", "sqlite:///h.db"],
+        cwd=oracle_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120  # guards against a hang, not timing assertions
+        while not (oracle_dir / "judging").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (oracle_dir / "judging").exists(), "the judge was never asked"
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode == 130, err
+    assert "Traceback" not in err
+    listed = subprocess.run(
+        [sys.executable, "-m", "medtrust", "runs", "--json", "--db", "sqlite:///h.db"],
+        cwd=oracle_dir, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert [r["status"] for r in json.loads(listed.stdout)["runs"]] == ["interrupted"]

@@ -264,17 +264,22 @@ class Scheduler:
         if self._error is not None:
             raise self._error
 
-    async def aclose(self) -> None:
-        """Cancel the workers (a call in flight is abandoned) and store what arrived."""
+    async def aclose(self, wait_s: float | None = None) -> None:
+        """Cancel the workers (a call in flight is abandoned) and store what arrived, waiting
+        at most ``wait_s`` seconds for the store (None: until it is stored; a stopped run
+        passes a bound, so that a store thread stuck in a slow judge cannot hold it up)."""
         for w in self._workers:
             w.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
         self._workers = []
         try:
-            await self._writer.flush()  # whatever arrived is kept, even when interrupted
+            async with asyncio.timeout(wait_s):
+                await self._writer.flush()  # whatever arrived is kept, even when interrupted
+        except TimeoutError:  # still queued behind a stuck job: a resume asks those calls again
+            self._io.give_up()
         finally:
             if self._own_io:
-                self._io.close()
+                self._io.close(wait_s)
             self.stats.elapsed_s = time.monotonic() - self._started
 
     def _fail(self, exc: BaseException) -> None:

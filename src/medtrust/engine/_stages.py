@@ -55,6 +55,8 @@ def judge_cases(
     return out
 
 
+STOP_WAIT_S = 5.0
+"""Longest a stopped run waits for the store thread to finish the work handed over to it."""
 JUDGE_SLICE_S = 0.02
 """Longest the stage loop judges inline (an in-memory store: no store thread) before it lets
 the event loop serve the calls in flight."""
@@ -259,8 +261,12 @@ async def _stage(
                 finally:  # also when the calls failed: nothing else runs beside the thread
                     prefetch.join()
             await judge_oldest()
-    finally:
+    except BaseException:
+        await pool.aclose(STOP_WAIT_S)  # stopped: a stuck store job does not hold the stop up
+        raise
+    else:
         await pool.aclose()
+    finally:
         stats.merge(pool.stats)
     return n
 
@@ -303,7 +309,13 @@ async def run_stages(
             if not n or stage > MAX_STAGES:
                 break
             cases = _settle(_followups(plist, stage, store, run_id))
-    finally:
+    except BaseException:
+        # stopped (Ctrl-C, a failure): the writes handed over are kept, but a job stuck in
+        # the store thread (an LLM judge waiting for its model) does not hold the stop up
+        io.close(STOP_WAIT_S)
+        raise
+    else:
         io.close()  # every write handed over is done before the store is used here again
+    finally:
         store.add_run_counts(run_id, {"lost_calls": stats.lost_calls - lost_before})
         await target.aclose()

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
 from sqlalchemy.pool import SingletonThreadPool
 
 from medtrust.store import Store
+from medtrust.targets._threads import DaemonThreads
 
 T = TypeVar("T")
 
@@ -36,16 +38,17 @@ class StoreWorker:
 
     :meth:`run` awaits a call's result; :meth:`soon` hands over a write whose result nobody
     waits for (replies as they arrive) and :meth:`drain` waits until every such write is done,
-    raising the first error one of them met. :meth:`close` (idempotent) waits for the thread.
+    raising the first error one of them met. :meth:`close` waits for what was handed over.
     """
 
     def __init__(self, store: Store) -> None:
         per_thread = isinstance(store.engine.pool, SingletonThreadPool)
-        self._pool = (
-            None if per_thread else ThreadPoolExecutor(1, thread_name_prefix="medtrust-store")
-        )
+        # a daemon thread: a job stuck past Ctrl-C (an LLM judge waiting for its model) cannot
+        # keep the process alive (see :meth:`close`)
+        self._pool = None if per_thread else DaemonThreads("medtrust-store", limit=1)
         self._last: Future[Any] | asyncio.Future[Any] | None = None
         self._error: BaseException | None = None
+        self._stuck = False
 
     @property
     def threaded(self) -> bool:
@@ -57,8 +60,7 @@ class StoreWorker:
         if self._pool is None:
             return fn(*args)
         # shielded: a cancelled caller (Ctrl-C) does not drop work already handed over
-        work = asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
-        return await asyncio.shield(work)
+        return await asyncio.shield(asyncio.wrap_future(self._pool.submit(fn, *args)))
 
     def soon(self, fn: Callable[..., Any], *args: Any) -> None:
         """Hand over ``fn(*args)`` without waiting (an error surfaces at :meth:`drain`)."""
@@ -88,7 +90,26 @@ class StoreWorker:
         if self._error is not None:
             raise self._error
 
-    def close(self) -> None:
-        """Wait for the work handed over, then stop the thread (idempotent)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
+    def close(self, timeout_s: float | None = None) -> bool:
+        """Wait until the work handed over is done (at most ``timeout_s`` seconds: None, for
+        ever); False when it is not done by then. Callable again; the thread itself is a
+        daemon that nothing needs to stop."""
+        if self._pool is None:
+            return True
+        if self._stuck and timeout_s is not None:
+            return False  # a bounded wait already gave up on it: do not wait again
+        try:
+            self._pool.submit(_nothing).result(timeout_s)  # first in, first out: all before
+        except FutureTimeout:
+            self._stuck = True
+            return False
+        return True
+
+    def give_up(self) -> None:
+        """A bounded wait for this worker expired elsewhere: later bounded waits return at
+        once (the run is stopping; what is still queued is asked again on resume)."""
+        self._stuck = True
+
+
+def _nothing() -> None:
+    return None
