@@ -25,6 +25,17 @@ def test_controls_scored_but_nothing_attacked_is_said(resamples: int | None) -> 
         "reason"] == "no axis produced scored cases"
 
 
+def test_an_unattacked_axis_with_a_few_errored_controls_is_not_said_to_be_only_errors() -> None:
+    """124 of 127 controls scored, 3 errored, no perturbation (``operators: []``): the axis
+    was answered; it is not "only errors (no case could be scored)"."""
+    axis = {**_axis(0, 0, controls=124), "errors": 3}
+    r = risk_score({"robustness": axis})
+    assert "controls scored but nothing attacked" in r["reason"]
+    assert "only errors" not in r["reason"]
+    every = {**_axis(0, 0, controls=0), "errors": 127}
+    assert "robustness only errors" in risk_score({"robustness": every})["reason"]
+
+
 def test_one_axis_overall_and_own_risk_are_explained() -> None:
     r = risk_score({"open_ended": _axis(5, 14)}, resamples=500)
     own = r["by_axis"]["open_ended"]

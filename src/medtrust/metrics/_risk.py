@@ -55,10 +55,12 @@ NOT_ASSESSED: dict[str, Any] = {
 
 
 def _errored(axes: Mapping[str, Mapping[str, Any]], excludes: Collection[str]) -> list[str]:
-    """Axes with errors and no scored case (every call failed or was unreadable)."""
+    """Axes with errors and no scored case, controls included (every call failed or was
+    unreadable); an axis whose controls were scored is :func:`_unattacked` instead."""
     return [
         a for a, e in axes.items()
         if a not in excludes and _informative(e) and not e.get("n") and e.get("errors")
+        and not (isinstance(c := e.get("controls"), Mapping) and c.get("n"))
     ]
 
 
