@@ -31,7 +31,7 @@ TargetOpt = Annotated[
 ]
 SeedOpt = Annotated[
     int,
-    typer.Option(min=0, max=2**63 - 1, help="Seed for item sampling and mutations (0 to 2^63-1)."),
+    typer.Option(help="Seed for item sampling and mutations (0 to 2^63-1)."),
 ]
 LimitOpt = Annotated[int | None, typer.Option(help="At most this many seed items per probe.")]
 SamplesOpt = Annotated[
